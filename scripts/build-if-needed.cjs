@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Compiles the TypeScript sources when they are newer than dist/ (incremental, so a
+// no-op build takes about a second). In a production image the compiler is not
+// installed and dist/ was built in the build stage: then this does nothing.
+const { existsSync } = require('node:fs');
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+let tsc;
+try {
+  tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+} catch {
+  if (!existsSync(path.join(root, 'dist/src/index.js'))) {
+    console.error('switchboard: dist/ is missing and TypeScript is not installed. Run `npm install` first.');
+    process.exit(1);
+  }
+  process.exit(0);
+}
+const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

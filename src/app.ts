@@ -1,0 +1,40 @@
+/**
+ * Assembles a bot from configuration: the channels whose credentials are set, and the
+ * bot's behaviour. This is what `switchboard start` runs.
+ *
+ * @module
+ */
+import { WebAdapter } from '../adapters/web';
+import type { Config } from './config';
+import type { ChannelAdapter } from './core/adapter';
+import { Bot, type BotOptions } from './core/bot';
+import type { Context } from './core/context';
+
+/** The channels configured in `config` (the web channel is always on). */
+export function adaptersFromConfig(_config: Config): ChannelAdapter[] {
+  return [new WebAdapter()];
+}
+
+/**
+ * Until the bot has intents and flows, it greets and echoes: enough to see the whole
+ * path (inbox → worker → outbox → channel) working.
+ */
+export function echoBehaviour(bot: Bot<Context>): void {
+  bot.use(async (ctx, next) => {
+    if (ctx.message.seq === 1) await ctx.reply(`Hi! I'm ${bot.config.BOT_NAME}. How can I help?`);
+    await next();
+  });
+  bot.on('text', (ctx) => ctx.reply(`You said: ${ctx.text}`));
+  bot.on('postback', (ctx) =>
+    ctx.reply(
+      `You chose: ${ctx.message.content.type === 'postback' ? (ctx.message.content.title ?? ctx.payload) : ''}`,
+    ),
+  );
+}
+
+/** Builds the bot `switchboard start` runs, from configuration. */
+export function createSwitchboard(config: Config, options: Omit<BotOptions, 'config'> = {}): Bot<Context> {
+  const bot = new Bot<Context>({ adapters: adaptersFromConfig(config), ...options, config });
+  echoBehaviour(bot);
+  return bot;
+}

@@ -1,0 +1,136 @@
+/**
+ * Configuration, read from the environment (and `.env` when present), validated once
+ * at start-up. Every bad or missing value is reported on its own line; nothing starts
+ * half-configured. `.env.example` documents each setting; keep the two in sync.
+ *
+ * @module
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+const url = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every setting Switchboard reads. Names are the environment variables. */
+export const settingsSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** Public base URL of this bot (for links it hands out); defaults to http://HOST:PORT. */
+  PUBLIC_URL: url(['http:', 'https:']),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where the embedded store (SQLite) and caches live. */
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  /** The bot's content folder (intents/, flows/, actions). */
+  BOT_DIR: z.string().trim().min(1).default('.'),
+  /** PostgreSQL instead of the embedded SQLite store. */
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  /** Redis: scale mode (BullMQ queues, pub/sub between processes). */
+  REDIS_URL: url(['redis:', 'rediss:']),
+  BOT_NAME: z.string().trim().min(1).default('Switchboard'),
+
+  // Web channel
+  /** Shared secret for signed web identity tokens (HMAC-SHA256). Unset: tokens are refused. */
+  WEB_IDENTITY_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters (use `openssl rand -hex 32`)',
+  }),
+  /** Comma-separated origins allowed to embed the widget cross-origin; `*` allows any. */
+  WEB_ALLOWED_ORIGINS: z.string().trim().default('*'),
+  WEB_MAX_TEXT_LENGTH: z.coerce.number().int().min(1).max(100_000).default(4000),
+
+  // Outbox
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Trust X-Forwarded-* headers (behind a reverse proxy). */
+  TRUST_PROXY: bool,
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** The validated configuration the rest of the framework reads. */
+export interface Config extends Settings {
+  /** DATA_DIR resolved to an absolute path. */
+  dataDir: string;
+  /** BOT_DIR resolved to an absolute path. */
+  botDir: string;
+  publicUrl: string;
+  allowedOrigins: '*' | string[];
+  /** The raw environment, for adapters' own settings. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Validates `env` and returns the configuration, or throws a {@link ConfigError} that
+ * lists every problem, one per line, with the variable's name.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): Config {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const value = env[name];
+      const shown = value === undefined ? 'unset' : JSON.stringify(redactValue(name, value));
+      return `${name}: ${issue.message} (got ${shown})`;
+    });
+    throw new ConfigError(problems);
+  }
+  const s = parsed.data;
+  const origins = s.WEB_ALLOWED_ORIGINS;
+  return {
+    ...s,
+    dataDir: path.resolve(cwd, s.DATA_DIR),
+    botDir: path.resolve(cwd, s.BOT_DIR),
+    publicUrl: (s.PUBLIC_URL ?? `http://${s.HOST === '0.0.0.0' ? 'localhost' : s.HOST}:${s.PORT}`).replace(
+      /\/$/,
+      '',
+    ),
+    allowedOrigins:
+      origins === '*'
+        ? '*'
+        : origins
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+    env,
+  };
+}
+
+function redactValue(name: string, value: string): string {
+  return /SECRET|TOKEN|PASSWORD|KEY/.test(name) || /:\/\/[^@]*@/.test(value) ? '[redacted]' : value;
+}
+
+/**
+ * Reads `.env` from `cwd` into `process.env` without overriding what is already set,
+ * quietly. Called by the CLI only: libraries never read files behind your back.
+ */
+export function loadDotEnv(cwd = process.cwd()): void {
+  // dotenv is loaded lazily: only the CLI needs it.
+  const dotenv = require('dotenv') as typeof import('dotenv');
+  dotenv.config({ path: path.join(cwd, '.env'), quiet: true });
+}

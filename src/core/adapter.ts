@@ -1,0 +1,94 @@
+/**
+ * The contract between the core and a channel. Adapters are transport only: verify,
+ * parse, ack, render, send. No business logic lives in them.
+ *
+ * @module
+ */
+import type { Server } from 'node:http';
+import type { Router } from 'express';
+import type { Config } from '../config';
+import type { ChannelAddress, ChannelId, Content, CustomerProfile, MediaKind, Message } from '../model';
+import type { Logger } from '../observability/logger';
+import type { Store } from '../store';
+import type { Bus } from './bus';
+import type { Inbox } from './inbox';
+
+/** What a channel can show; renderers degrade everything else. */
+export interface ChannelCapabilities {
+  /** Buttons one message can carry natively (0: none, degrade to a numbered menu). */
+  maxButtons: number;
+  quickReplies: boolean;
+  cards: boolean;
+  media: MediaKind[];
+  /** The text dialect the channel renders. */
+  markdown: 'plain' | 'markdown' | 'slack-mrkdwn' | 'telegram-html' | 'whatsapp';
+  maxTextLength: number;
+  typing: boolean;
+  /** Hours after the customer's last message during which free-form messages are allowed. */
+  messageWindowHours?: number;
+}
+
+/** One normalised inbound message, as an adapter hands it to the {@link Inbox}. */
+export interface InboundEvent {
+  channel: ChannelId;
+  /** The platform's message id: the dedupe key (with `channel`). */
+  platformMessageId?: string;
+  sender: {
+    /** The platform's user id (Telegram user id, Slack user id, web visitor id…). */
+    externalId: string;
+    /** What the platform tells about the person (used for a new customer's profile). */
+    profile?: CustomerProfile;
+  };
+  /** Where replies go (chat id, thread…); stored on the identity and the message. */
+  address: ChannelAddress;
+  content: Content;
+  /** Platform timestamp (ms), when it gives one. */
+  sentAt?: number;
+  /**
+   * An account the sender has proven to own (a signed web identity token): the inbox
+   * links the sender's identity to that account's customer.
+   */
+  verifiedAccount?: { id: string; profile?: CustomerProfile };
+}
+
+/** An outbound message on its way to the platform. */
+export interface OutboundDelivery {
+  message: Message;
+  content: Content;
+  address: ChannelAddress;
+}
+
+export interface SendResult {
+  /** The platform's id for what it stored (for receipts, edits, threading). */
+  platformMessageId?: string;
+}
+
+/** What the framework gives an adapter when it starts. */
+export interface AdapterRuntime {
+  /** Mount HTTP routes here (`/webhooks/<channel>`…); raw bodies are on `req.rawBody`. */
+  router: Router;
+  /** The HTTP server, for protocol upgrades (WebSockets). */
+  httpServer: Server;
+  inbox: Inbox;
+  store: Store;
+  bus: Bus;
+  config: Config;
+  logger: Logger;
+}
+
+export interface ChannelAdapter {
+  readonly channel: ChannelId;
+  readonly capabilities: ChannelCapabilities;
+  /**
+   * `push`: outbound messages go through the outbox and {@link ChannelAdapter.send}.
+   * `store`: clients read the store and get live pushes from the bus (the web widget);
+   * a stored message is a delivered one.
+   */
+  readonly delivery: 'push' | 'store';
+  start(runtime: AdapterRuntime): Promise<void>;
+  stop(): Promise<void>;
+  /** Required for `push` adapters. Throw ChannelApiError / TransportError on failure. */
+  send?(delivery: OutboundDelivery): Promise<SendResult>;
+  /** Best effort; errors are logged, never retried. */
+  sendTyping?(address: ChannelAddress, on: boolean): Promise<void>;
+}

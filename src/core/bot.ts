@@ -1,0 +1,240 @@
+/**
+ * The bot: a {@link Composer} of middleware plus everything that runs it — the store,
+ * the channel adapters, the HTTP server, the inbox, the conversation worker and the
+ * outbox.
+ *
+ * ```ts
+ * const bot = new Bot({ adapters: [new WebAdapter()] });
+ * bot.on('text', (ctx) => ctx.reply(`You said: ${ctx.text}`));
+ * await bot.start(); // http://127.0.0.1:3000
+ * ```
+ *
+ * @module
+ */
+import type { AddressInfo } from 'node:net';
+import { type Config, loadConfig } from '../config';
+import { SwitchboardError, asError } from '../errors';
+import { type Logger, createLogger } from '../observability/logger';
+import { type Metrics, createMetrics } from '../observability/metrics';
+import { createHttpServer, type HttpParts } from '../server/http';
+import { openStore, type Store } from '../store';
+import type { ChannelAdapter } from './adapter';
+import { type Bus, LocalBus, RedisBus } from './bus';
+import { Composer } from './composer';
+import type { Context, ContextRuntime } from './context';
+import { Inbox } from './inbox';
+import { Outbox, type OutboxOptions } from './outbox';
+import { ConversationWorker, type ErrorHandler, type WorkerOptions } from './worker';
+
+export interface BotOptions {
+  /** Default: read from the environment. */
+  config?: Config;
+  /** Default: opened from the config (PostgreSQL with DATABASE_URL, else SQLite in DATA_DIR). */
+  store?: Store;
+  logger?: Logger;
+  /** Default: an in-process bus, or Redis pub/sub with REDIS_URL. */
+  bus?: Bus;
+  adapters?: ChannelAdapter[];
+  outbox?: Partial<OutboxOptions>;
+  worker?: Partial<Pick<WorkerOptions, 'sweepIntervalMs' | 'leaseMs' | 'useLeases'>>;
+}
+
+export class Bot<C extends Context = Context> extends Composer<C> {
+  readonly config: Config;
+  readonly logger: Logger;
+  private readonly adapters = new Map<string, ChannelAdapter>();
+  private errorHandler: ErrorHandler = () => {};
+  private running:
+    | {
+        store: Store;
+        bus: Bus;
+        http: HttpParts;
+        inbox: Inbox;
+        worker: ConversationWorker;
+        outbox: Outbox;
+        metrics: Metrics;
+        ownsStore: boolean;
+        ownsBus: boolean;
+      }
+    | undefined;
+  private shuttingDown = false;
+
+  constructor(private readonly options: BotOptions = {}) {
+    super();
+    this.config = options.config ?? loadConfig();
+    this.logger = options.logger ?? createLogger({ level: this.config.LOG_LEVEL });
+    for (const adapter of options.adapters ?? []) this.addAdapter(adapter);
+  }
+
+  /** Adds a channel. Call before {@link Bot.start}. */
+  addAdapter(adapter: ChannelAdapter): this {
+    if (this.running) throw new Error('add adapters before start()');
+    if (this.adapters.has(adapter.channel)) throw new Error(`channel ${adapter.channel} added twice`);
+    this.adapters.set(adapter.channel, adapter);
+    return this;
+  }
+
+  /**
+   * Called when middleware throws (after the error is logged and recorded on the
+   * conversation). Use it to apologise to the customer or escalate.
+   */
+  catch(handler: ErrorHandler): this {
+    this.errorHandler = handler;
+    return this;
+  }
+
+  get store(): Store {
+    return this.need().store;
+  }
+
+  get bus(): Bus {
+    return this.need().bus;
+  }
+
+  get inbox(): Inbox {
+    return this.need().inbox;
+  }
+
+  get metrics(): Metrics {
+    return this.need().metrics;
+  }
+
+  /** The base URL the server listens on (after start). */
+  get url(): string {
+    const address = this.need().http.server.address() as AddressInfo | null;
+    if (!address) throw new Error('server is not listening');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  }
+
+  /** Opens the store, starts the channels and the HTTP server, and resumes pending work. */
+  async start(): Promise<this> {
+    if (this.running) return this;
+    const { config, logger } = this;
+    const ownsStore = !this.options.store;
+    const store =
+      this.options.store ?? (await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir }));
+    const ownsBus = !this.options.bus;
+    let bus: Bus;
+    try {
+      bus =
+        this.options.bus ?? (config.REDIS_URL ? await RedisBus.connect(config.REDIS_URL) : new LocalBus());
+    } catch (error) {
+      if (ownsStore) await store.close();
+      throw new SwitchboardError(
+        'SB_STORE_UNAVAILABLE',
+        `Cannot connect to Redis (REDIS_URL): ${asError(error).message}`,
+      );
+    }
+    const metrics = createMetrics({ outboxBacklog: () => store.messages.countPendingDelivery() });
+    const http = createHttpServer({
+      store,
+      metrics,
+      logger,
+      trustProxy: config.TRUST_PROXY,
+      isShuttingDown: () => this.shuttingDown,
+    });
+    const outbox = new Outbox(store, this.adapters, bus, metrics, logger, {
+      concurrency: config.OUTBOX_CONCURRENCY,
+      maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+      ...this.options.outbox,
+    });
+    const runtime: ContextRuntime = {
+      store,
+      bus,
+      logger,
+      botName: config.BOT_NAME,
+      adapter: (channel) => this.adapters.get(channel),
+      notifyOutbox: () => outbox.notify(),
+      countDelivered: (channel) => metrics.messagesOut.inc({ channel }),
+    };
+    const handler = this.middleware();
+    const worker = new ConversationWorker(
+      store,
+      runtime,
+      async (ctx) => {
+        await handler(ctx as C, async () => {});
+      },
+      (error, ctx) => this.errorHandler(error, ctx),
+      metrics,
+      logger,
+      { useLeases: store.kind === 'postgres', ...this.options.worker },
+    );
+    const inbox = new Inbox(store, bus, metrics, (id) => worker.notify(id));
+    this.running = { store, bus, http, inbox, worker, outbox, metrics, ownsStore, ownsBus };
+
+    for (const adapter of this.adapters.values()) {
+      await adapter.start({
+        router: http.router,
+        httpServer: http.server,
+        inbox,
+        store,
+        bus,
+        config,
+        logger,
+      });
+    }
+    await new Promise<void>((resolve, reject) => {
+      http.server.once('error', reject);
+      http.server.listen(config.PORT, config.HOST, () => {
+        http.server.off('error', reject);
+        resolve();
+      });
+    });
+    await worker.start();
+    outbox.start();
+    logger.info(
+      {
+        url: this.url,
+        store: store.kind,
+        channels: [...this.adapters.keys()],
+        scale: Boolean(config.REDIS_URL),
+      },
+      'switchboard is running',
+    );
+    return this;
+  }
+
+  /**
+   * Graceful stop: refuses new requests, lets in-flight messages and deliveries finish
+   * (up to SHUTDOWN_TIMEOUT_MS), then closes everything.
+   */
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (!running || this.shuttingDown) return;
+    this.shuttingDown = true;
+    const { http, worker, outbox, store, bus } = running;
+    const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
+    http.server.closeIdleConnections();
+    const drain = (async () => {
+      for (const adapter of this.adapters.values()) await adapter.stop().catch(() => {});
+      await worker.stop();
+      await outbox.stop();
+    })();
+    const timeout = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), this.config.SHUTDOWN_TIMEOUT_MS).unref(),
+    );
+    if ((await Promise.race([drain, timeout])) === 'timeout') {
+      this.logger.warn('shutdown timed out; unfinished work resumes on the next start');
+    }
+    http.server.closeAllConnections();
+    await closed;
+    if (running.ownsBus) await bus.close();
+    if (running.ownsStore) await store.close();
+    this.running = undefined;
+    this.shuttingDown = false;
+    this.logger.info('switchboard stopped');
+  }
+
+  /** Resolves when every accepted message is handled and every due delivery done (tests, benchmarks). */
+  async idle(): Promise<void> {
+    const { worker, outbox } = this.need();
+    await worker.idle();
+    await outbox.idle();
+  }
+
+  private need() {
+    if (!this.running) throw new Error('the bot is not started');
+    return this.running;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Middleware: one type, `(ctx, next) => Promise<unknown>`, for everything that handles
+ * a message (NLU, flows, handoff, plugins). A {@link Composer} collects middleware and
+ * filters; `next` may be called at most once per middleware.
+ *
+ * ```ts
+ * const bot = new Composer<Context>();
+ * bot.on('text', async (ctx, next) => { if (ctx.text === 'hi') await ctx.reply('Hello!'); else await next(); });
+ * ```
+ *
+ * @module
+ */
+import type { ContentType } from '../model';
+import type { Context } from './context';
+
+export type NextFunction = () => Promise<void>;
+export type MiddlewareFn<C extends Context = Context> = (ctx: C, next: NextFunction) => unknown;
+export interface MiddlewareObj<C extends Context = Context> {
+  middleware(): MiddlewareFn<C>;
+}
+export type Middleware<C extends Context = Context> = MiddlewareFn<C> | MiddlewareObj<C>;
+
+const pass: MiddlewareFn<Context> = (_ctx, next) => next();
+
+function flatten<C extends Context>(mw: Middleware<C>): MiddlewareFn<C> {
+  return typeof mw === 'function' ? mw : mw.middleware();
+}
+
+/** Runs `first`, whose `next` runs `second`. Throws if a middleware calls `next` twice. */
+function concat<C extends Context>(first: MiddlewareFn<C>, second: MiddlewareFn<C>): MiddlewareFn<C> {
+  return async (ctx, next) => {
+    let called = false;
+    await first(ctx, async () => {
+      if (called) throw new Error('next() called twice in one middleware');
+      called = true;
+      await second(ctx, next);
+    });
+  };
+}
+
+/** Composes middleware, left to right, into one. */
+export function compose<C extends Context>(middleware: Middleware<C>[]): MiddlewareFn<C> {
+  return middleware.map(flatten).reduce<MiddlewareFn<C>>(concat, pass as MiddlewareFn<C>);
+}
+
+/** A stack of middleware with a few filters. The bot itself is one. */
+export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
+  private handler: MiddlewareFn<C>;
+
+  constructor(...middleware: Middleware<C>[]) {
+    this.handler = compose(middleware);
+  }
+
+  middleware(): MiddlewareFn<C> {
+    return this.handler;
+  }
+
+  /** Adds middleware that runs for every message. */
+  use(...middleware: Middleware<C>[]): this {
+    this.handler = concat(this.handler, compose(middleware));
+    return this;
+  }
+
+  /** Runs `middleware` only when `predicate` holds; otherwise passes on. */
+  filter(predicate: (ctx: C) => boolean, ...middleware: Middleware<C>[]): this {
+    const inner = compose(middleware);
+    return this.use((ctx, next) => (predicate(ctx) ? inner(ctx, next) : next()));
+  }
+
+  /** Runs `middleware` for messages whose content is of one of the given kinds. */
+  on(types: ContentType | ContentType[], ...middleware: Middleware<C>[]): this {
+    const wanted = new Set(Array.isArray(types) ? types : [types]);
+    return this.filter((ctx) => wanted.has(ctx.message.content.type), ...middleware);
+  }
+
+  /** Runs `middleware` for text matching `pattern` (a string matches case-insensitively, whole text). */
+  hears(pattern: string | RegExp, ...middleware: Middleware<C>[]): this {
+    const test =
+      typeof pattern === 'string'
+        ? (text: string) => text.trim().toLowerCase() === pattern.toLowerCase()
+        : (text: string) => pattern.test(text);
+    return this.filter((ctx) => ctx.text !== undefined && test(ctx.text), ...middleware);
+  }
+}

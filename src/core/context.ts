@@ -1,0 +1,145 @@
+/**
+ * The per-message context every middleware receives: the message, its conversation and
+ * customer, and helpers that know where to answer.
+ *
+ * @module
+ */
+import {
+  contentToText,
+  type ContentInput,
+  type Conversation,
+  type Customer,
+  type Message,
+  type NluSnapshot,
+  toContent,
+} from '../model';
+import type { Logger } from '../observability/logger';
+import type { ConversationPatch, Store } from '../store';
+import type { ChannelAdapter } from './adapter';
+import type { Bus } from './bus';
+
+/** What a context needs from the running bot. */
+export interface ContextRuntime {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  botName: string;
+  adapter(channel: string): ChannelAdapter | undefined;
+  notifyOutbox(): void;
+  /** Counts a message delivered by storing it (`store` channels). */
+  countDelivered(channel: string): void;
+}
+
+export interface ReplyOptions {
+  /** Default `bot`. Operators' relays use `operator` with their display name. */
+  author?: 'bot' | 'operator' | 'system';
+  authorName?: string;
+}
+
+export class Context {
+  /** Scratch space for this message's middleware (not persisted). */
+  readonly state: Record<string, unknown> = {};
+  /** Set by the NLU middleware: intent, confidence, entities, sentiment. Stored with the message. */
+  nlu: NluSnapshot | undefined;
+  private replies = 0;
+
+  constructor(
+    /** The inbound message being handled. */
+    readonly message: Message,
+    /** The conversation, as of now; {@link Context.updateConversation} keeps it current. */
+    public conversation: Conversation,
+    public customer: Customer,
+    protected readonly runtime: ContextRuntime,
+  ) {}
+
+  /** The message's text (undefined for non-text content such as a button press). */
+  get text(): string | undefined {
+    return this.message.content.type === 'text' ? this.message.content.text : undefined;
+  }
+
+  /** The payload of a pressed button (undefined otherwise). */
+  get payload(): string | undefined {
+    return this.message.content.type === 'postback' ? this.message.content.payload : undefined;
+  }
+
+  get channel(): string {
+    return this.message.channel;
+  }
+
+  get logger(): Logger {
+    return this.runtime.logger;
+  }
+
+  get store(): Store {
+    return this.runtime.store;
+  }
+
+  /**
+   * Answers on the channel the message came from. The reply is stored first, then
+   * delivered by the outbox (with retries). Idempotent per handled message: if the
+   * process dies and the message is handled again, the same replies are not sent twice.
+   *
+   * ```ts
+   * await ctx.reply('Your order has shipped.');
+   * await ctx.reply({ type: 'text', text: 'Anything else?', quickReplies: [{ type: 'postback', title: 'No', payload: 'no' }] });
+   * ```
+   */
+  async reply(input: ContentInput, options: ReplyOptions = {}): Promise<Message> {
+    const content = toContent(input);
+    if (content.type === 'typing') {
+      this.typing(content.on);
+      return this.message;
+    }
+    this.replies++;
+    const adapter = this.runtime.adapter(this.message.channel);
+    const push = adapter?.delivery !== 'store';
+    const { message, created } = await this.runtime.store.messages.append({
+      conversationId: this.conversation.id,
+      customerId: this.customer.id,
+      direction: 'out',
+      author: options.author ?? 'bot',
+      authorName: options.authorName ?? (options.author === 'system' ? 'System' : this.runtime.botName),
+      channel: this.message.channel,
+      content,
+      text: contentToText(content),
+      idempotencyKey: `${this.message.id}:${this.replies}`,
+      address: this.message.address ?? {},
+      replyToId: this.message.id,
+      delivery: push ? 'pending' : 'sent',
+    });
+    if (created) {
+      this.runtime.bus.publish({
+        kind: 'message',
+        conversationId: message.conversationId,
+        customerId: message.customerId,
+        message,
+      });
+      if (push) this.runtime.notifyOutbox();
+      else this.runtime.countDelivered(message.channel);
+    }
+    return message;
+  }
+
+  /** Shows (or hides) "typing…" where the channel supports it. Best effort, not stored. */
+  typing(on = true): void {
+    this.runtime.bus.publish({
+      kind: 'typing',
+      conversationId: this.conversation.id,
+      customerId: this.customer.id,
+      on,
+      author: 'bot',
+    });
+    const adapter = this.runtime.adapter(this.message.channel);
+    if (adapter?.sendTyping && this.message.address) {
+      adapter.sendTyping(this.message.address, on).catch((error: unknown) => {
+        this.logger.debug({ err: error, channel: this.channel }, 'typing indicator failed');
+      });
+    }
+  }
+
+  /** Persists a change to the conversation (status, flow state, data) and updates `ctx.conversation`. */
+  async updateConversation(patch: ConversationPatch): Promise<Conversation> {
+    this.conversation = await this.runtime.store.conversations.update(this.conversation.id, patch);
+    return this.conversation;
+  }
+}

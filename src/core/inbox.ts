@@ -1,0 +1,163 @@
+/**
+ * The inbox: the first durable step of every inbound message. It drops platform
+ * redeliveries, resolves the sender to a customer and that customer's one open
+ * conversation, and stores the message — all in one transaction, before the adapter
+ * acknowledges the platform.
+ *
+ * @module
+ */
+import { contentToText, type Conversation, type Customer, type Identity, type Message } from '../model';
+import type { Metrics } from '../observability/metrics';
+import { retryOnConflict, type Store, type StoreTx } from '../store';
+import type { InboundEvent } from './adapter';
+import type { Bus } from './bus';
+
+export interface AcceptResult {
+  /** True when this was a redelivery of a stored message: nothing was written. */
+  duplicate: boolean;
+  message: Message;
+  conversation: Conversation;
+  customer: Customer;
+  identity: Identity;
+}
+
+/** Identity namespace for accounts vouched for by a host site (signed web identity tokens). */
+export const ACCOUNT_CHANNEL = 'account';
+
+export class Inbox {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly metrics: Metrics,
+    private readonly onAccepted: (conversationId: string) => void,
+  ) {}
+
+  /** Stores the event (or recognises it as a duplicate) and schedules its processing. */
+  async accept(event: InboundEvent): Promise<AcceptResult> {
+    // Two first messages from one new sender may race to create the customer: the loser
+    // hits a unique constraint, its transaction rolls back, and the retry finds the winner's rows.
+    const result = await retryOnConflict(() => this.store.transaction((tx) => this.ingest(tx, event)));
+    if (result.duplicate) {
+      this.metrics.duplicatesDropped.inc({ channel: event.channel });
+    } else {
+      this.metrics.messagesIn.inc({ channel: event.channel });
+      this.bus.publish({
+        kind: 'message',
+        conversationId: result.conversation.id,
+        customerId: result.customer.id,
+        message: result.message,
+      });
+    }
+    // Even for a duplicate: if the first delivery was stored but never processed, this nudges it.
+    this.onAccepted(result.conversation.id);
+    return result;
+  }
+
+  private async ingest(tx: StoreTx, event: InboundEvent): Promise<AcceptResult> {
+    if (event.platformMessageId) {
+      const existing = await tx.messages.findInbound(event.channel, event.platformMessageId);
+      if (existing) {
+        const conversation = await tx.conversations.get(existing.conversationId);
+        const customer = await tx.customers.get(existing.customerId);
+        const identity = await tx.identities.find(event.channel, event.sender.externalId);
+        if (conversation && customer && identity) {
+          return { duplicate: true, message: existing, conversation, customer, identity };
+        }
+      }
+    }
+    const now = Date.now();
+    let { identity, customer } = await this.resolveSender(tx, event);
+    await tx.identities.touch(identity.id, { address: event.address, lastInboundAt: now });
+    identity = { ...identity, address: event.address, lastInboundAt: now };
+
+    let conversation = await tx.conversations.findOpen(customer.id);
+    if (!conversation) {
+      conversation = await tx.conversations.create({
+        customerId: customer.id,
+        lastChannel: event.channel,
+        lastIdentityId: identity.id,
+      });
+    } else if (conversation.lastChannel !== event.channel || conversation.lastIdentityId !== identity.id) {
+      conversation = await tx.conversations.update(conversation.id, {
+        lastChannel: event.channel,
+        lastIdentityId: identity.id,
+      });
+    }
+
+    const { message, created } = await tx.messages.append({
+      conversationId: conversation.id,
+      customerId: customer.id,
+      direction: 'in',
+      author: 'customer',
+      channel: event.channel,
+      content: event.content,
+      text: contentToText(event.content),
+      ...(event.platformMessageId !== undefined && { platformMessageId: event.platformMessageId }),
+      address: event.address,
+      delivery: 'received',
+      createdAt: now,
+    });
+    if (customer.profile.name === undefined && event.sender.profile) {
+      customer = await tx.customers.update(customer.id, { profile: withoutUndefined(event.sender.profile) });
+    }
+    return { duplicate: !created, message, conversation, customer, identity };
+  }
+
+  private async resolveSender(
+    tx: StoreTx,
+    event: InboundEvent,
+  ): Promise<{ identity: Identity; customer: Customer }> {
+    let identity = await tx.identities.find(event.channel, event.sender.externalId);
+    const account = event.verifiedAccount;
+    if (account) {
+      // The host site vouches for this sender: its account decides the customer.
+      let accountIdentity = await tx.identities.find(ACCOUNT_CHANNEL, account.id);
+      if (!accountIdentity) {
+        const owner = identity
+          ? await tx.customers.get(identity.customerId)
+          : await tx.customers.create({ profile: withoutUndefined(account.profile ?? {}) });
+        if (!owner) throw new Error(`identity ${identity?.id} points at a missing customer`);
+        accountIdentity = await tx.identities.create({
+          channel: ACCOUNT_CHANNEL,
+          externalId: account.id,
+          customerId: owner.id,
+          linkedBy: 'verified_token',
+          linkedByWhom: event.channel,
+          address: {},
+        });
+      }
+      if (account.profile)
+        await tx.customers.update(accountIdentity.customerId, { profile: withoutUndefined(account.profile) });
+      if (!identity) {
+        identity = await tx.identities.create({
+          channel: event.channel,
+          externalId: event.sender.externalId,
+          customerId: accountIdentity.customerId,
+          linkedBy: 'verified_token',
+          address: event.address,
+        });
+      } else if (identity.customerId !== accountIdentity.customerId) {
+        await tx.identities.relink(identity.id, accountIdentity.customerId, 'verified_token', event.channel);
+        identity = { ...identity, customerId: accountIdentity.customerId, linkedBy: 'verified_token' };
+      }
+    }
+    if (!identity) {
+      const customer = await tx.customers.create({ profile: withoutUndefined(event.sender.profile ?? {}) });
+      identity = await tx.identities.create({
+        channel: event.channel,
+        externalId: event.sender.externalId,
+        customerId: customer.id,
+        linkedBy: 'first_contact',
+        address: event.address,
+      });
+      return { identity, customer };
+    }
+    const customer = await tx.customers.get(identity.customerId);
+    if (!customer) throw new Error(`identity ${identity.id} points at a missing customer`);
+    return { identity, customer };
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,163 @@
+/**
+ * The conversation worker: handles each conversation's inbound messages strictly in
+ * order, one at a time. In one process a per-conversation drain loop guarantees it;
+ * across processes sharing PostgreSQL a lease on the conversation row does.
+ *
+ * A message is marked processed only after its handler finished, so a crash mid-way
+ * means it is handled again after the restart; replies are idempotent per message
+ * (see {@link Context.reply}), so the customer does not get them twice.
+ *
+ * @module
+ */
+import { asError } from '../errors';
+import type { Message } from '../model';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Store } from '../store';
+import { newId } from '../util/ids';
+import { Context, type ContextRuntime } from './context';
+
+export type MessageHandler = (ctx: Context) => Promise<void>;
+export type ErrorHandler = (error: Error, ctx: Context) => Promise<void> | void;
+
+export interface WorkerOptions {
+  /** Use leases in the store (several processes share it). */
+  useLeases: boolean;
+  leaseMs?: number;
+  /** How often to look for work left behind (a crash, another process's failed lease). */
+  sweepIntervalMs?: number;
+  /** Builds the context (plugins extend it). */
+  createContext?: (message: Message, runtime: ContextRuntime) => Promise<Context | null>;
+}
+
+export class ConversationWorker {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private readonly owner = newId('wrk');
+  private sweeper: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runtime: ContextRuntime,
+    private readonly handler: MessageHandler,
+    private readonly onError: ErrorHandler,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  /** Picks up pending work now and then every `sweepIntervalMs`. */
+  async start(): Promise<void> {
+    this.stopping = false;
+    await this.sweep();
+    this.sweeper = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 2000);
+    this.sweeper.unref();
+  }
+
+  /** Lets in-flight messages finish; picks up nothing new. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    await Promise.allSettled([...this.active.values()]);
+  }
+
+  /** Says a conversation may have new messages. Cheap; call it freely. */
+  notify(conversationId: string): void {
+    if (this.stopping) return;
+    if (this.active.has(conversationId)) {
+      this.again.add(conversationId);
+      return;
+    }
+    const run = this.drain(conversationId)
+      .catch((error: unknown) =>
+        this.logger.error({ err: error, conversationId }, 'conversation drain failed'),
+      )
+      .finally(() => {
+        this.active.delete(conversationId);
+        if (this.again.delete(conversationId)) this.notify(conversationId);
+      });
+    this.active.set(conversationId, run);
+  }
+
+  /** Resolves when nothing is being processed (tests, graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.allSettled([...this.active.values()]);
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      for (const id of await this.store.conversations.listWithUnprocessed(200)) this.notify(id);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'sweep for pending messages failed');
+    }
+  }
+
+  private async drain(conversationId: string): Promise<void> {
+    const leaseMs = this.options.leaseMs ?? 30_000;
+    if (
+      this.options.useLeases &&
+      !(await this.store.conversations.tryLease(conversationId, this.owner, leaseMs))
+    ) {
+      return; // Another process is on it; the sweep retries if it dies.
+    }
+    try {
+      let leasedAt = Date.now();
+      while (!this.stopping) {
+        const message = await this.store.messages.nextUnprocessed(conversationId);
+        if (!message) break;
+        if (this.options.useLeases && Date.now() - leasedAt > leaseMs / 3) {
+          if (!(await this.store.conversations.tryLease(conversationId, this.owner, leaseMs))) return;
+          leasedAt = Date.now();
+        }
+        await this.process(message);
+      }
+    } finally {
+      if (this.options.useLeases) await this.store.conversations.releaseLease(conversationId, this.owner);
+    }
+  }
+
+  private async process(message: Message): Promise<void> {
+    const ctx = await this.createContext(message);
+    if (!ctx) {
+      await this.store.messages.markProcessed(message.id);
+      return;
+    }
+    try {
+      await this.handler(ctx);
+    } catch (thrown) {
+      const error = asError(thrown);
+      this.metrics.handlerErrors.inc({ channel: message.channel });
+      this.logger.error(
+        { err: error, conversationId: message.conversationId, messageId: message.id },
+        'middleware failed while handling a message',
+      );
+      await this.store.events.add(message.conversationId, 'handler_error', {
+        messageId: message.id,
+        error: error.message,
+      });
+      try {
+        await this.onError(error, ctx);
+      } catch (secondary) {
+        this.logger.error({ err: secondary }, 'the error handler failed too');
+      }
+    }
+    await this.store.messages.markProcessed(message.id, ctx.nlu ? { nlu: ctx.nlu } : {});
+    this.metrics.processingSeconds.observe(
+      { channel: message.channel },
+      (Date.now() - message.createdAt) / 1000,
+    );
+  }
+
+  private async createContext(message: Message): Promise<Context | null> {
+    if (this.options.createContext) return this.options.createContext(message, this.runtime);
+    const conversation = await this.store.conversations.get(message.conversationId);
+    const customer = await this.store.customers.get(message.customerId);
+    if (!conversation || !customer) {
+      this.logger.error({ messageId: message.id }, 'message without conversation or customer; skipped');
+      return null;
+    }
+    return new Context(message, conversation, customer, this.runtime);
+  }
+}

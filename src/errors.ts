@@ -1,0 +1,154 @@
+/**
+ * Switchboard's errors. Every error the framework raises on purpose carries a stable
+ * machine-readable `code` (`SB_…`) and a message that tells the reader what to do.
+ *
+ * A platform refusing a call is a {@link ChannelApiError}; the network failing is a
+ * {@link TransportError}. The outbox retries the second and, unless the platform said
+ * the refusal is final, the first.
+ *
+ * @module
+ */
+
+/** The stable codes. Keep them: users match on them in logs and alerts. */
+export type ErrorCode =
+  | 'SB_CONFIG_INVALID'
+  | 'SB_SIGNATURE_INVALID'
+  | 'SB_PAYLOAD_INVALID'
+  | 'SB_IDENTITY_INVALID'
+  | 'SB_STORE_UNAVAILABLE'
+  | 'SB_STORE_CONFLICT'
+  | 'SB_MIGRATION_FAILED'
+  | 'SB_CHANNEL_API'
+  | 'SB_TRANSPORT'
+  | 'SB_CHANNEL_UNKNOWN'
+  | 'SB_MIDDLEWARE'
+  | 'SB_INTENTS_INVALID'
+  | 'SB_FLOWS_INVALID'
+  | 'SB_NOT_FOUND'
+  | 'SB_SHUTTING_DOWN';
+
+/** Base class of every error Switchboard raises on purpose. */
+export class SwitchboardError extends Error {
+  override readonly name: string = 'SwitchboardError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** One problem in a file the bot author wrote (intents, flows, tests, config). */
+export interface SourceProblem {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  message: string;
+  /** What to do about it, when we can tell. */
+  hint?: string;
+}
+
+/** Formats a problem as `file:line:column: message (hint)` — the form editors and CI link. */
+export function formatProblem(p: SourceProblem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? `\n    hint: ${p.hint}` : ''}`;
+}
+
+/** A bot author's file (intents, flows) is broken; lists every problem found, not just the first. */
+export class SourceFileError extends SwitchboardError {
+  override readonly name = 'SourceFileError';
+  constructor(
+    code: 'SB_INTENTS_INVALID' | 'SB_FLOWS_INVALID',
+    readonly problems: SourceProblem[],
+  ) {
+    super(code, problems.map(formatProblem).join('\n'));
+  }
+}
+
+/** A setting is missing or malformed. `problems` holds one line per bad value. */
+export class ConfigError extends SwitchboardError {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super('SB_CONFIG_INVALID', `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** An inbound request failed its authenticity check (signature, secret token, identity token). */
+export class SignatureError extends SwitchboardError {
+  override readonly name = 'SignatureError';
+  constructor(
+    readonly channel: string,
+    message: string,
+  ) {
+    super('SB_SIGNATURE_INVALID', `${channel}: ${message}`);
+  }
+}
+
+/** An inbound payload cannot be understood. `field` names the offending field when known. */
+export class PayloadError extends SwitchboardError {
+  override readonly name = 'PayloadError';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super('SB_PAYLOAD_INVALID', message);
+  }
+}
+
+/**
+ * A platform answered a call with a refusal. `permanent` refusals (blocked by the user,
+ * chat not found, outside the messaging window) are not retried: the message is marked
+ * failed and the conversation gets an event instead.
+ */
+export class ChannelApiError extends SwitchboardError {
+  override readonly name = 'ChannelApiError';
+  readonly channel: string;
+  readonly method: string;
+  readonly status: number | undefined;
+  readonly description: string;
+  /** Platform-specific error code (Telegram `error_code`, Graph `code`, Slack `error`). */
+  readonly platformCode: string | number | undefined;
+  /** Seconds the platform asked us to wait (429 `retry_after` / `Retry-After`). */
+  readonly retryAfter: number | undefined;
+  readonly permanent: boolean;
+  constructor(init: {
+    channel: string;
+    method: string;
+    status?: number;
+    description: string;
+    platformCode?: string | number;
+    retryAfter?: number;
+    permanent?: boolean;
+    cause?: unknown;
+  }) {
+    super('SB_CHANNEL_API', `${init.channel} refused ${init.method}: ${init.description}`, {
+      cause: init.cause,
+    });
+    this.channel = init.channel;
+    this.method = init.method;
+    this.status = init.status;
+    this.description = init.description;
+    this.platformCode = init.platformCode;
+    this.retryAfter = init.retryAfter;
+    this.permanent = init.permanent ?? false;
+  }
+}
+
+/** The network failed while talking to a platform (connection refused, reset, timeout). Always retried. */
+export class TransportError extends SwitchboardError {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly channel: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('SB_TRANSPORT', `${channel}: ${message}`, options);
+  }
+}
+
+/** Normalises anything thrown into an Error, for logging. */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,41 @@
+/**
+ * The thin SQL seam under {@link SqlStore}: two drivers (better-sqlite3, node-postgres)
+ * that run the same `?`-placeholder SQL. Dialect differences stay in the migrations
+ * and in a few clearly marked queries.
+ *
+ * @module
+ */
+import { SwitchboardError } from '../errors';
+
+export type Param = string | number | bigint | null | Buffer;
+export type Row = Record<string, unknown>;
+
+export interface SqlDriver {
+  readonly dialect: 'sqlite' | 'postgres';
+  all<T extends Row = Row>(sql: string, params?: Param[]): Promise<T[]>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params?: Param[]): Promise<number>;
+  /** Runs several statements at once (migrations). */
+  exec(sql: string): Promise<void>;
+  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A unique-constraint violation: the caller's write raced another one. */
+export class StoreConflictError extends SwitchboardError {
+  override readonly name = 'StoreConflictError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SB_STORE_CONFLICT', message, options);
+  }
+}
+
+/** Runs `fn` again (up to `attempts` times) when it fails with a write conflict. */
+export async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof StoreConflictError) || i >= attempts) throw error;
+    }
+  }
+}

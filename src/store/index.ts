@@ -1,0 +1,71 @@
+/**
+ * Opening the store: PostgreSQL when `DATABASE_URL` is set, otherwise SQLite in
+ * `DATA_DIR/switchboard.db`.
+ *
+ * @module
+ */
+import path from 'node:path';
+import { SwitchboardError } from '../errors';
+import { PostgresDriver } from './postgres-driver';
+import { SqlStore } from './sql-store';
+import { SqliteDriver } from './sqlite-driver';
+import type { Store } from './types';
+
+export * from './types';
+export { StoreConflictError, retryOnConflict } from './driver';
+export { SqlStore } from './sql-store';
+
+export interface OpenStoreOptions {
+  /** `postgres://…` for PostgreSQL. */
+  databaseUrl?: string | undefined;
+  /** Folder of the SQLite file; `:memory:` for a throwaway store. */
+  dataDir?: string;
+  /** Apply migrations (default true). */
+  migrate?: boolean;
+}
+
+/** Opens, migrates and checks the store; a clear SB_STORE_UNAVAILABLE error if it cannot. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  let store: SqlStore;
+  const where = options.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite in ${options.dataDir}`;
+  try {
+    if (options.databaseUrl) store = new SqlStore(new PostgresDriver(options.databaseUrl));
+    else {
+      const dir = options.dataDir ?? './data';
+      store = new SqlStore(new SqliteDriver(dir === ':memory:' ? dir : path.join(dir, 'switchboard.db')));
+    }
+  } catch (error) {
+    throw new SwitchboardError(
+      'SB_STORE_UNAVAILABLE',
+      `Cannot open the store (${where}): ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  try {
+    await store.ping();
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw new SwitchboardError(
+      'SB_STORE_UNAVAILABLE',
+      `Cannot reach the store (${where}): ${(error as Error).message}. Check that the database is running and the URL is right.`,
+      { cause: error },
+    );
+  }
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw new SwitchboardError(
+        'SB_MIGRATION_FAILED',
+        `Migrating the store failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return store;
+}

@@ -1,0 +1,122 @@
+/**
+ * Schema migrations, in order, never edited once released: add a new one instead.
+ * Each has a SQLite and a PostgreSQL form; everything else in the store is shared SQL.
+ * Timestamps are epoch milliseconds (BIGINT); JSON is stored as TEXT in both.
+ */
+export interface Migration {
+  id: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+const core = (dialect: 'sqlite' | 'postgres') => `
+CREATE TABLE customers (
+  id TEXT PRIMARY KEY,
+  profile TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE identities (
+  id TEXT PRIMARY KEY,
+  channel TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL REFERENCES customers(id),
+  linked_by TEXT NOT NULL,
+  linked_by_whom TEXT,
+  address TEXT NOT NULL,
+  last_inbound_at BIGINT,
+  created_at BIGINT NOT NULL,
+  UNIQUE (channel, external_id)
+);
+CREATE INDEX identities_customer ON identities (customer_id);
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  customer_id TEXT NOT NULL REFERENCES customers(id),
+  status TEXT NOT NULL,
+  flow TEXT,
+  handoff TEXT,
+  last_channel TEXT NOT NULL,
+  last_identity_id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  last_seq BIGINT NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_until BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  closed_at BIGINT
+);
+-- The invariant that makes omnichannel real: one open conversation per customer.
+CREATE UNIQUE INDEX conversations_one_open ON conversations (customer_id) WHERE status <> 'closed';
+CREATE INDEX conversations_status ON conversations (status, updated_at);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  customer_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  direction TEXT NOT NULL,
+  author TEXT NOT NULL,
+  author_name TEXT,
+  channel TEXT NOT NULL,
+  content TEXT NOT NULL,
+  text TEXT NOT NULL,
+  platform_message_id TEXT,
+  idempotency_key TEXT,
+  address TEXT,
+  reply_to_id TEXT,
+  nlu TEXT,
+  delivery TEXT NOT NULL,
+  delivery_error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT,
+  processed_at BIGINT,
+  created_at BIGINT NOT NULL,
+  UNIQUE (conversation_id, seq)
+);
+-- Platforms redeliver: the inbound dedupe key is (channel, platform message id).
+CREATE UNIQUE INDEX messages_inbound_dedupe ON messages (channel, platform_message_id)
+  WHERE direction = 'in' AND platform_message_id IS NOT NULL;
+CREATE UNIQUE INDEX messages_idempotency ON messages (idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX messages_outbound_platform ON messages (channel, platform_message_id)
+  WHERE direction = 'out' AND platform_message_id IS NOT NULL;
+CREATE INDEX messages_unprocessed ON messages (conversation_id, seq)
+  WHERE direction = 'in' AND processed_at IS NULL;
+CREATE INDEX messages_pending ON messages (conversation_id, seq) WHERE delivery = 'pending';
+CREATE INDEX messages_pending_due ON messages (next_attempt_at) WHERE delivery = 'pending';
+CREATE TABLE conversation_events (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX conversation_events_conversation ON conversation_events (conversation_id, created_at);
+CREATE TABLE kv (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  expires_at BIGINT
+);
+${
+  dialect === 'sqlite'
+    ? `-- Full-text search over message text (FTS5, external content kept in sync by triggers).
+CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+  INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+END;`
+    : `-- Full-text search over message text ('simple': no stemming, works for any language).
+ALTER TABLE messages ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED;
+CREATE INDEX messages_tsv ON messages USING GIN (tsv);`
+}
+`;
+
+export const migrations: Migration[] = [
+  { id: 1, name: 'core', sqlite: core('sqlite'), postgres: core('postgres') },
+];

@@ -112,7 +112,10 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
   INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
 END;`
     : `-- Full-text search over message text ('simple': no stemming, works for any language).
-ALTER TABLE messages ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED;
+-- Punctuation becomes spaces first, so "ORD-12345" is the words ord and 12345 as in FTS5
+-- (PostgreSQL's parser would read "-12345" as a signed number).
+ALTER TABLE messages ADD COLUMN tsv tsvector
+  GENERATED ALWAYS AS (to_tsvector('simple', regexp_replace(text, '[^[:alnum:]]+', ' ', 'g'))) STORED;
 CREATE INDEX messages_tsv ON messages USING GIN (tsv);`
 }
 `;

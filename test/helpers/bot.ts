@@ -1,0 +1,33 @@
+/**
+ * Starts the real Switchboard server (the bot `switchboard start` runs) on 127.0.0.1
+ * with an ephemeral port and a throwaway data folder.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSwitchboard } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import type { Bot } from '../../src/core/bot';
+import type { Context } from '../../src/core/context';
+
+export interface TestBot {
+  baseUrl: string;
+  dataDir: string;
+  bot: Bot<Context>;
+  stop(): Promise<void>;
+}
+
+export function tempDir(prefix = 'sb-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestBot(
+  options: { dataDir?: string; env?: Record<string, string>; setup?: (bot: Bot<Context>) => void } = {},
+): Promise<TestBot> {
+  const dataDir = options.dataDir ?? tempDir();
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
+  const bot = createSwitchboard(config, { outbox: { pollIntervalMs: 50, retryBaseMs: 50 }, worker: { sweepIntervalMs: 200 } });
+  options.setup?.(bot);
+  await bot.start();
+  return { baseUrl: bot.url, dataDir, bot, stop: () => bot.stop() };
+}

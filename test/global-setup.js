@@ -31,7 +31,9 @@ function redisWorks(url) {
     socket.setTimeout(2000, () => done('timeout'));
     socket.on('error', (error) => done(error.message));
     socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG') ? true : `unexpected reply ${data}`));
+    socket.on('data', (data) =>
+      done(data.toString().startsWith('+PONG') ? true : `unexpected reply ${data}`),
+    );
   });
 }
 
@@ -45,7 +47,9 @@ module.exports = async () => {
   else problems.push(`Redis at ${REDIS_URL}: ${redis}`);
   if (problems.length === 0) return;
   if (process.env.CI === 'true') {
-    throw new Error(`Services the tests need are down (CI=true, so this fails the run):\n  ${problems.join('\n  ')}`);
+    throw new Error(
+      `Services the tests need are down (CI=true, so this fails the run):\n  ${problems.join('\n  ')}`,
+    );
   }
   console.warn(`\n⚠ Skipping the tests that need these services:\n  ${problems.join('\n  ')}\n`);
 };

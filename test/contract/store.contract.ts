@@ -41,7 +41,12 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
       return { customer, identity, conversation: conv };
     }
 
-    function inbound(conversationId: string, customerId: string, text: string, extra: Partial<NewMessage> = {}): NewMessage {
+    function inbound(
+      conversationId: string,
+      customerId: string,
+      text: string,
+      extra: Partial<NewMessage> = {},
+    ): NewMessage {
       return {
         conversationId,
         customerId,
@@ -55,7 +60,12 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
       };
     }
 
-    function outbound(conversationId: string, customerId: string, text: string, extra: Partial<NewMessage> = {}): NewMessage {
+    function outbound(
+      conversationId: string,
+      customerId: string,
+      text: string,
+      extra: Partial<NewMessage> = {},
+    ): NewMessage {
       return {
         conversationId,
         customerId,
@@ -77,9 +87,15 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
     });
 
     test('customers: create, get, shallow-merge update', async () => {
-      const c = await store.customers.create({ profile: { name: 'Ada', email: 'ada@example.com' }, attributes: { vip: true } });
+      const c = await store.customers.create({
+        profile: { name: 'Ada', email: 'ada@example.com' },
+        attributes: { vip: true },
+      });
       expect(await store.customers.get(c.id)).toEqual(c);
-      const updated = await store.customers.update(c.id, { profile: { phone: '+441234' }, attributes: { optOut: false } });
+      const updated = await store.customers.update(c.id, {
+        profile: { phone: '+441234' },
+        attributes: { optOut: false },
+      });
       expect(updated.profile).toEqual({ name: 'Ada', email: 'ada@example.com', phone: '+441234' });
       expect(updated.attributes).toEqual({ vip: true, optOut: false });
       expect(await store.customers.get('cus_missing')).toBeNull();
@@ -98,35 +114,64 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
         }),
       ).rejects.toBeInstanceOf(StoreConflictError);
       // The same external id on another channel is another identity.
-      await store.identities.create({ channel: 'telegram', externalId: identity.externalId, customerId: customer.id, linkedBy: 'first_contact', address: {} });
+      await store.identities.create({
+        channel: 'telegram',
+        externalId: identity.externalId,
+        customerId: customer.id,
+        linkedBy: 'first_contact',
+        address: {},
+      });
       await store.identities.touch(identity.id, { address: { visitorId: 'y' }, lastInboundAt: 42 });
       const other = await store.customers.create();
       await store.identities.relink(identity.id, other.id, 'operator_merge', 'U123');
       const moved = await store.identities.get(identity.id);
-      expect(moved).toMatchObject({ customerId: other.id, linkedBy: 'operator_merge', linkedByWhom: 'U123', address: { visitorId: 'y' }, lastInboundAt: 42 });
-      expect((await store.identities.listByCustomer(customer.id)).map((i) => i.channel)).toEqual(['telegram']);
+      expect(moved).toMatchObject({
+        customerId: other.id,
+        linkedBy: 'operator_merge',
+        linkedByWhom: 'U123',
+        address: { visitorId: 'y' },
+        lastInboundAt: 42,
+      });
+      expect((await store.identities.listByCustomer(customer.id)).map((i) => i.channel)).toEqual([
+        'telegram',
+      ]);
     });
 
     test('a customer has at most one open conversation', async () => {
       const { customer, identity, conversation: first } = await conversation();
       await expect(
-        store.conversations.create({ customerId: customer.id, lastChannel: 'web', lastIdentityId: identity.id }),
+        store.conversations.create({
+          customerId: customer.id,
+          lastChannel: 'web',
+          lastIdentityId: identity.id,
+        }),
       ).rejects.toBeInstanceOf(StoreConflictError);
       expect((await store.conversations.findOpen(customer.id))?.id).toBe(first.id);
       await store.conversations.update(first.id, { status: 'closed', closedAt: Date.now() });
       expect(await store.conversations.findOpen(customer.id)).toBeNull();
-      const second = await store.conversations.create({ customerId: customer.id, lastChannel: 'web', lastIdentityId: identity.id });
+      const second = await store.conversations.create({
+        customerId: customer.id,
+        lastChannel: 'web',
+        lastIdentityId: identity.id,
+      });
       expect(second.id).not.toBe(first.id);
     });
 
     test('conversation updates persist flow state, handoff and data', async () => {
       const { conversation: c } = await conversation();
       const flow = { flowId: 'returns', flowVersion: 'abc', step: 'confirm', slots: { order: 'ORD-12345' } };
-      const updated = await store.conversations.update(c.id, { status: 'queued', flow, handoff: { team: 'support' }, data: { n: 1 } });
+      const updated = await store.conversations.update(c.id, {
+        status: 'queued',
+        flow,
+        handoff: { team: 'support' },
+        data: { n: 1 },
+      });
       expect(updated).toMatchObject({ status: 'queued', flow, handoff: { team: 'support' }, data: { n: 1 } });
       expect(await store.conversations.get(c.id)).toEqual(updated);
       expect((await store.conversations.listByStatus('queued', 10)).map((x) => x.id)).toEqual([c.id]);
-      await expect(store.conversations.update('cnv_missing', { status: 'bot' })).rejects.toBeInstanceOf(StoreConflictError);
+      await expect(store.conversations.update('cnv_missing', { status: 'bot' })).rejects.toBeInstanceOf(
+        StoreConflictError,
+      );
     });
 
     test('messages get gapless seq in append order and list after a seq', async () => {
@@ -146,17 +191,27 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
 
     test('inbound appends are idempotent on (channel, platform id); outbound on the idempotency key', async () => {
       const { customer, conversation: c } = await conversation();
-      const first = await store.messages.append(inbound(c.id, customer.id, 'hi', { platformMessageId: 'p1' }));
-      const again = await store.messages.append(inbound(c.id, customer.id, 'hi (redelivered)', { platformMessageId: 'p1' }));
+      const first = await store.messages.append(
+        inbound(c.id, customer.id, 'hi', { platformMessageId: 'p1' }),
+      );
+      const again = await store.messages.append(
+        inbound(c.id, customer.id, 'hi (redelivered)', { platformMessageId: 'p1' }),
+      );
       expect(first.created).toBe(true);
       expect(again).toEqual({ created: false, message: first.message });
       // Same platform id on another channel is another message.
-      const other = await store.messages.append(inbound(c.id, customer.id, 'x', { platformMessageId: 'p1', channel: 'telegram' }));
+      const other = await store.messages.append(
+        inbound(c.id, customer.id, 'x', { platformMessageId: 'p1', channel: 'telegram' }),
+      );
       expect(other.created).toBe(true);
       expect(await store.messages.findInbound('web', 'p1')).toEqual(first.message);
 
-      const r1 = await store.messages.append(outbound(c.id, customer.id, 'answer', { idempotencyKey: 'in1:1' }));
-      const r2 = await store.messages.append(outbound(c.id, customer.id, 'answer', { idempotencyKey: 'in1:1' }));
+      const r1 = await store.messages.append(
+        outbound(c.id, customer.id, 'answer', { idempotencyKey: 'in1:1' }),
+      );
+      const r2 = await store.messages.append(
+        outbound(c.id, customer.id, 'answer', { idempotencyKey: 'in1:1' }),
+      );
       expect(r2).toEqual({ created: false, message: r1.message });
       expect((await store.messages.list(c.id)).length).toBe(3);
     });
@@ -164,7 +219,9 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
     test('50 concurrent appends to one conversation get distinct, gapless seqs', async () => {
       const { customer, conversation: c } = await conversation();
       await Promise.all(
-        Array.from({ length: 50 }, (_, i) => store.messages.append(inbound(c.id, customer.id, `m${i}`, { platformMessageId: `c${i}` }))),
+        Array.from({ length: 50 }, (_, i) =>
+          store.messages.append(inbound(c.id, customer.id, `m${i}`, { platformMessageId: `c${i}` })),
+        ),
       );
       const seqs = (await store.messages.list(c.id)).map((m) => m.seq);
       expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -189,17 +246,36 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
       const one = await conversation();
       const two = await conversation();
       const now = Date.now();
-      const a1 = await store.messages.append(outbound(one.conversation.id, one.customer.id, 'a1', { nextAttemptAt: now }));
-      await store.messages.append(outbound(one.conversation.id, one.customer.id, 'a2', { nextAttemptAt: now }));
-      const b1 = await store.messages.append(outbound(two.conversation.id, two.customer.id, 'b1', { nextAttemptAt: now + 60_000 }));
+      const a1 = await store.messages.append(
+        outbound(one.conversation.id, one.customer.id, 'a1', { nextAttemptAt: now }),
+      );
+      await store.messages.append(
+        outbound(one.conversation.id, one.customer.id, 'a2', { nextAttemptAt: now }),
+      );
+      const b1 = await store.messages.append(
+        outbound(two.conversation.id, two.customer.id, 'b1', { nextAttemptAt: now + 60_000 }),
+      );
       expect(await store.messages.countPendingDelivery()).toBe(3);
       expect((await store.messages.dueForDelivery(now, 10)).map((m) => m.text)).toEqual(['a1']);
-      expect((await store.messages.dueForDelivery(now + 60_000, 10)).map((m) => m.text).sort()).toEqual(['a1', 'b1']);
+      expect((await store.messages.dueForDelivery(now + 60_000, 10)).map((m) => m.text).sort()).toEqual([
+        'a1',
+        'b1',
+      ]);
 
-      await store.messages.updateDelivery(a1.message.id, { delivery: 'pending', attempts: 1, deliveryError: '503', nextAttemptAt: now + 1000 });
+      await store.messages.updateDelivery(a1.message.id, {
+        delivery: 'pending',
+        attempts: 1,
+        deliveryError: '503',
+        nextAttemptAt: now + 1000,
+      });
       // a2 must wait behind a1 even though a2 is due: order within a conversation.
       expect(await store.messages.dueForDelivery(now, 10)).toEqual([]);
-      await store.messages.updateDelivery(a1.message.id, { delivery: 'sent', attempts: 2, deliveryError: null, platformMessageId: 'tg-9' });
+      await store.messages.updateDelivery(a1.message.id, {
+        delivery: 'sent',
+        attempts: 2,
+        deliveryError: null,
+        platformMessageId: 'tg-9',
+      });
       expect((await store.messages.dueForDelivery(now, 10)).map((m) => m.text)).toEqual(['a2']);
       const sent = await store.messages.get(a1.message.id);
       expect(sent).toMatchObject({ delivery: 'sent', attempts: 2, platformMessageId: 'tg-9' });
@@ -243,13 +319,17 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
     test('full-text search finds messages by words, filters by channel, and takes user input literally', async () => {
       const { customer, conversation: c } = await conversation();
       await store.messages.append(inbound(c.id, customer.id, 'Where is my parcel? Order ORD-12345'));
-      await store.messages.append(inbound(c.id, customer.id, 'The parcel arrived broken', { channel: 'telegram' }));
+      await store.messages.append(
+        inbound(c.id, customer.id, 'The parcel arrived broken', { channel: 'telegram' }),
+      );
       await store.messages.append(inbound(c.id, customer.id, 'thanks a lot'));
       expect((await store.messages.search({ text: 'parcel' })).length).toBe(2);
-      expect((await store.messages.search({ text: 'parcel', channel: 'telegram' })).map((m) => m.text)).toEqual([
+      expect(
+        (await store.messages.search({ text: 'parcel', channel: 'telegram' })).map((m) => m.text),
+      ).toEqual(['The parcel arrived broken']);
+      expect((await store.messages.search({ text: 'parcel broken' })).map((m) => m.text)).toEqual([
         'The parcel arrived broken',
       ]);
-      expect((await store.messages.search({ text: 'parcel broken' })).map((m) => m.text)).toEqual(['The parcel arrived broken']);
       expect((await store.messages.search({ text: 'ORD 12345' })).length).toBe(1);
       expect(await store.messages.search({ text: '" OR * NEAR(' })).toEqual([]);
       expect(await store.messages.search({ text: 'elephant' })).toEqual([]);

@@ -25,8 +25,17 @@ export async function startTestBot(
   options: { dataDir?: string; env?: Record<string, string>; setup?: (bot: Bot<Context>) => void } = {},
 ): Promise<TestBot> {
   const dataDir = options.dataDir ?? tempDir();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
-  const bot = createSwitchboard(config, { outbox: { pollIntervalMs: 50, retryBaseMs: 50 }, worker: { sweepIntervalMs: 200 } });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const bot = createSwitchboard(config, {
+    outbox: { pollIntervalMs: 50, retryBaseMs: 50 },
+    worker: { sweepIntervalMs: 200 },
+  });
   options.setup?.(bot);
   await bot.start();
   return { baseUrl: bot.url, dataDir, bot, stop: () => bot.stop() };

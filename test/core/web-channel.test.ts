@@ -1,0 +1,241 @@
+/**
+ * The web channel's HTTP API and the path behind it, through real HTTP and WebSocket
+ * on 127.0.0.1.
+ */
+import { WebSocket } from 'ws';
+import { signIdentityToken } from '../../adapters/web';
+import { type TestBot, startTestBot } from '../helpers/bot';
+
+const SECRET = 'test-secret-test-secret-test-secret-0123';
+
+async function post(bot: TestBot, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${bot.baseUrl}/web/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function get(bot: TestBot, query: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${bot.baseUrl}/web/messages?${query}`, { headers });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      messages: { author: string; text: string; seq: number; clientMessageId?: string }[];
+      cursor: string;
+    },
+  };
+}
+
+/** Waits (bounded) until the visitor's conversation has `count` messages. */
+async function history(bot: TestBot, visitorId: string, count: number) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { body } = await get(bot, `visitorId=${visitorId}`);
+    if (body.messages.length >= count || Date.now() > deadline) return body;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('web channel', () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startTestBot({ env: { WEB_IDENTITY_SECRET: SECRET } });
+  });
+  afterAll(async () => {
+    await bot.stop();
+  });
+
+  test('a message is accepted (202 with ids) and the bot greets and answers', async () => {
+    const res = await post(bot, { visitorId: 'visitor-aaaa0001', text: 'hello', clientMessageId: 'm1' });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      conversationId: expect.stringMatching(/^cnv_/),
+      messageId: expect.stringMatching(/^msg_/),
+    });
+    const page = await history(bot, 'visitor-aaaa0001', 3);
+    expect(page.messages.map((m) => [m.author, m.text])).toEqual([
+      ['customer', 'hello'],
+      ['bot', "Hi! I'm Switchboard. How can I help?"],
+      ['bot', 'You said: hello'],
+    ]);
+    expect(page.messages[0]?.clientMessageId).toBe('m1');
+    // Nothing after the cursor yet.
+    expect((await get(bot, `visitorId=visitor-aaaa0001&after=${page.cursor}`)).body.messages).toEqual([]);
+  });
+
+  test('the same clientMessageId posted twice is processed once', async () => {
+    const first = await post(bot, { visitorId: 'visitor-aaaa0002', text: 'once', clientMessageId: 'dup-1' });
+    const second = await post(bot, { visitorId: 'visitor-aaaa0002', text: 'once', clientMessageId: 'dup-1' });
+    expect(second.body).toEqual(first.body);
+    await bot.bot.idle();
+    const page = await history(bot, 'visitor-aaaa0002', 3);
+    expect(page.messages.map((m) => m.text)).toEqual([
+      'once',
+      "Hi! I'm Switchboard. How can I help?",
+      'You said: once',
+    ]);
+  });
+
+  test('50 concurrent messages to one conversation are processed in order', async () => {
+    const visitorId = 'visitor-aaaa0003';
+    await post(bot, { visitorId, text: 'start', clientMessageId: 's' });
+    await bot.bot.idle();
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => post(bot, { visitorId, text: `n${i}`, clientMessageId: `c${i}` })),
+    );
+    await bot.bot.idle();
+    const page = await history(bot, visitorId, 3 + 100);
+    const rest = page.messages.slice(3);
+    expect(rest).toHaveLength(100);
+    // Every customer message is immediately followed by its own answer: strictly one at a time, in seq order.
+    for (let i = 0; i < rest.length; i += 2) {
+      const question = rest[i];
+      const answer = rest[i + 1];
+      expect(question?.author).toBe('customer');
+      expect(answer?.text).toBe(`You said: ${question?.text}`);
+    }
+    expect(new Set(rest.filter((m) => m.author === 'customer').map((m) => m.text)).size).toBe(50);
+  });
+
+  test.each([
+    ['missing visitorId', { text: 'hi' }, 'visitorId'],
+    ['malformed visitorId', { visitorId: 'short', text: 'hi' }, 'visitorId'],
+    ['missing text', { visitorId: 'visitor-aaaa0004' }, 'text'],
+    ['text of the wrong type', { visitorId: 'visitor-aaaa0004', text: 42 }, 'text'],
+    ['blank text', { visitorId: 'visitor-aaaa0004', text: '   ' }, 'text'],
+    ['oversize text', { visitorId: 'visitor-aaaa0004', text: 'x'.repeat(4001) }, 'text'],
+    [
+      'malformed clientMessageId',
+      { visitorId: 'visitor-aaaa0004', text: 'hi', clientMessageId: 'bad id!' },
+      'clientMessageId',
+    ],
+    ['unknown field', { visitorId: 'visitor-aaaa0004', text: 'hi', admin: true }, 'admin'],
+  ])('%s → 400 naming the field, nothing stored', async (_what, body, field) => {
+    const res = await post(bot, body);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: { code: 'SB_PAYLOAD_INVALID', message: expect.any(String), field } });
+    expect((await get(bot, 'visitorId=visitor-aaaa0004')).body.messages).toEqual([]);
+  });
+
+  test('malformed JSON → 400', async () => {
+    const res = await post(bot, '{"visitorId": ');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'SB_PAYLOAD_INVALID' });
+  });
+
+  test('a bad identity token → 401 and nothing stored', async () => {
+    const forged = signIdentityToken({ sub: 'user-1' }, 'another-secret-another-secret-another-00');
+    const res = await post(
+      bot,
+      { visitorId: 'visitor-aaaa0005', text: 'hi' },
+      { 'x-switchboard-identity': forged },
+    );
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatchObject({ code: 'SB_SIGNATURE_INVALID' });
+    const expired = signIdentityToken({ sub: 'user-1', exp: 1000 }, SECRET, 500);
+    expect(
+      (await post(bot, { visitorId: 'visitor-aaaa0005', text: 'hi' }, { 'x-switchboard-identity': expired }))
+        .status,
+    ).toBe(401);
+    expect((await get(bot, 'visitorId=visitor-aaaa0005')).body.messages).toEqual([]);
+  });
+
+  test('a signed identity links two browsers of one logged-in customer to one conversation', async () => {
+    const token = signIdentityToken(
+      { sub: 'shop-user-77', name: 'Grace Hopper', email: 'grace@example.com' },
+      SECRET,
+    );
+    const a = await post(
+      bot,
+      { visitorId: 'browser-laptop-1', text: 'from laptop' },
+      { 'x-switchboard-identity': token },
+    );
+    await bot.bot.idle();
+    const b = await post(
+      bot,
+      { visitorId: 'browser-phone-1', text: 'from phone' },
+      { 'x-switchboard-identity': token },
+    );
+    expect(b.body.conversationId).toBe(a.body.conversationId);
+    await bot.bot.idle();
+    const page = await history(bot, 'browser-phone-1', 5);
+    expect(page.messages.filter((m) => m.author === 'customer').map((m) => m.text)).toEqual([
+      'from laptop',
+      'from phone',
+    ]);
+    const identity = await bot.bot.store.identities.find('web', 'browser-phone-1');
+    expect(identity?.linkedBy).toBe('verified_token');
+    const customer = await bot.bot.store.customers.get(identity?.customerId ?? '');
+    expect(customer?.profile).toMatchObject({ name: 'Grace Hopper', email: 'grace@example.com' });
+  });
+
+  test('long poll returns as soon as the reply exists', async () => {
+    const visitorId = 'visitor-aaaa0006';
+    await post(bot, { visitorId, text: 'first' });
+    const page = await history(bot, visitorId, 3);
+    const waiting = get(bot, `visitorId=${visitorId}&after=${page.cursor}&wait=20`);
+    await new Promise((r) => setTimeout(r, 100));
+    await post(bot, { visitorId, text: 'second' });
+    const { body } = await waiting;
+    expect(body.messages[0]?.text).toBe('second');
+    expect(body.cursor).not.toBe(page.cursor);
+  });
+
+  test('the WebSocket pushes both directions and typing', async () => {
+    const visitorId = 'visitor-aaaa0007';
+    const ws = new WebSocket(`${bot.baseUrl.replace('http', 'ws')}/web/socket?visitorId=${visitorId}`);
+    const frames: { type: string; message?: { author: string; text: string } }[] = [];
+    ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    await post(bot, { visitorId, text: 'over the socket' });
+    const deadline = Date.now() + 10_000;
+    while (frames.filter((f) => f.type === 'message').length < 3 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    ws.close();
+    expect(
+      frames.filter((f) => f.type === 'message').map((f) => [f.message?.author, f.message?.text]),
+    ).toEqual([
+      ['customer', 'over the socket'],
+      ['bot', "Hi! I'm Switchboard. How can I help?"],
+      ['bot', 'You said: over the socket'],
+    ]);
+  });
+
+  test('a socket with a bad visitor id or identity token is refused', async () => {
+    for (const query of ['visitorId=x', `visitorId=visitor-aaaa0008&identity=not.a.token`]) {
+      const ws = new WebSocket(`${bot.baseUrl.replace('http', 'ws')}/web/socket?${query}`);
+      const status = await new Promise<number>((resolve) => {
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => resolve(-1));
+      });
+      expect([400, 401]).toContain(status);
+    }
+  });
+
+  test('operations endpoints: healthz, readyz, metrics', async () => {
+    expect(await (await fetch(`${bot.baseUrl}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${bot.baseUrl}/readyz`)).json()).toEqual({ status: 'ready', store: 'sqlite' });
+    const metrics = await (await fetch(`${bot.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_messages_in_total\{channel="web"\} \d+/);
+    expect(metrics).toMatch(/switchboard_messages_out_total\{channel="web"\} \d+/);
+    expect(metrics).toMatch(/switchboard_processing_seconds_bucket/);
+    expect(metrics).toMatch(/switchboard_outbox_backlog 0/);
+    expect(metrics).toMatch(/switchboard_inbound_duplicates_total\{channel="web"\} [1-9]/);
+  });
+
+  test('CORS: preflight and headers for an embedding site', async () => {
+    const res = await fetch(`${bot.baseUrl}/web/messages`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-headers')).toMatch(/x-switchboard-identity/);
+  });
+});

@@ -1,0 +1,361 @@
+/**
+ * The NLU engine: TF-IDF features → one-vs-rest linear SVM → calibrated out-of-scope decision,
+ * plus entities and sentiment. See README.md for the design and the numbers behind it.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type Calibration,
+  type HeldOutScore,
+  calibrate,
+  DEFAULT_RETENTION,
+  sigmoidConfidence,
+} from './calibrate';
+import { type Entity, EntityExtractor } from './entities';
+import { DEFAULT_FEATURES, type FeatureOptions, Featurizer, type FeaturizerState } from './features';
+import { DEFAULT_LINEAR, type LinearModel, type LinearOptions, rng, scoreInto, trainLinear } from './linear';
+import type { IntentSet } from './loader';
+import { analyseSentiment, type Sentiment } from './sentiment';
+
+/** Bump when features, training or the cache format change: old caches are then ignored. */
+export const ENGINE_VERSION = 'sb-nlu-1';
+
+/** What the engine understood from one message. */
+export interface NluResult {
+  text: string;
+  /** The intent, or `null` when the message is out of scope: the bot must not answer confidently. */
+  intent: string | null;
+  /** 0..1, the calibrated probability that the top intent is right (also set when `intent` is null). */
+  confidence: number;
+  /** The top few intents, best first. */
+  ranking: { intent: string; confidence: number }[];
+  entities: Entity[];
+  sentiment: Sentiment;
+}
+
+/** A held-out utterance for choosing the operating point; `intent: null` marks out-of-scope. */
+export interface LabelledUtterance {
+  text: string;
+  intent: string | null;
+}
+
+export interface TrainOptions {
+  /** Directory for trained models, keyed by content hash + engine version + settings. */
+  cacheDir?: string;
+  /** Overrides the calibrated confidence threshold (0..1). */
+  threshold?: number;
+  /**
+   * Held-out utterances to choose the operating point on (e.g. a validation split, with
+   * out-of-scope ones as `intent: null`). Without them the engine cross-validates on the
+   * training examples.
+   */
+  heldOut?: LabelledUtterance[];
+  /** Share of correct held-out answers to keep when choosing the threshold. Default 0.98. */
+  retention?: number;
+  /** Called with `'cache'` or `'trained'`, for logs and tests. */
+  onModel?: (source: 'cache' | 'trained') => void;
+}
+
+interface ModelHeader {
+  version: string;
+  intents: string[];
+  featurizer: FeaturizerState;
+  calibration: Calibration;
+  dimension: number;
+}
+
+const RANKING_SIZE = 5;
+/** Cross-validation stops once this many held-out predictions are in (one fold on big sets). */
+const CV_MIN_HELD_OUT = 2000;
+const CV_FOLDS = 5;
+
+interface Trained {
+  featurizer: Featurizer;
+  model: LinearModel;
+}
+
+function fitModel(
+  texts: string[],
+  labels: Int32Array,
+  classes: number,
+  language: string,
+  features: FeatureOptions,
+  linear: LinearOptions,
+): Trained {
+  const featurizer = Featurizer.fit(texts, language, features);
+  const xs = texts.map((t) => featurizer.transform(t));
+  return { featurizer, model: trainLinear(xs, labels, classes, featurizer.dimension, linear) };
+}
+
+function top(scores: Float64Array): number {
+  let best = 0;
+  for (let c = 1; c < scores.length; c++) if ((scores[c] as number) > (scores[best] as number)) best = c;
+  return best;
+}
+
+/** Stratified k-fold held-out margins on the training examples themselves. */
+function crossValidate(
+  texts: string[],
+  labels: Int32Array,
+  classes: number,
+  language: string,
+): HeldOutScore[] {
+  const fold = new Int32Array(texts.length);
+  const random = rng(7);
+  const byClass: number[][] = Array.from({ length: classes }, () => []);
+  labels.forEach((l, i) => {
+    byClass[l]?.push(i);
+  });
+  for (const members of byClass) {
+    for (let k = members.length - 1; k > 0; k--) {
+      const j = Math.floor(random() * (k + 1));
+      [members[k], members[j]] = [members[j] as number, members[k] as number];
+    }
+    members.forEach((i, k) => {
+      fold[i] = k % CV_FOLDS;
+    });
+  }
+  const out: HeldOutScore[] = [];
+  const scores = new Float64Array(classes);
+  for (let f = 0; f < CV_FOLDS && out.length < Math.min(CV_MIN_HELD_OUT, texts.length); f++) {
+    const trainIdx: number[] = [];
+    const testIdx: number[] = [];
+    fold.forEach((k, i) => {
+      (k === f ? testIdx : trainIdx).push(i);
+    });
+    if (testIdx.length === 0 || trainIdx.length === 0) continue;
+    const trained = fitModel(
+      trainIdx.map((i) => texts[i] as string),
+      Int32Array.from(trainIdx, (i) => labels[i] as number),
+      classes,
+      language,
+      DEFAULT_FEATURES,
+      DEFAULT_LINEAR,
+    );
+    for (const i of testIdx) {
+      scoreInto(trained.model, trained.featurizer.transform(texts[i] as string), scores);
+      const best = top(scores);
+      out.push({ margin: scores[best] as number, correct: best === labels[i], inScope: true });
+    }
+  }
+  return out;
+}
+
+function cacheKey(set: IntentSet, options: TrainOptions): string {
+  const h = createHash('sha256');
+  h.update(ENGINE_VERSION);
+  h.update(set.hash);
+  h.update(
+    JSON.stringify({
+      features: DEFAULT_FEATURES,
+      linear: DEFAULT_LINEAR,
+      retention: options.retention ?? DEFAULT_RETENTION,
+    }),
+  );
+  if (options.heldOut) h.update(JSON.stringify(options.heldOut));
+  return h.digest('hex').slice(0, 32);
+}
+
+async function readCache(file: string): Promise<{ header: ModelHeader; weights: Float32Array } | null> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch {
+    return null;
+  }
+  try {
+    const headerLength = buf.readUInt32LE(0);
+    const header = JSON.parse(buf.subarray(4, 4 + headerLength).toString('utf8')) as ModelHeader;
+    if (header.version !== ENGINE_VERSION) return null;
+    const offset = 4 + headerLength;
+    const bytes = buf.subarray(offset);
+    // Copy into an aligned buffer: the weights follow a variable-length header.
+    const weights = new Float32Array(bytes.length / 4);
+    new Uint8Array(weights.buffer).set(bytes);
+    if (weights.length !== (header.dimension + 1) * header.intents.length) return null;
+    return { header, weights };
+  } catch {
+    return null; // a corrupt cache is just a cache miss
+  }
+}
+
+async function writeCache(file: string, header: ModelHeader, weights: Float32Array): Promise<void> {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length, 0);
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(
+    tmp,
+    Buffer.concat([len, json, Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength)]),
+  );
+  await rename(tmp, file); // atomic: a crashed writer never leaves a half model behind
+}
+
+/**
+ * A trained intent classifier with entity extraction and sentiment.
+ *
+ * @example
+ * const engine = await NluEngine.train(await loadIntents('intents'), { cacheDir: '.switchboard/nlu' });
+ * engine.parse('where is my order ORD-12345?'); // { intent: 'order_status', entities: [{ entity: 'order_number', … }], … }
+ */
+export class NluEngine {
+  private readonly scores: Float64Array;
+  private readonly extractor: EntityExtractor;
+
+  private constructor(
+    private readonly intentNames: string[],
+    private readonly featurizer: Featurizer,
+    private readonly model: LinearModel,
+    /** The calibration chosen on held-out data (before any threshold override). */
+    readonly calibration: Calibration,
+    /** Confidence below which `parse` returns `intent: null`. */
+    readonly threshold: number,
+    readonly language: string,
+    set: IntentSet,
+  ) {
+    this.scores = new Float64Array(intentNames.length);
+    this.extractor = new EntityExtractor(set.entities, { language });
+  }
+
+  /** The intent names the engine can return. */
+  get intents(): readonly string[] {
+    return this.intentNames;
+  }
+
+  /**
+   * Trains on `intents` (or loads the model from `cacheDir` when this exact content, engine
+   * version and settings were trained before) and calibrates the out-of-scope threshold.
+   */
+  static async train(intents: IntentSet, options: TrainOptions = {}): Promise<NluEngine> {
+    const names = intents.intents.map((i) => i.name);
+    const language = intents.language;
+    const cacheFile = options.cacheDir
+      ? path.join(options.cacheDir, `${cacheKey(intents, options)}.model`)
+      : null;
+    if (cacheFile) {
+      const cached = await readCache(cacheFile);
+      if (cached && cached.header.intents.join('\n') === names.join('\n')) {
+        options.onModel?.('cache');
+        const { header, weights } = cached;
+        const model: LinearModel = { classes: names.length, dimension: header.dimension, weights };
+        const threshold = options.threshold ?? header.calibration.threshold;
+        return new NluEngine(
+          names,
+          Featurizer.fromState(header.featurizer),
+          model,
+          header.calibration,
+          threshold,
+          language,
+          intents,
+        );
+      }
+    }
+    if (names.length === 0) throw new RangeError('NluEngine.train: the intent set has no intents');
+
+    const texts: string[] = [];
+    const labelList: number[] = [];
+    intents.intents.forEach((intent, c) => {
+      for (const example of intent.examples) {
+        texts.push(example);
+        labelList.push(c);
+      }
+    });
+    const labels = Int32Array.from(labelList);
+    const { featurizer, model } = fitModel(
+      texts,
+      labels,
+      names.length,
+      language,
+      DEFAULT_FEATURES,
+      DEFAULT_LINEAR,
+    );
+    const engine = new NluEngine(names, featurizer, model, calibrate([]), 0, language, intents);
+    const heldOut = options.heldOut
+      ? engine.heldOutScores(options.heldOut)
+      : names.length > 1
+        ? crossValidate(texts, labels, names.length, language)
+        : [];
+    const calibration = calibrate(heldOut, options.retention ?? DEFAULT_RETENTION);
+    if (cacheFile) {
+      const header: ModelHeader = {
+        version: ENGINE_VERSION,
+        intents: names,
+        featurizer: featurizer.toState(),
+        calibration,
+        dimension: model.dimension,
+      };
+      await writeCache(cacheFile, header, model.weights);
+    }
+    options.onModel?.('trained');
+    return new NluEngine(
+      names,
+      featurizer,
+      model,
+      calibration,
+      options.threshold ?? calibration.threshold,
+      language,
+      intents,
+    );
+  }
+
+  private heldOutScores(utterances: readonly LabelledUtterance[]): HeldOutScore[] {
+    const index = new Map(this.intentNames.map((n, i) => [n, i]));
+    return utterances.map(({ text, intent }) => {
+      const x = this.featurizer.transform(text);
+      scoreInto(this.model, x, this.scores);
+      const best = top(this.scores);
+      const label = intent === null ? undefined : index.get(intent);
+      // A message with no known feature is always rejected, so it can never count as correct.
+      if (x.idx.length === 0)
+        return { margin: Number.NEGATIVE_INFINITY, correct: false, inScope: intent !== null };
+      return { margin: this.scores[best] as number, correct: label === best, inScope: intent !== null };
+    });
+  }
+
+  /** Classifies one message and extracts its entities and sentiment. */
+  parse(text: string, options: { referenceDate?: Date } = {}): NluResult {
+    const classified = this.classify(text);
+    return {
+      text,
+      ...classified,
+      entities: this.extractor.extract(text, undefined, options.referenceDate),
+      sentiment: analyseSentiment(text, this.language),
+    };
+  }
+
+  /** The intent decision alone (no entities, no sentiment): what `eval` and the benchmark time. */
+  classify(text: string): Pick<NluResult, 'intent' | 'confidence' | 'ranking'> {
+    const x = this.featurizer.transform(text);
+    if (x.idx.length === 0) return { intent: null, confidence: 0, ranking: [] };
+    const scores = scoreInto(this.model, x, this.scores);
+    const { a, b } = this.calibration;
+    const ranking: { intent: string; confidence: number }[] = [];
+    // Partial selection of the top few: cheaper than sorting 150 scores per message.
+    const taken = new Set<number>();
+    for (let r = 0; r < Math.min(RANKING_SIZE, scores.length); r++) {
+      let best = -1;
+      for (let c = 0; c < scores.length; c++) {
+        if (taken.has(c)) continue;
+        if (best < 0 || (scores[c] as number) > (scores[best] as number)) best = c;
+      }
+      taken.add(best);
+      ranking.push({
+        intent: this.intentNames[best] as string,
+        confidence: sigmoidConfidence(scores[best] as number, a, b),
+      });
+    }
+    const first = ranking[0] as { intent: string; confidence: number };
+    return {
+      intent: first.confidence >= this.threshold ? first.intent : null,
+      confidence: first.confidence,
+      ranking,
+    };
+  }
+
+  /** Entities in `text`, optionally only those named. */
+  extractEntities(text: string, names?: string[], options: { referenceDate?: Date } = {}): Entity[] {
+    return this.extractor.extract(text, names, options.referenceDate);
+  }
+}

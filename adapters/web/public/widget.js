@@ -1,7 +1,7 @@
 /*! Switchboard web chat widget. Plain ES2020, no dependencies, everything inside an open Shadow DOM.
  * Embed: <script src="https://bot.example.com/widget.js" data-title="Acme" async></script>
  * API: window.Switchboard.open() / .close() / .identify(token) / .send(text)
- * The server contract (HTTP + WebSocket) is described in adapters/web/README.md. */
+ * Server side: adapters/web/index.ts (POST/GET /web/messages, WebSocket /web/socket). */
 (() => {
   if (window.Switchboard?.version) return; // loaded twice: keep the first
   const script =

@@ -13,7 +13,13 @@ import {
   sigmoidConfidence,
 } from './calibrate';
 import { type Entity, EntityExtractor } from './entities';
-import { DEFAULT_FEATURES, type FeatureOptions, Featurizer, type FeaturizerState } from './features';
+import {
+  DEFAULT_FEATURES,
+  type FeatureOptions,
+  Featurizer,
+  type FeaturizerState,
+  type SparseVector,
+} from './features';
 import { DEFAULT_LINEAR, type LinearModel, type LinearOptions, rng, scoreInto, trainLinear } from './linear';
 import type { IntentSet } from './loader';
 import { analyseSentiment, type Sentiment } from './sentiment';
@@ -88,6 +94,18 @@ function fitModel(
   return { featurizer, model: trainLinear(xs, labels, classes, featurizer.dimension, linear) };
 }
 
+/**
+ * Words never seen in training are evidence of "out of scope" that a linear model cannot see
+ * (unknown features simply contribute nothing), so the decision score is the SVM margin minus
+ * a penalty proportional to the share of unknown words. The same shift applies to every intent,
+ * so the ranking is unchanged; only the accept/reject decision and the confidences move.
+ */
+export const OOV_PENALTY = { value: 0.5 };
+
+function decisionScore(margin: number, x: SparseVector): number {
+  return margin - OOV_PENALTY.value * (x.unknown ?? 0);
+}
+
 function top(scores: Float64Array): number {
   let best = 0;
   for (let c = 1; c < scores.length; c++) if ((scores[c] as number) > (scores[best] as number)) best = c;
@@ -134,9 +152,14 @@ function crossValidate(
       DEFAULT_LINEAR,
     );
     for (const i of testIdx) {
-      scoreInto(trained.model, trained.featurizer.transform(texts[i] as string), scores);
+      const x = trained.featurizer.transform(texts[i] as string);
+      scoreInto(trained.model, x, scores);
       const best = top(scores);
-      out.push({ margin: scores[best] as number, correct: best === labels[i], inScope: true });
+      out.push({
+        margin: decisionScore(scores[best] as number, x),
+        correct: best === labels[i],
+        inScope: true,
+      });
     }
   }
   return out;
@@ -310,7 +333,11 @@ export class NluEngine {
       // A message with no known feature is always rejected, so it can never count as correct.
       if (x.idx.length === 0)
         return { margin: Number.NEGATIVE_INFINITY, correct: false, inScope: intent !== null };
-      return { margin: this.scores[best] as number, correct: label === best, inScope: intent !== null };
+      return {
+        margin: decisionScore(this.scores[best] as number, x),
+        correct: label === best,
+        inScope: intent !== null,
+      };
     });
   }
 
@@ -330,6 +357,8 @@ export class NluEngine {
     const x = this.featurizer.transform(text);
     if (x.idx.length === 0) return { intent: null, confidence: 0, ranking: [] };
     const scores = scoreInto(this.model, x, this.scores);
+    const shift = decisionScore(0, x);
+    for (let c = 0; c < scores.length; c++) scores[c] = (scores[c] as number) + shift;
     const { a, b } = this.calibration;
     const ranking: { intent: string; confidence: number }[] = [];
     // Partial selection of the top few: cheaper than sorting 150 scores per message.

@@ -233,7 +233,7 @@ function builtin(kind: BuiltinEntity, text: string, options: ExtractOptions): En
         add(
           {
             start: start.toISOString(),
-            end: r.end ? r.end.date().toISOString() : undefined,
+            ...(r.end ? { end: r.end.date().toISOString() } : {}),
             grain: r.start.isCertain('hour') ? 'time' : 'day',
           },
           r.index,
@@ -368,7 +368,6 @@ export class EntityExtractor {
     const wanted = names ? new Set(names) : null;
     const candidates: { entity: Entity; priority: number }[] = [];
     for (const { name, re } of this.regexes) {
-      if (wanted && !wanted.has(name)) continue;
       for (const m of matches(re, text)) {
         candidates.push({
           entity: {
@@ -386,16 +385,16 @@ export class EntityExtractor {
     if (this.lists.length > 0) {
       const spans = words(text, this.stem);
       for (const list of this.lists) {
-        if (wanted && !wanted.has(list.name)) continue;
         for (const entity of matchList(list, spans, text)) candidates.push({ entity, priority: 1 });
       }
     }
     const order: BuiltinEntity[] = ['email', 'url', 'money', 'phone', 'datetime', 'number'];
     for (const { name, kind } of this.builtins) {
-      if (wanted && !wanted.has(name)) continue;
       const options = { ...this.options, ...(referenceDate ? { referenceDate } : {}) };
       for (const entity of builtin(kind, text, options)) {
-        candidates.push({ entity: { ...entity, entity: name }, priority: 2 + order.indexOf(kind) });
+        // A declared alias (`delivery_date: { builtin: datetime }`) wins over the implicit built-in.
+        const alias = name !== kind ? 0.5 : 0;
+        candidates.push({ entity: { ...entity, entity: name }, priority: 2 + order.indexOf(kind) - alias });
       }
     }
     candidates.sort(
@@ -409,6 +408,7 @@ export class EntityExtractor {
       if (kept.some((k) => entity.start < k.end && k.start < entity.end)) continue;
       kept.push(entity);
     }
-    return kept.sort((a, b) => a.start - b.start);
+    // Filter after resolving overlaps, so asking only for numbers never returns the digits of an order number.
+    return kept.filter((e) => !wanted || wanted.has(e.entity)).sort((a, b) => a.start - b.start);
   }
 }

@@ -30,6 +30,8 @@ export const DEFAULT_FEATURES: FeatureOptions = {
 export interface SparseVector {
   idx: Int32Array;
   val: Float32Array;
+  /** Share of the utterance's words never seen in training (0 for training-time vectors). */
+  unknown?: number;
 }
 
 /** Serialisable state of a fitted featuriser. */
@@ -142,8 +144,14 @@ export class Featurizer {
   transform(text: string): SparseVector {
     const { acc, touched, vocab } = this;
     touched.length = 0;
+    let words = 0;
+    let unknownWords = 0;
     this.terms(text, (term) => {
       const i = vocab.get(term);
+      if (term.charCodeAt(0) === 119 /* 'w' */) {
+        words++;
+        if (i === undefined) unknownWords++;
+      }
       if (i === undefined) return;
       if (acc[i] === 0) touched.push(i);
       acc[i] = (acc[i] ?? 0) + 1;
@@ -175,6 +183,6 @@ export class Featurizer {
       const inv = 1 / Math.sqrt(total);
       for (let k = 0; k < val.length; k++) val[k] = (val[k] as number) * inv;
     }
-    return { idx, val };
+    return { idx, val, unknown: words ? unknownWords / words : 0 };
   }
 }

@@ -141,6 +141,9 @@ function keyNodeAt(doc: Document, segments: string[], key: string): Node | null 
 }
 
 function describePath(segments: string[]): string {
+  if (segments[0] === 'intents' && segments[2] === 'examples' && segments.length === 4) {
+    return `example ${Number(segments[3]) + 1} of intent '${segments[1]}'`;
+  }
   if (segments[0] === 'intents' && segments.length >= 2) {
     return `intent '${segments[1]}'${segments.length > 2 ? ` ${segments.slice(2).join('.')}` : ''}`;
   }
@@ -207,13 +210,13 @@ function schemaProblems(ctx: FileContext, doc: Document, errors: ErrorObject[]):
         break;
       }
       case 'minItems':
-        ctx.node(
-          node,
-          `${where} is empty`,
-          segments.at(-1) === 'examples'
-            ? 'give every intent at least one example (5–20 work best)'
-            : undefined,
-        );
+        if (segments.at(-1) === 'examples') {
+          ctx.node(
+            node,
+            `intent '${segments[1]}' has no examples`,
+            'give every intent at least one example (5–20 work best)',
+          );
+        } else ctx.node(node, `${where} is empty`);
         break;
       case 'minProperties':
         ctx.node(node, `${where} is empty`);
@@ -252,14 +255,17 @@ function schemaProblems(ctx: FileContext, doc: Document, errors: ErrorObject[]):
       case 'propertyNames':
         break; // reported by the `pattern` error that comes with it
       case 'pattern':
-        if (segments.at(-1) === 'language' && segments.length === 1)
-          ctx.node(node, `language '${String(e.data)}' is not an ISO 639-1 code`, 'e.g. en, de, fr, es');
-        else
+        if (segments.at(-1) === 'language' && segments.length === 1) {
+          const value = isScalar(node) ? String(node.value) : '';
+          ctx.node(node, `language '${value}' is not an ISO 639-1 code`, 'e.g. en, de, fr, es');
+        } else {
+          const name = String(e.propertyName ?? '');
           ctx.node(
-            node,
-            `${where}: invalid name '${String(e.propertyName ?? e.data)}'`,
+            keyNodeAt(doc, segments, name),
+            `invalid name '${name}' in ${segments[0] ?? 'the file'}`,
             'names start with a letter and use letters, digits, _ . -',
           );
+        }
         break;
       case 'dependencies':
         ctx.node(
@@ -357,6 +363,8 @@ export async function loadIntents(dir: string, options: { language?: string } = 
   let language = options.language;
   let languageFrom = options.language ? 'the bot settings' : '';
   const entities = new Map<string, EntityDefinition>();
+  // Names declared anywhere, even when the declaration itself is broken: no cascade of "unknown entity".
+  const declared = new Set<string>();
   const intents = new Map<string, IntentDefinition>();
   const exampleOwner = new Map<string, { intent: string; file: string; line: number }>();
   for (const { ctx, doc, data } of parsed) {
@@ -398,6 +406,7 @@ export async function loadIntents(dir: string, options: { language?: string } = 
         );
         continue;
       }
+      declared.add(name);
       const base = { name, file: ctx.file, line: pos.line };
       if (raw.builtin) entities.set(name, { ...base, kind: 'builtin', builtin: raw.builtin });
       else if (raw.regex !== undefined) {
@@ -438,7 +447,7 @@ export async function loadIntents(dir: string, options: { language?: string } = 
         continue;
       }
       (raw.entities ?? []).forEach((entity, i) => {
-        if (!entities.has(entity) && !(BUILTIN_ENTITIES as readonly string[]).includes(entity)) {
+        if (!declared.has(entity) && !(BUILTIN_ENTITIES as readonly string[]).includes(entity)) {
           const known = [...entities.keys(), ...BUILTIN_ENTITIES].join(', ');
           ctx.node(
             nodeAt(doc, ['intents', name, 'entities', String(i)]),
@@ -477,7 +486,14 @@ export async function loadIntents(dir: string, options: { language?: string } = 
       });
     }
   }
-  if (problems.length > 0) throw new SourceFileError('SB_INTENTS_INVALID', problems);
+  if (problems.length > 0) {
+    // Files in name order, each file's problems top to bottom, like a compiler.
+    const order = new Map(names.map((n, i) => [path.join(dir, n), i]));
+    problems.sort(
+      (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column,
+    );
+    throw new SourceFileError('SB_INTENTS_INVALID', problems);
+  }
   const set = {
     intents: [...intents.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     entities: [...entities.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),

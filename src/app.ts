@@ -32,9 +32,16 @@ export function echoBehaviour(bot: Bot<Context>): void {
   );
 }
 
+export interface SwitchboardOptions extends Omit<BotOptions, 'config'> {
+  /** Middleware to install before the default behaviour (it runs first). */
+  setup?: (bot: Bot<Context>) => void;
+}
+
 /** Builds the bot `switchboard start` runs, from configuration. */
-export function createSwitchboard(config: Config, options: Omit<BotOptions, 'config'> = {}): Bot<Context> {
-  const bot = new Bot<Context>({ adapters: adaptersFromConfig(config), ...options, config });
+export function createSwitchboard(config: Config, options: SwitchboardOptions = {}): Bot<Context> {
+  const { setup, ...botOptions } = options;
+  const bot = new Bot<Context>({ adapters: adaptersFromConfig(config), ...botOptions, config });
+  setup?.(bot);
   echoBehaviour(bot);
   return bot;
 }

@@ -38,9 +38,14 @@ function concat<C extends Context>(first: MiddlewareFn<C>, second: MiddlewareFn<
   };
 }
 
-/** Composes middleware, left to right, into one. */
+/**
+ * Composes middleware, left to right, into one. The chain ends in a pass-through, so
+ * every middleware — the last one too — gets a guarded `next`.
+ */
 export function compose<C extends Context>(middleware: Middleware<C>[]): MiddlewareFn<C> {
-  return middleware.map(flatten).reduce<MiddlewareFn<C>>(concat, pass as MiddlewareFn<C>);
+  return middleware
+    .map(flatten)
+    .reduceRight<MiddlewareFn<C>>((rest, mw) => concat(mw, rest), pass as MiddlewareFn<C>);
 }
 
 /** A stack of middleware with a few filters. The bot itself is one. */

@@ -13,7 +13,9 @@ import { tempDir } from '../helpers/bot';
 const root = path.resolve(__dirname, '../..');
 const children: ChildProcess[] = [];
 
-function startBot(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: string[] }> {
+function startBot(
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess; output: string[] }> {
   const child = spawn(
     process.execPath,
     ['-r', path.join(root, 'test/helpers/swc-register.js'), path.join(root, 'test/fixtures/crash-bot.ts')],
@@ -38,7 +40,11 @@ function startBot(env: Record<string, string>): Promise<{ url: string; child: Ch
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 15_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();

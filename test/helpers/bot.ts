@@ -35,8 +35,8 @@ export async function startTestBot(
   const bot = createSwitchboard(config, {
     outbox: { pollIntervalMs: 50, retryBaseMs: 50 },
     worker: { sweepIntervalMs: 200 },
+    ...(options.setup && { setup: options.setup }),
   });
-  options.setup?.(bot);
   await bot.start();
   return { baseUrl: bot.url, dataDir, bot, stop: () => bot.stop() };
 }

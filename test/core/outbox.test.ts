@@ -1,0 +1,118 @@
+/**
+ * The outbox against a fake platform: retries honour retry_after, back off on 5xx,
+ * stop at once on a refusal (recording why), and keep each conversation's order.
+ */
+import { WebAdapter } from '../../adapters/web';
+import { loadConfig } from '../../src/config';
+import { Bot } from '../../src/core/bot';
+import { FakeChatAdapter } from '../fixtures/fakechat-adapter';
+import { tempDir } from '../helpers/bot';
+import { type FakeApi, startFakeApi } from '../helpers/fake-api';
+
+let api: FakeApi;
+let bot: Bot;
+
+async function until(probe: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function inbound(id: string, from: string, text: string) {
+  const res = await fetch(`${bot.url}/webhooks/fakechat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id, from, text }),
+  });
+  expect(res.status).toBe(200);
+}
+
+beforeEach(async () => {
+  api = await startFakeApi();
+  bot = new Bot({
+    config: loadConfig({ PORT: '0', DATA_DIR: tempDir(), LOG_LEVEL: 'silent', OUTBOX_MAX_ATTEMPTS: '4' }),
+    adapters: [new WebAdapter(), new FakeChatAdapter(api.url)],
+    outbox: { pollIntervalMs: 20, retryBaseMs: 30, maxRetryDelayMs: 100 },
+  });
+  bot.on('text', async (ctx) => {
+    await ctx.reply(`a: ${ctx.text}`);
+    await ctx.reply(`b: ${ctx.text}`);
+  });
+  await bot.start();
+});
+
+afterEach(async () => {
+  await bot.stop();
+  await api.close();
+});
+
+const texts = () => api.calls.map((c) => (c.json as { text: string }).text);
+
+test('a 429 with retry_after is retried after the wait, then delivered in order', async () => {
+  let first = true;
+  api.respond(() => {
+    if (first) {
+      first = false;
+      return { status: 429, body: { description: 'Too Many Requests', retry_after: 1 } };
+    }
+    return { status: 200, body: { id: 'ok' } };
+  });
+  await inbound('u1', 'alice', 'hi');
+  await until(() => api.calls.length >= 3);
+  await bot.idle();
+  expect(texts()).toEqual(['a: hi', 'a: hi', 'b: hi']);
+  const [refused, retried] = api.calls;
+  expect((retried?.at ?? 0) - (refused?.at ?? 0)).toBeGreaterThanOrEqual(950);
+});
+
+test('5xx answers are retried with backoff until delivered; the message records the attempts', async () => {
+  let failures = 2;
+  api.respond(() => (failures-- > 0 ? { status: 502, body: {} } : { status: 200, body: { id: 'p-1' } }));
+  await inbound('u2', 'bob', 'yo');
+  await until(() => texts().includes('b: yo'));
+  await bot.idle();
+  expect(texts()).toEqual(['a: yo', 'a: yo', 'a: yo', 'b: yo']);
+  const conversation = await bot.store.conversations.findOpen(
+    (await bot.store.identities.find('fakechat', 'bob'))?.customerId ?? '',
+  );
+  const out = (await bot.store.messages.list(conversation?.id ?? '')).filter((m) => m.direction === 'out');
+  expect(out.map((m) => [m.delivery, m.attempts])).toEqual([
+    ['sent', 3],
+    ['sent', 1],
+  ]);
+});
+
+test('a permanent refusal is not retried: the message fails and the conversation records why', async () => {
+  api.respond(() => ({ status: 403, body: { description: 'Forbidden: bot was blocked by the user' } }));
+  await inbound('u3', 'carol', 'hello');
+  await until(() => api.calls.length >= 2);
+  await bot.idle();
+  expect(texts()).toEqual(['a: hello', 'b: hello']);
+  const identity = await bot.store.identities.find('fakechat', 'carol');
+  const conversation = await bot.store.conversations.findOpen(identity?.customerId ?? '');
+  const events = await bot.store.events.list(conversation?.id ?? '');
+  expect(events.filter((e) => e.type === 'delivery_failed').map((e) => e.data)).toEqual([
+    expect.objectContaining({ reason: 'refused', status: 403, error: expect.stringContaining('blocked') }),
+    expect.objectContaining({ reason: 'refused' }),
+  ]);
+  expect(await bot.store.messages.countPendingDelivery()).toBe(0);
+});
+
+test('a platform that never recovers: gives up after OUTBOX_MAX_ATTEMPTS, nothing retried forever', async () => {
+  api.respond(() => ({ status: 500, body: {} }));
+  await inbound('u4', 'dave', 'anyone?');
+  await until(() => api.calls.length >= 4 + 4);
+  await bot.idle();
+  expect(api.calls.length).toBe(8);
+  expect(await bot.store.messages.countPendingDelivery()).toBe(0);
+});
+
+test('the same platform update delivered twice gets one reply', async () => {
+  await inbound('u5', 'erin', 'once');
+  await inbound('u5', 'erin', 'once');
+  await until(() => api.calls.length >= 2);
+  await bot.idle();
+  expect(texts()).toEqual(['a: once', 'b: once']);
+});

@@ -34,6 +34,8 @@ export function createHttpServer(deps: {
 }): HttpParts {
   const app = express();
   app.disable('x-powered-by');
+  // API responses are never cached; ETags would only cost a hash per response.
+  app.set('etag', false);
   if (deps.trustProxy) app.set('trust proxy', true);
   const keepRaw = (req: http.IncomingMessage, _res: http.ServerResponse, buf: Buffer) => {
     req.rawBody = buf;

@@ -6,19 +6,39 @@ import { type Param, type Row, type SqlDriver, StoreConflictError } from './driv
 type Db = InstanceType<typeof Database>;
 type Statement = Database.Statement<unknown[]>;
 
+interface Job {
+  fn: (tx: SqlDriver) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Transactions committed together at most; bounds how long one batch holds the loop. */
+const MAX_BATCH = 256;
+
 /**
- * better-sqlite3 in WAL mode. The library is synchronous; transactions here may
- * `await` between statements, so they are serialised with a promise chain and every
- * statement outside a transaction waits while one is open (otherwise it would run
- * inside it, on the same connection).
+ * better-sqlite3 in WAL mode, with group commit.
+ *
+ * A commit is the expensive part of a small transaction (it appends the dirty pages of
+ * the table, its indexes and the full-text index to the WAL). So transactions requested
+ * in the same event-loop turn run one after another inside a single SQLite transaction,
+ * each in its own SAVEPOINT — one that throws is rolled back alone — and the batch
+ * commits once. Every caller's promise settles only after that COMMIT, so "resolved"
+ * still means "durable", and each caller's work is still all-or-nothing.
+ *
+ * Callers may `await` inside a transaction, but only on the store: network I/O there
+ * would hold the whole batch.
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
   private readonly db: Db;
   private readonly statements = new Map<string, Statement>();
-  private tail: Promise<unknown> = Promise.resolve();
-  private openTransactions = 0;
+  private readonly queue: Job[] = [];
+  private scheduled = false;
+  private batchOpen = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => {};
   private readonly inside: SqlDriver;
+  private readonly savepoint: { begin: Statement; release: Statement; rollback: Statement };
 
   constructor(file: string) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -28,6 +48,11 @@ export class SqliteDriver implements SqlDriver {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.savepoint = {
+      begin: this.db.prepare('SAVEPOINT job'),
+      release: this.db.prepare('RELEASE job'),
+      rollback: this.db.prepare('ROLLBACK TO job'),
+    };
     this.inside = {
       dialect: 'sqlite',
       all: async <T extends Row>(sql: string, params: Param[] = []) => this.allNow<T>(sql, params),
@@ -42,44 +67,84 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async all<T extends Row = Row>(sql: string, params: Param[] = []): Promise<T[]> {
-    if (this.openTransactions === 0) return this.allNow<T>(sql, params);
+    // A read outside any batch runs at once; writes (and anything while a batch is open)
+    // join the next batch.
+    if (!this.batchOpen && this.prepare(sql).readonly) return this.allNow<T>(sql, params);
     return this.transaction((tx) => tx.all<T>(sql, params));
   }
 
-  async run(sql: string, params: Param[] = []): Promise<number> {
-    if (this.openTransactions === 0) return this.runNow(sql, params);
+  run(sql: string, params: Param[] = []): Promise<number> {
     return this.transaction((tx) => tx.run(sql, params));
   }
 
-  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
-    this.openTransactions++;
-    const run = async (): Promise<T> => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(this.inside);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw error;
-      }
-    };
-    const result = this.tail.then(run, run);
-    this.tail = result.then(
-      () => this.openTransactions--,
-      () => this.openTransactions--,
-    );
-    return result;
+  exec(sql: string): Promise<void> {
+    return this.transaction((tx) => tx.exec(sql));
   }
 
-  async exec(sql: string): Promise<void> {
-    if (this.openTransactions === 0) this.db.exec(sql);
-    else await this.transaction((tx) => tx.exec(sql));
+  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule();
+    });
   }
 
   async close(): Promise<void> {
-    await this.tail;
+    while (this.queue.length > 0 || this.batchOpen || this.scheduled) await this.idle;
     this.db.close();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.batchOpen) return;
+    this.scheduled = true;
+    this.idle = new Promise((resolve) => {
+      this.markIdle = resolve;
+    });
+    setImmediate(() => void this.runBatch());
+  }
+
+  private async runBatch(): Promise<void> {
+    this.scheduled = false;
+    this.batchOpen = true;
+    const settled: { job: Job; ok: boolean; value: unknown }[] = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const job of this.queue.splice(0)) job.reject(error);
+      this.finishBatch();
+      return;
+    }
+    while (this.queue.length > 0 && settled.length < MAX_BATCH) {
+      const job = this.queue.shift() as Job;
+      this.savepoint.begin.run();
+      try {
+        const value = await job.fn(this.inside);
+        this.savepoint.release.run();
+        settled.push({ job, ok: true, value });
+      } catch (error) {
+        this.savepoint.rollback.run();
+        this.savepoint.release.run();
+        settled.push({ job, ok: false, value: error });
+      }
+    }
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const { job } of settled) job.reject(error);
+      this.finishBatch();
+      return;
+    }
+    this.finishBatch();
+    for (const { job, ok, value } of settled) {
+      if (ok) job.resolve(value);
+      else job.reject(value);
+    }
+  }
+
+  private finishBatch(): void {
+    this.batchOpen = false;
+    if (this.queue.length > 0) this.schedule();
+    else this.markIdle();
   }
 
   private prepare(sql: string): Statement {

@@ -2,6 +2,7 @@ import { ConfigError } from '../../src/errors';
 import { loadConfig } from '../../src/config';
 import { Composer } from '../../src/core/composer';
 import type { Context } from '../../src/core/context';
+import { openStore } from '../../src/store';
 import { startTestBot } from '../helpers/bot';
 
 describe('configuration', () => {
@@ -96,7 +97,6 @@ describe('graceful shutdown', () => {
     const identity = await store.identities.find('web', 'visitor-slow-001');
     await stopping;
     expect(identity).not.toBeNull();
-    const { openStore } = await import('../../src/store');
     const reopened = await openStore({ dataDir: bot.dataDir });
     const conversation = await reopened.conversations.findOpen(identity?.customerId ?? '');
     const texts = (await reopened.messages.list(conversation?.id ?? '')).map((m) => m.text);

@@ -30,6 +30,8 @@ interface RoundResult {
   acceptedP50?: number;
   acceptedP99?: number;
   cpuPercent: number;
+  /** CPU of this load-generating process, % of one core. */
+  generatorCpuPercent: number;
   errors: number;
 }
 
@@ -37,7 +39,7 @@ async function driveExpress(
   port: number,
   visitors: number,
   seconds: number,
-): Promise<Omit<RoundResult, 'cpuPercent'>> {
+): Promise<DriveResult> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: visitors, pipelining: 1 });
   const latencies: number[] = [];
   let errors = 0;
@@ -86,7 +88,7 @@ async function driveSwitchboard(
   visitors: number,
   seconds: number,
   round: number,
-): Promise<Omit<RoundResult, 'cpuPercent'>> {
+): Promise<DriveResult> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: visitors, pipelining: 1 });
   const latencies: number[] = [];
   const accepted: number[] = [];
@@ -167,15 +169,20 @@ async function driveSwitchboard(
   };
 }
 
+type DriveResult = Omit<RoundResult, 'cpuPercent' | 'generatorCpuPercent'>;
+
 async function measure(
   child: Child,
-  drive: () => Promise<Omit<RoundResult, 'cpuPercent'>>,
+  drive: () => Promise<DriveResult>,
 ): Promise<RoundResult> {
   const cpuBefore = cpuMs(child.process.pid);
+  const ownBefore = process.cpuUsage();
   const t0 = performance.now();
   const result = await drive();
-  const cpuPercent = ((cpuMs(child.process.pid) - cpuBefore) / (performance.now() - t0)) * 100;
-  return { ...result, cpuPercent };
+  const elapsed = performance.now() - t0;
+  const cpuPercent = ((cpuMs(child.process.pid) - cpuBefore) / elapsed) * 100;
+  const own = process.cpuUsage(ownBefore);
+  return { ...result, cpuPercent, generatorCpuPercent: ((own.user + own.system) / 1000 / elapsed) * 100 };
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -233,6 +240,7 @@ export async function run(argv: string[]): Promise<void> {
     acceptedP50: median(rs.map((r) => r.acceptedP50 ?? Number.NaN)),
     acceptedP99: median(rs.map((r) => r.acceptedP99 ?? Number.NaN)),
     cpu: median(rs.map((r) => r.cpuPercent)),
+    generatorCpu: median(rs.map((r) => r.generatorCpuPercent)),
     errors: rs.reduce((n, r) => n + r.errors, 0),
   });
   const e = summary(results.express);
@@ -248,6 +256,7 @@ export async function run(argv: string[]): Promise<void> {
         'accepted→pushed p50 ms',
         'p99 ms',
         'server CPU %',
+        'generator CPU %',
         'errors',
         'vs express',
       ],
@@ -260,6 +269,7 @@ export async function run(argv: string[]): Promise<void> {
           '–',
           '–',
           e.cpu.toFixed(0),
+          e.generatorCpu.toFixed(0),
           e.errors,
           '1.00',
         ],
@@ -271,6 +281,7 @@ export async function run(argv: string[]): Promise<void> {
           s.acceptedP50.toFixed(0),
           s.acceptedP99.toFixed(0),
           s.cpu.toFixed(0),
+          s.generatorCpu.toFixed(0),
           s.errors,
           (s.rate / e.rate).toFixed(2),
         ],

@@ -161,7 +161,16 @@ export class WebAdapter implements ChannelAdapter {
         if (claims) event.verifiedAccount = { id: claims.sub, profile: profileOf(claims) };
         const accepted = await runtime.inbox.accept(event);
         this.learnCustomer(visitorId, accepted.customer.id);
-        res.status(202).json({ conversationId: accepted.conversation.id, messageId: accepted.message.id });
+        // The web channel's hot path: a direct write costs less than res.json().
+        const answer = JSON.stringify({
+          conversationId: accepted.conversation.id,
+          messageId: accepted.message.id,
+        });
+        res.writeHead(202, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(answer),
+        });
+        res.end(answer);
       } catch (error) {
         next(error);
       }

@@ -67,8 +67,16 @@ export class Inbox {
     }
     const now = Date.now();
     let { identity, customer } = await this.resolveSender(tx, event);
-    await tx.identities.touch(identity.id, { address: event.address, lastInboundAt: now });
-    identity = { ...identity, address: event.address, lastInboundAt: now };
+    // Refresh the reply address and last-inbound time, but spare a write per message for a
+    // chatty customer: minute precision is plenty for messaging windows.
+    if (
+      identity.lastInboundAt === undefined ||
+      now - identity.lastInboundAt > 60_000 ||
+      !sameAddress(identity.address, event.address)
+    ) {
+      await tx.identities.touch(identity.id, { address: event.address, lastInboundAt: now });
+      identity = { ...identity, address: event.address, lastInboundAt: now };
+    }
 
     let conversation = await tx.conversations.findOpen(customer.id);
     if (!conversation) {
@@ -96,6 +104,7 @@ export class Inbox {
       address: event.address,
       delivery: 'received',
       createdAt: now,
+      knownNew: true,
     });
     if (customer.profile.name === undefined && event.sender.profile) {
       customer = await tx.customers.update(customer.id, { profile: withoutUndefined(event.sender.profile) });
@@ -156,6 +165,13 @@ export class Inbox {
     if (!customer) throw new Error(`identity ${identity.id} points at a missing customer`);
     return { identity, customer };
   }
+}
+
+function sameAddress(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length && keys.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]))
+  );
 }
 
 function withoutUndefined<T extends object>(value: T): T {

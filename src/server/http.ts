@@ -18,6 +18,19 @@ declare module 'http' {
   }
 }
 
+const keepRawBody = (req: http.IncomingMessage, _res: http.ServerResponse, buf: Buffer) => {
+  req.rawBody = buf;
+};
+
+/**
+ * A URL-encoded body parser that keeps the raw bytes (Slack signs its slash commands
+ * and interactivity payloads over them). JSON is parsed for every route; this one is
+ * mounted only by the channels that need it.
+ */
+export function urlencodedWithRawBody() {
+  return express.urlencoded({ extended: false, limit: '1mb', verify: keepRawBody });
+}
+
 export interface HttpParts {
   app: express.Express;
   server: http.Server;
@@ -37,11 +50,7 @@ export function createHttpServer(deps: {
   // API responses are never cached; ETags would only cost a hash per response.
   app.set('etag', false);
   if (deps.trustProxy) app.set('trust proxy', true);
-  const keepRaw = (req: http.IncomingMessage, _res: http.ServerResponse, buf: Buffer) => {
-    req.rawBody = buf;
-  };
-  app.use(express.json({ limit: '1mb', verify: keepRaw }));
-  app.use(express.urlencoded({ extended: false, limit: '1mb', verify: keepRaw }));
+  app.use(express.json({ limit: '1mb', verify: keepRawBody }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -99,15 +99,19 @@ CREATE TABLE kv (
 );
 ${
   dialect === 'sqlite'
-    ? `-- Full-text search over message text (FTS5, external content kept in sync by triggers).
+    ? `-- Full-text search over message text (FTS5 with external content).
+-- New messages are indexed in bulk, off the hot path, up to a watermark: by a background
+-- step and by every search before it runs (so results are never stale). An insert
+-- trigger cost a fifth of the CPU of handling a message.
 CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-  INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
-END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+CREATE TABLE fts_state (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_rowid INTEGER NOT NULL);
+INSERT INTO fts_state (id, indexed_rowid) VALUES (1, 0);
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+  WHEN old.rowid <= (SELECT indexed_rowid FROM fts_state) BEGIN
   INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
 END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+  WHEN old.rowid <= (SELECT indexed_rowid FROM fts_state) BEGIN
   INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
   INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
 END;`

@@ -115,6 +115,31 @@ function toMessage(r: Row): Message {
   return message;
 }
 
+/**
+ * SQLite: adds messages above the full-text watermark to the FTS5 index, at most
+ * `limit` of them (all when omitted). Returns how many were indexed.
+ */
+async function indexPendingMessages(tx: SqlDriver, limit?: number): Promise<number> {
+  const from = Number((await tx.all('SELECT indexed_rowid AS n FROM fts_state WHERE id = 1'))[0]?.n ?? 0);
+  const upTo = limit
+    ? Number(
+        (
+          await tx.all(
+            'SELECT MAX(rowid) AS n FROM (SELECT rowid FROM messages WHERE rowid > ? ORDER BY rowid LIMIT ?)',
+            [from, limit],
+          )
+        )[0]?.n ?? from,
+      )
+    : Number((await tx.all('SELECT MAX(rowid) AS n FROM messages'))[0]?.n ?? from);
+  if (upTo <= from) return 0;
+  const indexed = await tx.run(
+    'INSERT INTO messages_fts (rowid, text) SELECT rowid, text FROM messages WHERE rowid > ? AND rowid <= ?',
+    [from, upTo],
+  );
+  await tx.run('UPDATE fts_state SET indexed_rowid = ? WHERE id = 1', [upTo]);
+  return indexed;
+}
+
 function first<T>(rows: T[]): T | null {
   return rows[0] ?? null;
 }
@@ -311,19 +336,18 @@ class Repos implements StoreTx {
         // The whole append is one transaction: the seq bump locks the conversation row
         // (PostgreSQL) or the database (SQLite), so seq order is commit order.
         return db.transaction(async (tx) => {
-          const existing =
-            init.direction === 'in' && init.platformMessageId
+          // The inbox looks the inbound platform id up itself, in the same transaction, and
+          // says so with `knownNew`; the unique index still catches a race.
+          const existing = init.idempotencyKey
+            ? first(await tx.all('SELECT * FROM messages WHERE idempotency_key = ?', [init.idempotencyKey]))
+            : init.direction === 'in' && init.platformMessageId && !init.knownNew
               ? first(
                   await tx.all(
                     "SELECT * FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'in'",
                     [init.channel, init.platformMessageId],
                   ),
                 )
-              : init.idempotencyKey
-                ? first(
-                    await tx.all('SELECT * FROM messages WHERE idempotency_key = ?', [init.idempotencyKey]),
-                  )
-                : null;
+              : null;
           if (existing) return { message: toMessage(existing), created: false };
           const seqRow = first(
             await tx.all('UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq', [
@@ -474,10 +498,13 @@ class Repos implements StoreTx {
           params.push(query.conversationId);
         }
         params.push(query.limit ?? 50);
-        const rows = await db.all(
-          `${sql}${filters.map((f) => ` AND ${f}`).join('')} ORDER BY m.created_at DESC LIMIT ?`,
-          params,
-        );
+        const rows = await db.transaction(async (tx) => {
+          if (tx.dialect === 'sqlite') await indexPendingMessages(tx);
+          return tx.all(
+            `${sql}${filters.map((f) => ` AND ${f}`).join('')} ORDER BY m.created_at DESC LIMIT ?`,
+            params,
+          );
+        });
         return rows.map(toMessage);
       },
     };
@@ -536,10 +563,20 @@ class Repos implements StoreTx {
 /** A {@link Store} over SQLite or PostgreSQL. Build one with {@link openStore}. */
 export class SqlStore extends Repos implements Store {
   readonly kind: 'sqlite' | 'postgres';
+  private indexer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: SqlDriver) {
     super(db);
     this.kind = db.dialect;
+    if (db.dialect === 'sqlite') {
+      // Keeps the full-text backlog small between searches, in bounded chunks.
+      this.indexer = setInterval(() => {
+        db.transaction((tx) => indexPendingMessages(tx, 2000)).catch(() => {
+          // Retried on the next tick, and every search indexes what is pending anyway.
+        });
+      }, 1000);
+      this.indexer.unref();
+    }
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -571,6 +608,7 @@ export class SqlStore extends Repos implements Store {
   }
 
   close(): Promise<void> {
+    if (this.indexer) clearInterval(this.indexer);
     return this.db.close();
   }
 }

@@ -8,6 +8,8 @@ type Statement = Database.Statement<unknown[]>;
 
 interface Job {
   fn: (tx: SqlDriver) => Promise<unknown>;
+  /** One statement: atomic by itself in SQLite, so it needs no savepoint. */
+  single: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -70,20 +72,24 @@ export class SqliteDriver implements SqlDriver {
     // A read outside any batch runs at once; writes (and anything while a batch is open)
     // join the next batch.
     if (!this.batchOpen && this.prepare(sql).readonly) return this.allNow<T>(sql, params);
-    return this.transaction((tx) => tx.all<T>(sql, params));
+    return this.enqueue((tx) => tx.all<T>(sql, params), true);
   }
 
   run(sql: string, params: Param[] = []): Promise<number> {
-    return this.transaction((tx) => tx.run(sql, params));
+    return this.enqueue((tx) => tx.run(sql, params), true);
   }
 
   exec(sql: string): Promise<void> {
-    return this.transaction((tx) => tx.exec(sql));
+    return this.enqueue((tx) => tx.exec(sql), false);
   }
 
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    return this.enqueue(fn, false);
+  }
+
+  private enqueue<T>(fn: (tx: SqlDriver) => Promise<T>, single: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ fn, single, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -115,14 +121,16 @@ export class SqliteDriver implements SqlDriver {
     }
     while (this.queue.length > 0 && settled.length < MAX_BATCH) {
       const job = this.queue.shift() as Job;
-      this.savepoint.begin.run();
+      if (!job.single) this.savepoint.begin.run();
       try {
         const value = await job.fn(this.inside);
-        this.savepoint.release.run();
+        if (!job.single) this.savepoint.release.run();
         settled.push({ job, ok: true, value });
       } catch (error) {
-        this.savepoint.rollback.run();
-        this.savepoint.release.run();
+        if (!job.single) {
+          this.savepoint.rollback.run();
+          this.savepoint.release.run();
+        }
         settled.push({ job, ok: false, value: error });
       }
     }

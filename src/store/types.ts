@@ -94,6 +94,11 @@ export interface NewMessage {
   replyToId?: string;
   nlu?: Message['nlu'];
   delivery: DeliveryState;
+  /**
+   * The caller looked the inbound platform id up in this same transaction and found
+   * nothing: skip the second lookup (the unique index still guards a race).
+   */
+  knownNew?: boolean;
   /** Outbound `pending`: earliest delivery time (default now). */
   nextAttemptAt?: number;
   createdAt?: number;

@@ -564,6 +564,7 @@ class Repos implements StoreTx {
 export class SqlStore extends Repos implements Store {
   readonly kind: 'sqlite' | 'postgres';
   private indexer: NodeJS.Timeout | undefined;
+  private readonly txRepos = new WeakMap<SqlDriver, Repos>();
 
   constructor(private readonly db: SqlDriver) {
     super(db);
@@ -580,7 +581,17 @@ export class SqlStore extends Repos implements Store {
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(new Repos(tx)));
+    return this.db.transaction((tx) => fn(this.reposFor(tx)));
+  }
+
+  /** The repositories bound to a transaction's driver (SQLite reuses one driver for all). */
+  private reposFor(tx: SqlDriver): Repos {
+    let repos = this.txRepos.get(tx);
+    if (!repos) {
+      repos = new Repos(tx);
+      this.txRepos.set(tx, repos);
+    }
+    return repos;
   }
 
   async migrate(): Promise<void> {

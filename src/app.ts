@@ -4,16 +4,10 @@
  *
  * @module
  */
-import { WebAdapter } from '../adapters/web';
+import { adaptersFromConfig } from './channels';
 import type { Config } from './config';
-import type { ChannelAdapter } from './core/adapter';
 import { Bot, type BotOptions } from './core/bot';
 import type { Context } from './core/context';
-
-/** The channels configured in `config` (the web channel is always on). */
-export function adaptersFromConfig(_config: Config): ChannelAdapter[] {
-  return [new WebAdapter()];
-}
 
 /**
  * Until the bot has intents and flows, it greets and echoes: enough to see the whole

@@ -15,7 +15,8 @@
 export { Bot, type BotOptions } from './core/bot';
 export { Composer, compose, type Middleware, type MiddlewareFn, type NextFunction } from './core/composer';
 export { Context, type ReplyOptions } from './core/context';
-export { createSwitchboard, adaptersFromConfig } from './app';
+export { createSwitchboard } from './app';
+export { adaptersFromConfig, channels, type ChannelDefinition } from './channels';
 export { loadConfig, type Config } from './config';
 
 // === The conversation model

@@ -347,6 +347,12 @@ export class WebAdapter implements ChannelAdapter {
   }
 }
 
+/** The web channel is always on (it is how `npm start` is tried out). */
+export const webChannel = {
+  name: CHANNEL,
+  fromConfig: (): ChannelAdapter => new WebAdapter(),
+};
+
 function profileOf(claims: IdentityClaims) {
   return {
     ...(claims.name !== undefined && { name: claims.name }),

@@ -56,6 +56,12 @@ export interface OutboundDelivery {
   message: Message;
   content: Content;
   address: ChannelAddress;
+  /**
+   * When the customer last wrote on this channel (ms), if known: channels with a
+   * messaging window (WhatsApp, Messenger: 24 h) decide from it whether a free-form
+   * message is allowed or a template / message tag is needed.
+   */
+  lastInboundAt?: number;
 }
 
 export interface SendResult {

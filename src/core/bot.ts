@@ -21,7 +21,8 @@ import { openStore, type Store } from '../store';
 import type { ChannelAdapter } from './adapter';
 import { type Bus, LocalBus, RedisBus } from './bus';
 import { Composer } from './composer';
-import type { Context, ContextRuntime } from './context';
+import type { Context, ContextRuntime, ReplyOptions } from './context';
+import { type ContentInput, contentToText, type Message, toContent } from '../model';
 import { Inbox } from './inbox';
 import { Outbox, type OutboxOptions } from './outbox';
 import { ConversationWorker, type ErrorHandler, type WorkerOptions } from './worker';
@@ -224,6 +225,59 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     this.running = undefined;
     this.shuttingDown = false;
     this.logger.info('switchboard stopped');
+  }
+
+  /**
+   * Posts a message into a conversation from outside a turn: an operator's reply, a
+   * proactive notice. It goes to the channel the customer used last (or `channel`, if
+   * the customer has an identity there), is stored, then delivered by the outbox.
+   *
+   * ```ts
+   * await bot.send(conversationId, 'Your parcel has shipped.', { author: 'system' });
+   * ```
+   */
+  async send(
+    conversationId: string,
+    input: ContentInput,
+    options: ReplyOptions & { channel?: string; idempotencyKey?: string } = {},
+  ): Promise<Message> {
+    const { store, bus, outbox, metrics } = this.need();
+    const conversation = await store.conversations.get(conversationId);
+    if (!conversation)
+      throw new SwitchboardError('SB_NOT_FOUND', `conversation ${conversationId} does not exist`);
+    const identity = options.channel
+      ? (await store.identities.listByCustomer(conversation.customerId))
+          .filter((i) => i.channel === options.channel)
+          .sort((a, b) => (b.lastInboundAt ?? 0) - (a.lastInboundAt ?? 0))[0]
+      : await store.identities.get(conversation.lastIdentityId);
+    if (!identity) {
+      throw new SwitchboardError(
+        'SB_NOT_FOUND',
+        `the customer of conversation ${conversationId} has no identity on ${options.channel ?? conversation.lastChannel}`,
+      );
+    }
+    const content = toContent(input);
+    const adapter = this.adapters.get(identity.channel);
+    const author = options.author ?? 'bot';
+    const { message, created } = await store.messages.append({
+      conversationId,
+      customerId: conversation.customerId,
+      direction: 'out',
+      author,
+      authorName: options.authorName ?? (author === 'system' ? 'System' : this.config.BOT_NAME),
+      channel: identity.channel,
+      content,
+      text: contentToText(content),
+      address: identity.address,
+      delivery: adapter?.delivery === 'store' ? 'sent' : 'pending',
+      ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
+    });
+    if (created) {
+      bus.publish({ kind: 'message', conversationId, customerId: conversation.customerId, message });
+      if (message.delivery === 'pending') outbox.notify();
+      else metrics.messagesOut.inc({ channel: message.channel });
+    }
+    return message;
   }
 
   /** Resolves when every accepted message is handled and every due delivery done (tests, benchmarks). */

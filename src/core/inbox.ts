@@ -53,6 +53,52 @@ export class Inbox {
     return result;
   }
 
+  /**
+   * Records a platform's delivery receipt (delivered, read, failed) for an outbound
+   * message, by the platform's message id. States only move forward; a failure after
+   * the platform accepted a message is recorded on the conversation. Returns false when
+   * no such message is known (receipts for messages sent elsewhere are normal).
+   */
+  async receipt(receipt: {
+    channel: string;
+    platformMessageId: string;
+    state: 'delivered' | 'read' | 'failed';
+    error?: string;
+  }): Promise<boolean> {
+    const message = await this.store.messages.findOutbound(receipt.channel, receipt.platformMessageId);
+    if (!message) return false;
+    const rank: Record<string, number> = {
+      pending: 0,
+      sent: 1,
+      delivered: 2,
+      read: 3,
+      failed: 4,
+      received: 0,
+    };
+    if (receipt.state !== 'failed' && (rank[receipt.state] ?? 0) <= (rank[message.delivery] ?? 0))
+      return true;
+    if (receipt.state === 'failed' && message.delivery === 'read') return true;
+    await this.store.messages.updateDelivery(message.id, {
+      delivery: receipt.state,
+      ...(receipt.error !== undefined && { deliveryError: receipt.error }),
+    });
+    if (receipt.state === 'failed') {
+      await this.store.events.add(message.conversationId, 'delivery_failed', {
+        messageId: message.id,
+        channel: receipt.channel,
+        reason: 'platform_receipt',
+        error: receipt.error ?? 'failed',
+      });
+    }
+    this.bus.publish({
+      kind: 'conversation',
+      conversationId: message.conversationId,
+      customerId: message.customerId,
+      status: `delivery:${receipt.state}:${message.id}`,
+    });
+    return true;
+  }
+
   private async ingest(tx: StoreTx, event: InboundEvent): Promise<AcceptResult> {
     if (event.platformMessageId) {
       const existing = await tx.messages.findInbound(event.channel, event.platformMessageId);

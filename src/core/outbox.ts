@@ -114,10 +114,12 @@ export class Outbox {
           permanent: true,
         });
       }
+      const lastInboundAt = await this.lastInboundAt(message);
       const result = await adapter.send({
         message,
         content: message.content,
         address: message.address ?? {},
+        ...(lastInboundAt !== undefined && { lastInboundAt }),
       });
       await this.store.messages.updateDelivery(message.id, {
         delivery: 'sent',
@@ -129,6 +131,15 @@ export class Outbox {
     } catch (thrown) {
       await this.failed(message, attempts, asError(thrown));
     }
+  }
+
+  /** When the customer last wrote on the message's channel (for messaging windows). */
+  private async lastInboundAt(message: Message): Promise<number | undefined> {
+    const identities = await this.store.identities.listByCustomer(message.customerId);
+    const times = identities
+      .filter((i) => i.channel === message.channel && i.lastInboundAt !== undefined)
+      .map((i) => i.lastInboundAt as number);
+    return times.length > 0 ? Math.max(...times) : undefined;
   }
 
   private async failed(message: Message, attempts: number, error: Error): Promise<void> {

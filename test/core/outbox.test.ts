@@ -116,3 +116,38 @@ test('the same platform update delivered twice gets one reply', async () => {
   await bot.idle();
   expect(texts()).toEqual(['a: once', 'b: once']);
 });
+
+test('bot.send posts into a conversation from outside a turn; receipts move delivery state forward only', async () => {
+  api.respond(() => ({ status: 200, body: { id: `p-${api.calls.length}` } }));
+  await inbound('u6', 'frank', 'hi');
+  await until(() => api.calls.length >= 2);
+  await bot.idle();
+  const identity = await bot.store.identities.find('fakechat', 'frank');
+  const conversation = await bot.store.conversations.findOpen(identity?.customerId ?? '');
+  const sent = await bot.send(conversation?.id ?? '', 'An operator here.', {
+    author: 'operator',
+    authorName: 'Maya',
+  });
+  expect(sent).toMatchObject({
+    author: 'operator',
+    authorName: 'Maya',
+    channel: 'fakechat',
+    delivery: 'pending',
+  });
+  await until(() => api.calls.length >= 3);
+  await bot.idle();
+  expect(texts().at(-1)).toBe('An operator here.');
+  const stored = await bot.store.messages.get(sent.id);
+  expect(stored?.delivery).toBe('sent');
+  const platformId = stored?.platformMessageId ?? '';
+  expect(await bot.inbox.receipt({ channel: 'fakechat', platformMessageId: platformId, state: 'read' })).toBe(
+    true,
+  );
+  expect(
+    await bot.inbox.receipt({ channel: 'fakechat', platformMessageId: platformId, state: 'delivered' }),
+  ).toBe(true);
+  expect((await bot.store.messages.get(sent.id))?.delivery).toBe('read');
+  expect(await bot.inbox.receipt({ channel: 'fakechat', platformMessageId: 'unknown', state: 'read' })).toBe(
+    false,
+  );
+});

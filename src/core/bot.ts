@@ -20,7 +20,8 @@ import { createHttpServer, type HttpParts } from '../server/http';
 import { openStore, type Store } from '../store';
 import type { ChannelAdapter } from './adapter';
 import { type Bus, LocalBus, RedisBus } from './bus';
-import { Composer } from './composer';
+import { Composer, type Middleware } from './composer';
+import { numberedReplies } from './numbered-replies';
 import type { Context, ContextRuntime, ReplyOptions } from './context';
 import { type ContentInput, contentToText, type Message, toContent } from '../model';
 import { Inbox } from './inbox';
@@ -61,7 +62,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   private shuttingDown = false;
 
   constructor(private readonly options: BotOptions = {}) {
-    super();
+    // Built in, first: a typed "2" answering a numbered menu becomes that button's postback.
+    super(numberedReplies as Middleware<C>);
     this.config = options.config ?? loadConfig();
     this.logger = options.logger ?? createLogger({ level: this.config.LOG_LEVEL });
     for (const adapter of options.adapters ?? []) this.addAdapter(adapter);

@@ -44,7 +44,7 @@ export class Context {
   private replies = 0;
 
   constructor(
-    /** The inbound message being handled. */
+    /** The inbound message being handled (built-in middleware may normalise its content). */
     readonly message: Message,
     /** The conversation, as of now; {@link Context.updateConversation} keeps it current. */
     public conversation: Conversation,

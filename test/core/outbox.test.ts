@@ -151,3 +151,32 @@ test('bot.send posts into a conversation from outside a turn; receipts move deli
     false,
   );
 });
+
+test('a typed number answering offered buttons reaches middleware as that button’s postback', async () => {
+  await bot.stop();
+  bot = new Bot({
+    config: loadConfig({ PORT: '0', DATA_DIR: tempDir(), LOG_LEVEL: 'silent' }),
+    adapters: [new WebAdapter(), new FakeChatAdapter(api.url)],
+    outbox: { pollIntervalMs: 20, retryBaseMs: 30 },
+  });
+  bot.on('postback', (ctx) => ctx.reply(`picked ${ctx.payload}`));
+  bot.on('text', (ctx) =>
+    ctx.reply({
+      type: 'text',
+      text: 'Which size?',
+      buttons: ['S', 'M', 'L', 'XL', 'XXL'].map((s) => ({
+        type: 'postback' as const,
+        title: s,
+        payload: `size:${s}`,
+      })),
+    }),
+  );
+  await bot.start();
+  await inbound('n1', 'gina', 'I want a shirt');
+  await until(() => api.calls.length >= 1);
+  await inbound('n2', 'gina', '2');
+  await inbound('n3', 'gina', '9');
+  await until(() => api.calls.length >= 3);
+  await bot.idle();
+  expect(texts().slice(1)).toEqual(['picked size:M', 'Which size?']);
+});

@@ -35,36 +35,37 @@ interface RoundResult {
   errors: number;
 }
 
-async function driveExpress(
-  port: number,
+/**
+ * The closed loop both servers are driven by: `visitors` clients, each running `one`
+ * (one message and its answer) again and again; a 2 s warm-up, then `seconds` measured.
+ * `one` returns the send→answer latency, plus optionally accepted→pushed, or null on error.
+ */
+async function closedLoop(
   visitors: number,
   seconds: number,
+  setup: (visitor: number) => Promise<{
+    one: (n: number) => Promise<{ latency: number; accepted?: number } | null>;
+    close: () => void;
+  }>,
 ): Promise<DriveResult> {
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: visitors, pipelining: 1 });
   const latencies: number[] = [];
+  const accepted: number[] = [];
   let errors = 0;
   let measuring = false;
   let running = true;
-  const body = JSON.stringify({ visitorId: 'x'.repeat(16), text: 'hello there' });
-  const loop = async () => {
-    while (running) {
-      const t0 = performance.now();
-      try {
-        const res = await pool.request({
-          path: '/echo',
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        await res.body.json();
-        if (res.statusCode !== 200) errors++;
-        else if (measuring) latencies.push(performance.now() - t0);
-      } catch {
-        errors++;
+  const loop = async (visitor: number) => {
+    const { one, close } = await setup(visitor);
+    for (let n = 0; running; n++) {
+      const result = await one(n).catch(() => null);
+      if (!result) errors++;
+      else if (measuring) {
+        latencies.push(result.latency);
+        if (result.accepted !== undefined) accepted.push(result.accepted);
       }
     }
+    close();
   };
-  const loops = Array.from({ length: visitors }, loop);
+  const loops = Array.from({ length: visitors }, (_, i) => loop(i));
   await sleep(2000);
   measuring = true;
   const started = performance.now();
@@ -73,14 +74,39 @@ async function driveExpress(
   const elapsed = (performance.now() - started) / 1000;
   running = false;
   await Promise.all(loops);
-  await pool.close();
   latencies.sort((a, b) => a - b);
+  accepted.sort((a, b) => a - b);
   return {
     rate: latencies.length / elapsed,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    ...(accepted.length > 0 && {
+      acceptedP50: percentile(accepted, 50),
+      acceptedP99: percentile(accepted, 99),
+    }),
     errors,
   };
+}
+
+async function driveExpress(port: number, visitors: number, seconds: number): Promise<DriveResult> {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: visitors, pipelining: 1 });
+  const body = JSON.stringify({ visitorId: 'x'.repeat(16), text: 'hello there' });
+  const result = await closedLoop(visitors, seconds, async () => ({
+    one: async () => {
+      const t0 = performance.now();
+      const res = await pool.request({
+        path: '/echo',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      await res.body.json();
+      return res.statusCode === 200 ? { latency: performance.now() - t0 } : null;
+    },
+    close: () => {},
+  }));
+  await pool.close();
+  return result;
 }
 
 async function driveSwitchboard(
@@ -90,13 +116,7 @@ async function driveSwitchboard(
   round: number,
 ): Promise<DriveResult> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: visitors, pipelining: 1 });
-  const latencies: number[] = [];
-  const accepted: number[] = [];
-  let errors = 0;
-  let measuring = false;
-  let running = true;
-
-  const visitor = async (i: number) => {
+  const result = await closedLoop(visitors, seconds, async (i) => {
     const visitorId = `bench-r${round}-v${String(i).padStart(4, '0')}`;
     const ws = new WebSocket(`ws://127.0.0.1:${port}/web/socket?visitorId=${visitorId}`);
     await new Promise((resolve, reject) => {
@@ -114,13 +134,13 @@ async function driveSwitchboard(
       if (frame.message.author === 'customer') lastAcceptedAt = Date.parse(frame.message.createdAt);
       else if (waiting && frame.message.text === waiting.text) waiting.resolve(lastAcceptedAt);
     });
-    for (let n = 0; running; n++) {
-      const text = `message ${n} from visitor ${i}`;
-      const replied = new Promise<number>((resolve) => {
-        waiting = { text: `You said: ${text}`, resolve };
-      });
-      const t0 = performance.now();
-      try {
+    return {
+      one: async (n) => {
+        const text = `message ${n} from visitor ${i}`;
+        const replied = new Promise<number>((resolve) => {
+          waiting = { text: `You said: ${text}`, resolve };
+        });
+        const t0 = performance.now();
         const res = await pool.request({
           path: '/web/messages',
           method: 'POST',
@@ -128,53 +148,21 @@ async function driveSwitchboard(
           body: JSON.stringify({ visitorId, text, clientMessageId: `c${n}` }),
         });
         await res.body.dump();
-        if (res.statusCode !== 202) {
-          errors++;
-          continue;
-        }
+        if (res.statusCode !== 202) return null;
         const acceptedAt = await Promise.race([replied, sleep(10_000).then(() => -1)]);
-        if (acceptedAt < 0) {
-          errors++;
-          continue;
-        }
-        if (measuring) {
-          latencies.push(performance.now() - t0);
-          accepted.push(Date.now() - acceptedAt);
-        }
-      } catch {
-        errors++;
-      }
-    }
-    ws.close();
-  };
-  const loops = Array.from({ length: visitors }, (_, i) => visitor(i));
-  await sleep(2000);
-  measuring = true;
-  const started = performance.now();
-  await sleep(seconds * 1000);
-  measuring = false;
-  const elapsed = (performance.now() - started) / 1000;
-  running = false;
-  await Promise.all(loops);
+        if (acceptedAt < 0) return null;
+        return { latency: performance.now() - t0, accepted: Date.now() - acceptedAt };
+      },
+      close: () => ws.close(),
+    };
+  });
   await pool.close();
-  latencies.sort((a, b) => a - b);
-  accepted.sort((a, b) => a - b);
-  return {
-    rate: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    acceptedP50: percentile(accepted, 50),
-    acceptedP99: percentile(accepted, 99),
-    errors,
-  };
+  return result;
 }
 
 type DriveResult = Omit<RoundResult, 'cpuPercent' | 'generatorCpuPercent'>;
 
-async function measure(
-  child: Child,
-  drive: () => Promise<DriveResult>,
-): Promise<RoundResult> {
+async function measure(child: Child, drive: () => Promise<DriveResult>): Promise<RoundResult> {
   const cpuBefore = cpuMs(child.process.pid);
   const ownBefore = process.cpuUsage();
   const t0 = performance.now();

@@ -35,15 +35,7 @@ export interface CustomerRepo {
 export interface IdentityRepo {
   find(channel: ChannelId, externalId: string): Promise<Identity | null>;
   get(id: string): Promise<Identity | null>;
-  create(init: {
-    channel: ChannelId;
-    externalId: string;
-    customerId: string;
-    linkedBy: IdentityLink;
-    linkedByWhom?: string;
-    address: ChannelAddress;
-    lastInboundAt?: number;
-  }): Promise<Identity>;
+  create(init: Omit<Identity, 'id' | 'createdAt'>): Promise<Identity>;
   /** Records an inbound message: refreshes the reply address and the last-inbound time. */
   touch(id: string, update: { address: ChannelAddress; lastInboundAt: number }): Promise<void>;
   /** Points the identity at another customer (verified linking, operator merge). */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { telegramChannel } from '../adapters/telegram';
 import { webChannel } from '../adapters/web';
 import type { Config } from './config';
 import type { ChannelAdapter } from './core/adapter';
@@ -24,7 +25,7 @@ export interface ChannelDefinition {
 }
 
 /** Every channel, in the order they start. */
-export const channels: ChannelDefinition[] = [webChannel];
+export const channels: ChannelDefinition[] = [webChannel, telegramChannel];
 
 /**
  * The adapters configured in `config`. Problems of every channel are collected into one

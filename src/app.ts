@@ -1,13 +1,17 @@
 /**
  * Assembles a bot from configuration: the channels whose credentials are set, and the
- * bot's behaviour. This is what `switchboard start` runs.
+ * bot's behaviour — the NLU and flows of the bot folder (BOT_DIR), or, for an empty bot
+ * folder, a greeting and an echo. This is what `switchboard start` runs.
  *
  * @module
  */
+import path from 'node:path';
 import { adaptersFromConfig } from './channels';
 import type { Config } from './config';
 import { Bot, type BotOptions } from './core/bot';
 import type { Context } from './core/context';
+import type { Action } from './flows/engine';
+import { FlowRuntime, hasBotContent } from './flows/runtime';
 
 /**
  * Until the bot has intents and flows, it greets and echoes: enough to see the whole
@@ -29,13 +33,45 @@ export function echoBehaviour(bot: Bot<Context>): void {
 export interface SwitchboardOptions extends Omit<BotOptions, 'config'> {
   /** Middleware to install before the default behaviour (it runs first). */
   setup?: (bot: Bot<Context>) => void;
+  /** Actions for the flows' `call` steps, in addition to the bot folder's `actions/`. */
+  actions?: Record<string, Action>;
+  /** Where the trained NLU model is cached (default DATA_DIR/nlu). */
+  nluCacheDir?: string;
+}
+
+/**
+ * The bot `switchboard start` runs. With bot content, {@link SwitchboardBot.start} first loads
+ * and checks intents and flows and trains the NLU (cached under DATA_DIR): a broken file stops
+ * the start with its file:line:column message, before anything listens.
+ */
+export class SwitchboardBot extends Bot<Context> {
+  constructor(
+    options: BotOptions,
+    /** The bot folder's content (NLU + flows), when it has any. */
+    readonly content: FlowRuntime | undefined,
+  ) {
+    super(options);
+  }
+
+  override async start(): Promise<this> {
+    if (this.content && !this.content.engine) await this.content.load();
+    return super.start();
+  }
 }
 
 /** Builds the bot `switchboard start` runs, from configuration. */
-export function createSwitchboard(config: Config, options: SwitchboardOptions = {}): Bot<Context> {
-  const { setup, ...botOptions } = options;
-  const bot = new Bot<Context>({ adapters: adaptersFromConfig(config), ...botOptions, config });
+export function createSwitchboard(config: Config, options: SwitchboardOptions = {}): SwitchboardBot {
+  const { setup, actions, nluCacheDir, ...botOptions } = options;
+  const content = hasBotContent(config.botDir)
+    ? new FlowRuntime(config.botDir, {
+        cacheDir: nluCacheDir ?? path.join(config.dataDir, 'nlu'),
+        versionsDir: path.join(config.dataDir, 'flow-versions'),
+        ...(actions ? { actions } : {}),
+      })
+    : undefined;
+  const bot = new SwitchboardBot({ adapters: adaptersFromConfig(config), ...botOptions, config }, content);
   setup?.(bot);
-  echoBehaviour(bot);
+  if (content) bot.use(content.middleware());
+  else echoBehaviour(bot);
   return bot;
 }

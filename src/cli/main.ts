@@ -19,6 +19,26 @@ const commands: Record<string, Command> = {
     summary: 'run the bot (web chat on http://localhost:3000)',
     load: () => require('./commands/start'),
   },
+  dev: {
+    summary: 'run the bot and reload intents and flows on save',
+    load: () => require('./commands/dev'),
+  },
+  chat: {
+    summary: 'talk to the bot in the terminal (/debug shows intent, confidence, slots)',
+    load: () => require('./commands/chat'),
+  },
+  validate: {
+    summary: 'check intents, flows and tests: file:line:column errors, exit 1 on any',
+    load: () => require('./commands/validate'),
+  },
+  test: {
+    summary: 'run the conversation tests (tests/*.yml)',
+    load: () => require('./commands/test'),
+  },
+  init: {
+    summary: 'scaffold a new bot: init DIR',
+    load: () => require('./commands/init'),
+  },
   eval: {
     summary: 'measure the NLU on a data set: eval --data FILE [--json]',
     load: () => require('./commands/eval'),

@@ -30,6 +30,8 @@ export async function startTestBot(
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
+    // An empty bot folder: the core path's greet-and-echo bot. Sample-bot tests set BOT_DIR.
+    BOT_DIR: tempDir('sb-bot-'),
     ...options.env,
   });
   const bot = createSwitchboard(config, {

@@ -1,0 +1,77 @@
+import { type FSWatcher, watch } from 'node:fs';
+import path from 'node:path';
+import { createSwitchboard } from '../../app';
+import { formatProblem, SourceFileError, SwitchboardError } from '../../errors';
+import { botDirFrom, configFor, reportProblems } from '../../flows/cli';
+
+/** `switchboard dev [--dir DIR]`: runs the bot and reloads intents, flows and actions on save. */
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log(
+      'Usage: switchboard dev [--dir DIR]\n\nRuns the bot like `start`, and reloads intents/, flows/ and actions/ when a file changes.\nA broken file is reported (file:line:column) and the bot keeps running the last good version.',
+    );
+    return 0;
+  }
+  const dir = botDirFrom(argv);
+  let config: ReturnType<typeof configFor>;
+  try {
+    config = configFor(dir);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 1;
+  }
+  const bot = createSwitchboard(config);
+  try {
+    await bot.start();
+  } catch (error) {
+    if (error instanceof SourceFileError) return reportProblems(error);
+    if (error instanceof SwitchboardError) {
+      console.error(`switchboard: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  console.log(`\n  Switchboard dev: web chat on ${bot.url}; watching intents/, flows/ and actions/\n`);
+  const content = bot.content;
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let reloading = Promise.resolve();
+  const reload = (file: string) => {
+    clearTimeout(timer);
+    // Editors save in bursts (temp file, rename, chmod): reload once it settles.
+    timer = setTimeout(() => {
+      reloading = reloading.then(async () => {
+        if (!content) return;
+        const started = Date.now();
+        try {
+          const loaded = await content.load();
+          console.log(
+            `↻ ${file}: reloaded ${loaded.intents?.intents.length ?? 0} intents, ${loaded.flows.flows.size} flows in ${Date.now() - started} ms`,
+          );
+        } catch (error) {
+          if (!(error instanceof SourceFileError)) throw error;
+          console.error(`✗ ${file}: not reloaded, the bot keeps the last good version:`);
+          for (const p of error.problems) {
+            console.error(formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file }));
+          }
+        }
+      });
+    }, 150);
+  };
+  for (const sub of ['intents', 'flows', 'actions']) {
+    try {
+      watchers.push(watch(path.join(dir, sub), (_event, name) => reload(path.join(sub, String(name ?? '')))));
+    } catch {
+      // The folder does not exist: nothing to watch.
+    }
+  }
+  await new Promise<void>((resolve) => {
+    const shutdown = () => {
+      for (const w of watchers) w.close();
+      void reloading.then(() => bot.stop()).then(resolve);
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+  return 0;
+}

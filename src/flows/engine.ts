@@ -1,0 +1,784 @@
+/**
+ * The flow engine: runs a conversation through its flow, one message at a time.
+ *
+ * Each message is handled from the conversation's stored flow state to a new one, with the
+ * replies stored as they are made (`ctx.reply`, idempotent per message and index) and the
+ * new state written once, at the end. If the process dies in between, the message runs
+ * again from the same state and produces the same replies, which the store deduplicates.
+ *
+ * Repair is built in: "cancel", "start over" and "talk to a person" work anywhere; an
+ * out-of-scope message gets one "could you rephrase?" and then the offer of a human; a
+ * new intent in the middle of a flow is a digression, after which the bot offers to
+ * resume the interrupted flow.
+ *
+ * @module
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Context } from '../core/context';
+import type { Content, FlowState, PostbackButton } from '../model';
+import type { IntentSet, NluEngine, NluResult } from '../nlu';
+import { Expression } from './expression';
+import { Template } from './template';
+import {
+  type ChoiceOption,
+  type FlowDefinition,
+  type FlowSet,
+  type GotoTarget,
+  type HandoffSpec,
+  type MessageKey,
+  type Step,
+  stepKind,
+} from './types';
+
+/** What an action receives. Return a value to store in the step's `result` slot. */
+export interface ActionInput {
+  /** The step's `with:` values, templates rendered. */
+  args: Record<string, unknown>;
+  slots: Record<string, unknown>;
+  customer: Record<string, unknown>;
+  conversationId: string;
+  /** Aborted when the step's timeout passes. */
+  signal: AbortSignal;
+}
+
+/**
+ * An action a `call` step runs: a TypeScript function the bot author registers.
+ *
+ * ```ts
+ * const lookup_order: Action = async ({ args }) => orders[String(args.order_id)] ?? { found: false };
+ * ```
+ */
+export type Action = (input: ActionInput) => unknown;
+
+export interface FlowEngineOptions {
+  flows: FlowSet;
+  intents?: IntentSet;
+  nlu?: NluEngine;
+  actions?: Record<string, Action>;
+  /** Where flow versions are kept so conversations finish the version they started on. */
+  versionsDir?: string;
+  /** Default timeout of `call` steps, ms. */
+  actionTimeoutMs?: number;
+}
+
+/** Where the engine keeps its own memory on the conversation (`conversation.data`). */
+const DATA_KEY = 'flowEngine';
+interface RepairMemory {
+  /** Out-of-scope messages in a row. */
+  oos?: number;
+  /** The bot asked "would you like to talk to a person?". */
+  pending?: 'human';
+  /** The last flow that finished (or handed off), with its slots: for tests, operators and analytics. */
+  last?: { flowId: string; slots: Record<string, unknown> };
+}
+
+interface StepData {
+  awaiting?: 'ask' | 'choice' | 'resume';
+  retries?: number;
+}
+
+const YES =
+  /^(y|yes|yeah|yep|yup|sure|ok|okay|please|please do|go ahead|absolutely|of course|yes please|correct|right)\b/i;
+const NO = /^(n|no|nope|nah|no thanks|not now|not really|don'?t)\b/i;
+const CANCEL = /^(cancel|stop|never ?mind|forget it|quit|abort|cancel (that|it|this))[.!]*$/i;
+const RESTART = /^(start over|restart|start again|begin again|from the (top|beginning|start))[.!]*$/i;
+const HUMAN =
+  /\b(talk|speak|chat|connect me)\b.*\b(person|human|agent|someone|somebody|representative|operator|staff)\b|^(human|agent|operator|representative|real person)( please)?[.!]*$/i;
+
+const MAX_STEPS_PER_MESSAGE = 100;
+
+export class FlowEngine {
+  readonly flows: FlowSet;
+  private readonly versions = new Map<string, FlowDefinition>();
+  private readonly saved = new Set<string>();
+  private readonly answers = new Map<string, string[]>();
+  private readonly compiled = new Map<string, Expression | Template>();
+
+  constructor(readonly options: FlowEngineOptions) {
+    this.flows = options.flows;
+    for (const flow of options.flows.flows.values()) this.versions.set(flow.version, flow);
+    for (const intent of options.intents?.intents ?? []) {
+      if (intent.answers?.length) this.answers.set(intent.name, intent.answers);
+    }
+  }
+
+  /** The middleware: runs flows for conversations the bot owns; silent while a human does. */
+  async handle(ctx: Context, nlu: NluResult | undefined): Promise<void> {
+    if (ctx.conversation.status !== 'bot') return;
+    const turn = new Turn(this, ctx, nlu);
+    await turn.run();
+    await turn.commit();
+  }
+
+  /** The flow a state refers to, at the version the conversation started on. */
+  resolve(state: Pick<FlowState, 'flowId' | 'flowVersion'>): FlowDefinition | undefined {
+    const known = this.versions.get(state.flowVersion);
+    if (known) return known;
+    const dir = this.options.versionsDir;
+    if (dir && /^[0-9a-f]{16}$/.test(state.flowVersion)) {
+      const file = path.join(dir, `${state.flowVersion}.json`);
+      if (existsSync(file)) {
+        const flow = JSON.parse(readFileSync(file, 'utf8')) as FlowDefinition;
+        this.versions.set(flow.version, flow);
+        return flow;
+      }
+    }
+    return undefined;
+  }
+
+  /** Keeps a copy of a flow version, the first time a conversation starts on it. */
+  remember(flow: FlowDefinition): void {
+    const dir = this.options.versionsDir;
+    if (!dir || this.saved.has(flow.version)) return;
+    const file = path.join(dir, `${flow.version}.json`);
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(flow));
+      renameSync(tmp, file);
+    }
+    this.saved.add(flow.version);
+  }
+
+  answerFor(intent: string): string[] | undefined {
+    return this.answers.get(intent);
+  }
+
+  template(source: string): Template {
+    let t = this.compiled.get(`t:${source}`);
+    if (!t) {
+      t = Template.parse(source);
+      this.compiled.set(`t:${source}`, t);
+    }
+    return t as Template;
+  }
+
+  expression(source: string): Expression {
+    let e = this.compiled.get(`e:${source}`);
+    if (!e) {
+      e = Expression.parse(source);
+      this.compiled.set(`e:${source}`, e);
+    }
+    return e as Expression;
+  }
+
+  message(key: MessageKey): string {
+    return this.flows.messages[key];
+  }
+}
+
+type Yn = 'yes' | 'no' | undefined;
+
+/** One message's handling: from the stored state to the next one. */
+class Turn {
+  private state: FlowState | null;
+  private readonly memory: RepairMemory;
+  private handoff: Record<string, unknown> | null = null;
+  private steps = 0;
+  /** The flow this message last ran in, and its slots (kept when it finishes). */
+  private lastSeen: { flowId: string; slots: Record<string, unknown> } | undefined;
+
+  constructor(
+    private readonly engine: FlowEngine,
+    private readonly ctx: Context,
+    private readonly nlu: NluResult | undefined,
+  ) {
+    this.state = ctx.conversation.flow ? structuredClone(ctx.conversation.flow) : null;
+    this.memory = { ...((ctx.conversation.data[DATA_KEY] as RepairMemory | undefined) ?? {}) };
+  }
+
+  private get text(): string | undefined {
+    return this.ctx.text?.trim();
+  }
+
+  private get intent(): string | null {
+    return this.nlu?.intent ?? null;
+  }
+
+  async run(): Promise<void> {
+    if (this.memory.pending === 'human') {
+      delete this.memory.pending;
+      const yn = this.yesNo();
+      if (yn === 'yes')
+        return this.handOff({ reason: 'The customer could not be understood', source: 'repair' });
+      if (yn === 'no') {
+        this.memory.oos = 0;
+        await this.say(this.engine.message('human_declined'));
+        return;
+      }
+    }
+    if (this.state?.data?.awaiting === 'resume') {
+      const yn = this.yesNo();
+      if (yn === 'yes') {
+        this.state.data = {};
+        return this.enter(this.state.step, { reprompt: true });
+      }
+      // Declined, or something else entirely: the interrupted flow is dropped.
+      if (yn === 'no') {
+        this.state = null;
+        await this.say(this.engine.message('resume_declined'));
+        return;
+      }
+      this.state = null;
+    }
+    const command = this.command();
+    if (command) return this.repair(command);
+    const awaiting = this.state?.data?.awaiting;
+    if (this.state && (awaiting === 'ask' || awaiting === 'choice')) {
+      const outcome = await this.answer(this.state);
+      if (outcome !== 'digression') return;
+    }
+    return this.route();
+  }
+
+  /** "cancel", "start over", "talk to a person": by the bot's intents of those names, or by the words. */
+  private command(): 'cancel' | 'restart' | 'human' | undefined {
+    const text = this.text ?? '';
+    if (this.intent === 'cancel' || CANCEL.test(text)) return 'cancel';
+    if (this.intent === 'start_over' || RESTART.test(text)) return 'restart';
+    if (this.intent === 'human' || HUMAN.test(text)) return 'human';
+    return undefined;
+  }
+
+  private async repair(command: 'cancel' | 'restart' | 'human'): Promise<void> {
+    this.memory.oos = 0;
+    if (command === 'human') {
+      const flowId = this.engine.flows.byIntent.get('human');
+      const flow = flowId ? this.engine.flows.flows.get(flowId) : undefined;
+      if (flow && this.state?.flowId !== flow.id) {
+        const interrupted = this.state;
+        this.state = null;
+        await this.start(flow, []);
+        if (this.handoff && interrupted) this.handoff.flow = summaryOf(interrupted);
+        return;
+      }
+      return this.handOff({ reason: 'The customer asked for a person', source: 'customer_request' });
+    }
+    if (!this.state) {
+      await this.say(this.engine.message('nothing_to_cancel'));
+      return;
+    }
+    if (command === 'cancel') {
+      this.state = null;
+      await this.say(this.engine.message('cancelled'));
+      return;
+    }
+    const flow = this.engine.resolve(this.state);
+    const stack = this.state.stack ?? [];
+    this.state = null;
+    await this.say(this.engine.message('restarted'));
+    if (flow) await this.start(flow, stack, { prefill: false });
+  }
+
+  /** The customer answers the question of the current step. */
+  private async answer(state: FlowState): Promise<'done' | 'digression'> {
+    this.lastSeen = { flowId: state.flowId, slots: state.slots };
+    const flow = this.engine.resolve(state);
+    const step = flow?.steps[state.step];
+    if (!flow || !step) return this.lost();
+    const kind = stepKind(step);
+    if (kind === 'ask') {
+      // "Actually, where is ORD-10001?" while a return asks for an order number: another flow's
+      // intent, with words besides the entity, is a digression even though the entity fits.
+      if (this.startsOtherFlow(flow) && this.hasWordsBesides(step)) return 'digression';
+      const value = this.extract(step);
+      if (value !== undefined && this.valid(step, value)) {
+        state.slots[step.slot as string] = value;
+        return this.continueAfter(flow, state.step, step.next);
+      }
+      if (value === undefined && this.isDigression(flow)) return 'digression';
+      return this.retry(flow, step);
+    }
+    const option = this.chosen(step.options ?? []);
+    if (option) {
+      if (step.slot) state.slots[step.slot] = option.value;
+      return this.continueAfter(flow, state.step, option.goto ?? step.next);
+    }
+    if (this.isDigression(flow)) return 'digression';
+    return this.retry(flow, step);
+  }
+
+  private async continueAfter(flow: FlowDefinition, from: string, next: string | undefined): Promise<'done'> {
+    const target = next ?? following(flow, from);
+    if (target) await this.enter(target);
+    else await this.finish();
+    return 'done';
+  }
+
+  private async retry(flow: FlowDefinition, step: Step): Promise<'done'> {
+    const state = this.state as FlowState;
+    const retries = ((state.data as StepData | undefined)?.retries ?? 0) + 1;
+    if (retries > (step.retries ?? 2)) {
+      if (step.give_up && step.give_up !== 'handoff') {
+        await this.enter(step.give_up);
+      } else {
+        await this.handOff({
+          reason: `The customer could not answer step '${state.step}' of flow '${flow.id}'`,
+          source: 'repair',
+        });
+      }
+      return 'done';
+    }
+    // An author's `invalid:` text says what is expected; the generic one is followed by the question.
+    if (step.invalid) await this.say(step.invalid);
+    else {
+      await this.say(this.engine.message('invalid'));
+      await this.prompt(step);
+    }
+    state.data = { ...state.data, retries };
+    return 'done';
+  }
+
+  /** A different intent the bot knows (a flow or an FAQ answer) while a flow waits for an answer. */
+  private isDigression(flow: FlowDefinition): boolean {
+    const intent = this.intent;
+    if (!intent || flow.triggers.includes(intent)) return false;
+    return this.engine.flows.byIntent.has(intent) || this.engine.answerFor(intent) !== undefined;
+  }
+
+  private startsOtherFlow(flow: FlowDefinition): boolean {
+    const intent = this.intent;
+    return Boolean(intent && !flow.triggers.includes(intent) && this.engine.flows.byIntent.has(intent));
+  }
+
+  private hasWordsBesides(step: Step): boolean {
+    if (step.entity === 'text') return false;
+    let rest = this.text ?? '';
+    for (const e of this.nlu?.entities ?? []) if (e.entity === step.entity) rest = rest.replace(e.text, ' ');
+    return (rest.match(/\p{L}{2,}/gu) ?? []).length >= 2;
+  }
+
+  /** What the message says about the current step's slot, or undefined. */
+  private extract(step: Step): unknown {
+    const entity = step.entity as string;
+    if (entity === 'text') return this.text || undefined;
+    const fromNlu = this.nlu?.entities.find((e) => e.entity === entity);
+    if (fromNlu) return fromNlu.value;
+    const text =
+      this.ctx.text ?? (this.ctx.message.content.type === 'postback' ? this.ctx.payload : undefined);
+    if (!text || !this.engine.options.nlu) return undefined;
+    return this.engine.options.nlu.extractEntities(text, [entity])[0]?.value;
+  }
+
+  private valid(step: Step, value: unknown): boolean {
+    if (!step.validate) return true;
+    return Boolean(this.engine.expression(step.validate).evaluate(this.scope({ value })));
+  }
+
+  private chosen(options: ChoiceOption[]): ChoiceOption | undefined {
+    const payload = this.ctx.payload;
+    if (payload !== undefined) {
+      const byPayload = options.find((o) => o.value === payload);
+      if (byPayload) return byPayload;
+    }
+    const text = norm(
+      this.text ??
+        (this.ctx.message.content.type === 'postback' ? (this.ctx.message.content.title ?? '') : ''),
+    );
+    const scope = this.scope();
+    const byText = options.find(
+      (o) => norm(o.value) === text || norm(this.engine.template(o.title).render(scope)) === text,
+    );
+    if (byText) return byText;
+    const intent = this.intent;
+    return intent ? options.find((o) => o.intent === intent) : undefined;
+  }
+
+  private yesNo(): Yn {
+    const payload = this.ctx.payload;
+    if (payload === 'sb:yes') return 'yes';
+    if (payload === 'sb:no') return 'no';
+    const text = this.text ?? '';
+    if (this.intent === 'affirm' || YES.test(text)) return 'yes';
+    if (this.intent === 'deny' || NO.test(text)) return 'no';
+    return undefined;
+  }
+
+  /** No flow is waiting for this message (or it is a digression): route it by its intent. */
+  private async route(): Promise<void> {
+    const intent = this.intent;
+    const flowId = intent ? this.engine.flows.byIntent.get(intent) : undefined;
+    const flow = flowId ? this.engine.flows.flows.get(flowId) : undefined;
+    if (flow) {
+      this.memory.oos = 0;
+      const interrupted = this.state;
+      const stack = interrupted
+        ? [...(interrupted.stack ?? []), { ...withoutStack(interrupted), data: {} }]
+        : [];
+      this.state = null;
+      await this.start(flow, stack);
+      return;
+    }
+    const answers = intent ? this.engine.answerFor(intent) : undefined;
+    if (answers) {
+      this.memory.oos = 0;
+      await this.say(answers[(this.ctx.message.seq - 1) % answers.length] as string);
+      // An FAQ in the middle of a flow: answer, then ask the pending question again.
+      const state = this.state;
+      const step = state ? this.engine.resolve(state)?.steps[state.step] : undefined;
+      if (state && step && (state.data?.awaiting === 'ask' || state.data?.awaiting === 'choice')) {
+        await this.prompt(step);
+      }
+      return;
+    }
+    // Out of scope (or an intent the bot has nothing to say about).
+    this.memory.oos = (this.memory.oos ?? 0) + 1;
+    if (this.memory.oos >= 2) {
+      this.memory.pending = 'human';
+      await this.say(this.engine.message('offer_human'), this.yesNoButtons());
+    } else {
+      await this.say(this.engine.message('rephrase'));
+    }
+  }
+
+  private async start(
+    flow: FlowDefinition,
+    stack: FlowState['stack'],
+    options = { prefill: true },
+  ): Promise<void> {
+    this.engine.remember(flow);
+    const first = flow.order[0] as string;
+    this.state = { flowId: flow.id, flowVersion: flow.version, step: first, slots: {}, data: {} };
+    if (stack?.length) this.state.stack = stack;
+    if (options.prefill) this.prefill(flow);
+    await this.enter(first);
+  }
+
+  /** Slots the triggering message already answers ("where is ORD-12345?") are filled up front. */
+  private prefill(flow: FlowDefinition): void {
+    const state = this.state as FlowState;
+    for (const step of Object.values(flow.steps)) {
+      if (stepKind(step) !== 'ask' || !step.slot || !step.entity || step.entity === 'text') continue;
+      if (filled(state.slots[step.slot])) continue;
+      const found = this.nlu?.entities.find((e) => e.entity === step.entity);
+      if (found && this.valid(step, found.value)) state.slots[step.slot] = found.value;
+    }
+  }
+
+  /** Runs from step `name` until the flow waits for the customer, ends or hands off. */
+  private async enter(name: string, options: { reprompt?: boolean } = {}): Promise<void> {
+    let current: string | undefined = name;
+    let reprompt = options.reprompt ?? false;
+    while (current !== undefined) {
+      const state = this.state;
+      if (!state) return;
+      if (++this.steps > MAX_STEPS_PER_MESSAGE) {
+        this.ctx.logger.error(
+          { flow: state.flowId, step: current },
+          'flow loops without waiting for the customer',
+        );
+        await this.handOff({
+          reason: `Flow '${state.flowId}' loops at step '${current}'`,
+          source: 'flow_error',
+        });
+        return;
+      }
+      const flow = this.engine.resolve(state);
+      const step = flow?.steps[current];
+      if (!flow || !step) {
+        await this.lost();
+        return;
+      }
+      state.step = current;
+      state.data = {};
+      this.lastSeen = { flowId: state.flowId, slots: state.slots };
+      const kind = stepKind(step);
+      const skipAsk = kind === 'ask' && !step.always && filled(state.slots[step.slot as string]);
+      if (step.say && !skipAsk && !reprompt) {
+        for (const line of step.say) await this.say(line);
+      }
+      reprompt = false;
+      let next: GotoTarget | undefined = step.next;
+      switch (kind) {
+        case 'say':
+        case 'set':
+          if (step.set) {
+            const scope = this.scope();
+            for (const [slot, value] of Object.entries(step.set)) {
+              state.slots[slot] =
+                typeof value === 'string' ? this.engine.template(value).value(scope) : value;
+            }
+          }
+          break;
+        case 'ask':
+          if (skipAsk) break;
+          await this.prompt(step);
+          state.data = { awaiting: 'ask' };
+          return;
+        case 'choice':
+          await this.prompt(step);
+          state.data = { awaiting: 'choice' };
+          return;
+        case 'branch': {
+          const scope = this.scope();
+          const hit = step.branch?.find((b) => Boolean(this.engine.expression(b.if).evaluate(scope)));
+          next = hit ? hit.goto : (step.else ?? step.next);
+          break;
+        }
+        case 'call': {
+          const outcome = await this.call(flow, step);
+          if (outcome === 'failed') {
+            if (step.on_error && step.on_error !== 'handoff') {
+              next = step.on_error;
+              break;
+            }
+            await this.say(this.engine.message('action_failed'));
+            await this.handOff({
+              reason: `Action ${typeof step.call === 'string' ? `'${step.call}'` : 'webhook'} failed in flow '${flow.id}'`,
+              source: 'action_failed',
+            });
+            return;
+          }
+          break;
+        }
+        case 'goto':
+          next = step.goto;
+          break;
+        case 'handoff': {
+          const spec: HandoffSpec = step.handoff === true ? {} : (step.handoff as HandoffSpec);
+          const reason = spec.reason
+            ? this.engine.template(spec.reason).render(this.scope())
+            : `Flow '${flow.id}'`;
+          await this.handOff({ ...spec, reason, source: 'flow' }, Boolean(step.say));
+          return;
+        }
+        case 'end':
+          await this.finish();
+          return;
+      }
+      if (next === undefined) current = following(flow, current);
+      else if (typeof next === 'string') current = next;
+      else {
+        const target = this.engine.flows.flows.get(next.flow);
+        if (!target) {
+          await this.lost();
+          return;
+        }
+        const stack = state.stack;
+        this.state = null;
+        this.engine.remember(target);
+        this.state = {
+          flowId: target.id,
+          flowVersion: target.version,
+          step: next.step ?? (target.order[0] as string),
+          slots: { ...state.slots },
+          data: {},
+          ...(stack?.length ? { stack } : {}),
+        };
+        current = this.state.step;
+      }
+      if (current === undefined) await this.finish();
+    }
+  }
+
+  private async call(flow: FlowDefinition, step: Step): Promise<'ok' | 'failed'> {
+    const state = this.state as FlowState;
+    const scope = this.scope();
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(step.with ?? {})) {
+      args[k] = typeof v === 'string' ? this.engine.template(v).value(scope) : v;
+    }
+    const timeoutMs = step.timeout ?? this.engine.options.actionTimeoutMs ?? 10_000;
+    const signal = AbortSignal.timeout(timeoutMs);
+    this.ctx.typing(true);
+    try {
+      let result: unknown;
+      if (typeof step.call === 'string') {
+        const action = this.engine.options.actions?.[step.call];
+        if (!action) throw new Error(`no action named '${step.call}' is registered`);
+        const input: ActionInput = {
+          args,
+          slots: structuredClone(state.slots),
+          customer: scope.customer as Record<string, unknown>,
+          conversationId: this.ctx.conversation.id,
+          signal,
+        };
+        result = await Promise.race([
+          Promise.resolve(action(input)),
+          new Promise((_, reject) => {
+            signal.addEventListener('abort', () => reject(new Error(`timed out after ${timeoutMs} ms`)), {
+              once: true,
+            });
+          }),
+        ]);
+      } else if (step.call) {
+        const url = this.engine.template(step.call.webhook).render(scope);
+        const method = step.call.method ?? 'POST';
+        const res = await fetch(url, {
+          method,
+          signal,
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          ...(method === 'POST'
+            ? {
+                body: JSON.stringify({
+                  args,
+                  slots: state.slots,
+                  conversationId: this.ctx.conversation.id,
+                  flow: { id: flow.id, step: state.step },
+                }),
+              }
+            : {}),
+        });
+        if (!res.ok) throw new Error(`webhook answered ${res.status}`);
+        const body = await res.text();
+        try {
+          result = body ? JSON.parse(body) : null;
+        } catch {
+          result = body;
+        }
+      }
+      state.slots[step.result ?? 'result'] = result === undefined ? null : structuredClone(result);
+      return 'ok';
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, flow: flow.id, step: state.step }, 'flow action failed');
+      return 'failed';
+    } finally {
+      this.ctx.typing(false);
+    }
+  }
+
+  /** Asks the current step's question (again). */
+  private async prompt(step: Step): Promise<void> {
+    const scope = this.scope();
+    if (step.ask) {
+      await this.say(step.ask);
+      return;
+    }
+    const buttons: PostbackButton[] = (step.options ?? []).map((o) => ({
+      type: 'postback',
+      title: this.engine.template(o.title).render(scope),
+      payload: o.value,
+    }));
+    const content: Content = {
+      type: 'text',
+      text: this.engine.template(step.choice ?? '').render(scope),
+      ...(step.style === 'quick_replies' ? { quickReplies: buttons } : { buttons }),
+    };
+    await this.ctx.reply(content);
+  }
+
+  /** The flow is done: offer to resume an interrupted one, if any. */
+  private async finish(): Promise<void> {
+    const stack = this.state?.stack ?? [];
+    const top = stack.at(-1);
+    if (!top) {
+      this.state = null;
+      return;
+    }
+    const flow = this.engine.resolve(top);
+    this.state = {
+      ...top,
+      data: { awaiting: 'resume' },
+      ...(stack.length > 1 ? { stack: stack.slice(0, -1) } : {}),
+    };
+    const scope = { ...this.scope(), flow: flow?.description ?? flow?.id ?? top.flowId };
+    await this.ctx.reply({
+      type: 'text',
+      text: this.engine.template(this.engine.message('resume')).render(scope),
+      quickReplies: this.yesNoButtons(),
+    });
+  }
+
+  private async lost(): Promise<'done'> {
+    this.state = null;
+    await this.say(this.engine.message('lost'));
+    return 'done';
+  }
+
+  private async handOff(spec: HandoffSpec & { source: string }, saidAlready = false): Promise<void> {
+    const state = this.state;
+    this.handoff = {
+      reason: spec.reason ?? 'Handoff requested',
+      team: spec.team ?? 'support',
+      priority: spec.priority ?? 'normal',
+      source: spec.source,
+      requestedAt: Date.now(),
+      flow: state ? summaryOf(state) : null,
+      intent: this.intent,
+      sentiment: this.nlu?.sentiment ?? null,
+    };
+    this.state = null;
+    this.memory.oos = 0;
+    delete this.memory.pending;
+    if (!saidAlready) await this.say(this.engine.message('handoff'));
+  }
+
+  private yesNoButtons(): PostbackButton[] {
+    return [
+      { type: 'postback', title: this.engine.message('yes'), payload: 'sb:yes' },
+      { type: 'postback', title: this.engine.message('no'), payload: 'sb:no' },
+    ];
+  }
+
+  private async say(text: string, quickReplies?: PostbackButton[]): Promise<void> {
+    const rendered = this.engine.template(text).render(this.scope());
+    await this.ctx.reply(quickReplies ? { type: 'text', text: rendered, quickReplies } : rendered);
+  }
+
+  scope(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const { profile, attributes, id } = this.ctx.customer;
+    return {
+      slots: this.state?.slots ?? {},
+      customer: { id, ...profile, attributes },
+      nlu: this.nlu
+        ? {
+            intent: this.nlu.intent,
+            confidence: this.nlu.confidence,
+            sentiment: this.nlu.sentiment,
+            entities: this.nlu.entities.map((e) => ({ entity: e.entity, value: e.value, text: e.text })),
+          }
+        : {},
+      message: { text: this.ctx.text ?? '', channel: this.ctx.channel, payload: this.ctx.payload },
+      flow: this.state ? { id: this.state.flowId, step: this.state.step } : {},
+      ...extra,
+    };
+  }
+
+  /** Writes the outcome once: flow state, repair memory, and the handoff if any. */
+  async commit(): Promise<void> {
+    const conversation = this.ctx.conversation;
+    const seen = this.lastSeen;
+    if (
+      seen &&
+      (!this.state || this.state.flowId !== seen.flowId || this.state.data?.awaiting === 'resume')
+    ) {
+      this.memory.last = structuredClone(seen);
+    }
+    const data = { ...conversation.data, [DATA_KEY]: this.memory };
+    const changed =
+      JSON.stringify(this.state) !== JSON.stringify(conversation.flow) ||
+      JSON.stringify(data) !== JSON.stringify(conversation.data) ||
+      this.handoff !== null;
+    if (!changed) return;
+    await this.ctx.updateConversation({
+      flow: this.state,
+      data,
+      ...(this.handoff ? { status: 'queued' as const, handoff: this.handoff } : {}),
+    });
+  }
+}
+
+function filled(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+function following(flow: FlowDefinition, step: string): string | undefined {
+  return flow.order[flow.order.indexOf(step) + 1];
+}
+
+function withoutStack(state: FlowState): Omit<FlowState, 'stack'> {
+  const { stack: _stack, ...rest } = state;
+  return rest;
+}
+
+function summaryOf(state: FlowState): Record<string, unknown> {
+  return { flowId: state.flowId, flowVersion: state.flowVersion, step: state.step, slots: state.slots };
+}
+
+function norm(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}

@@ -1,0 +1,166 @@
+/**
+ * A bot's content, loaded from its folder: `intents/` (trained into the NLU), `flows/`, and
+ * the actions its flows call (`actions/index.ts` or `.js`, exporting `actions`). Loading is
+ * all or nothing: any problem in any file stops it with every file:line:column message.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Context } from '../core/context';
+import type { MiddlewareFn } from '../core/composer';
+import { SourceFileError, type SourceProblem } from '../errors';
+import { type IntentSet, loadIntents, NluEngine, type NluResult } from '../nlu';
+import { type Action, FlowEngine } from './engine';
+import { collectFlows, sortProblems } from './loader';
+import type { FlowSet } from './types';
+
+export interface BotContent {
+  dir: string;
+  intents: IntentSet | null;
+  nlu: NluEngine | null;
+  flows: FlowSet;
+  actions: Record<string, Action>;
+}
+
+export interface LoadBotOptions {
+  /** NLU model cache (content-hashed). */
+  cacheDir?: string;
+  /** Actions registered in code; they win over the bot folder's `actions/`. */
+  actions?: Record<string, Action>;
+  /** Skip training (validate). */
+  train?: boolean;
+}
+
+/** Whether `dir` holds a bot (an `intents/` or `flows/` folder). */
+export function hasBotContent(dir: string): boolean {
+  return existsSync(path.join(dir, 'intents')) || existsSync(path.join(dir, 'flows'));
+}
+
+/** Reads the bot's actions module, if it has one (fresh on every call, for hot reload). */
+export function loadActions(dir: string): Record<string, Action> {
+  const candidates = ['actions/index.ts', 'actions/index.js', 'actions.ts', 'actions.js'].map((f) =>
+    path.join(dir, f),
+  );
+  const file = candidates.find((f) => existsSync(f) && (f.endsWith('.js') || canRequireTypeScript()));
+  if (!file) return {};
+  for (const key of Object.keys(require.cache))
+    if (key.startsWith(path.join(dir, 'actions'))) delete require.cache[key];
+  const mod = require(file) as { actions?: Record<string, Action>; default?: Record<string, Action> };
+  return { ...(mod.default ?? {}), ...(mod.actions ?? {}) };
+}
+
+/** TypeScript actions load where a TS loader is active (jest, `node -r …`), else through `typescript`. */
+function canRequireTypeScript(): boolean {
+  if (require.extensions['.ts']) return true;
+  let ts: typeof import('typescript');
+  try {
+    ts = require('typescript') as typeof import('typescript');
+  } catch {
+    return false;
+  }
+  require.extensions['.ts'] = (module, filename) => {
+    const source = require('node:fs').readFileSync(filename, 'utf8') as string;
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+      },
+      fileName: filename,
+    });
+    (module as unknown as { _compile(code: string, file: string): void })._compile(outputText, filename);
+  };
+  return true;
+}
+
+/**
+ * Loads and checks everything; trains the NLU unless `train: false`.
+ *
+ * @throws SourceFileError listing every problem in intents and flows files.
+ */
+export async function loadBot(dir: string, options: LoadBotOptions = {}): Promise<BotContent> {
+  const problems: SourceProblem[] = [];
+  let intents: IntentSet | null = null;
+  const intentsDir = path.join(dir, 'intents');
+  if (existsSync(intentsDir)) {
+    try {
+      intents = await loadIntents(intentsDir);
+    } catch (error) {
+      if (!(error instanceof SourceFileError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  const actions = { ...loadActions(dir), ...options.actions };
+  const flows = await collectFlows(
+    path.join(dir, 'flows'),
+    { ...(intents ? { intents } : {}), actions: Object.keys(actions) },
+    problems,
+  );
+  if (problems.length > 0) {
+    const code = problems.some((p) => p.file.startsWith(intentsDir))
+      ? 'SB_INTENTS_INVALID'
+      : 'SB_FLOWS_INVALID';
+    throw new SourceFileError(code, sortProblems(problems));
+  }
+  const nlu =
+    intents && options.train !== false
+      ? await NluEngine.train(intents, options.cacheDir ? { cacheDir: options.cacheDir } : {})
+      : null;
+  return { dir, intents, nlu, flows, actions };
+}
+
+/** Runs a bot's content: the NLU then the flows, swappable at run time (hot reload). */
+export class FlowRuntime {
+  private current: { content: BotContent; engine: FlowEngine } | undefined;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: LoadBotOptions & { versionsDir?: string } = {},
+  ) {}
+
+  get content(): BotContent | undefined {
+    return this.current?.content;
+  }
+
+  get engine(): FlowEngine | undefined {
+    return this.current?.engine;
+  }
+
+  /** Loads (or reloads) the bot's files. On error the running content stays as it was. */
+  async load(): Promise<BotContent> {
+    const content = await loadBot(this.dir, this.options);
+    const engine = new FlowEngine({
+      flows: content.flows,
+      actions: content.actions,
+      ...(content.intents ? { intents: content.intents } : {}),
+      ...(content.nlu ? { nlu: content.nlu } : {}),
+      ...(this.options.versionsDir ? { versionsDir: this.options.versionsDir } : {}),
+    });
+    this.current = { content, engine };
+    return content;
+  }
+
+  /** Understands the message (stored as `ctx.nlu`), then lets the flows answer. */
+  middleware(): MiddlewareFn<Context> {
+    return async (ctx, next) => {
+      const current = this.current;
+      if (!current) throw new Error('the bot content is not loaded (call FlowRuntime.load() first)');
+      let result: NluResult | undefined;
+      const content = ctx.message.content;
+      const text = ctx.text ?? (content.type === 'postback' ? (content.title ?? content.payload) : undefined);
+      if (current.content.nlu && text && ctx.conversation.status === 'bot') {
+        result = current.content.nlu.parse(text);
+        ctx.state.nlu = result;
+        ctx.nlu = {
+          intent: result.intent,
+          confidence: result.confidence,
+          entities: result.entities.map((e) => ({ entity: e.entity, value: e.value, text: e.text })),
+          sentiment: { score: result.sentiment.score, label: result.sentiment.label },
+        };
+      }
+      await current.engine.handle(ctx, result);
+      await next();
+    };
+  }
+}

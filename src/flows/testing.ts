@@ -1,0 +1,420 @@
+/**
+ * Conversation tests: `tests/*.yml` files of `user:` / `bot:` turns, run against the real bot
+ * (inbox → worker → NLU → flows → store) in-process, with a throwaway store. Bot lines match
+ * loosely (a case-insensitive substring, or `/regex/`); turns can check the intent, slots,
+ * flow, status and handoff; `channel:` simulates a channel's limits (e.g. WhatsApp shows at
+ * most 3 buttons: more become a numbered menu). A failure prints the transcript with the
+ * expected line (-) next to what the bot said (+).
+ *
+ * ```yaml
+ * tests:
+ *   order status:
+ *     - user: where is my order?
+ *       intent: order_status
+ *     - bot: What's your order number?
+ *     - user: ORD-10001
+ *       slots: { order_id: ORD-10001 }
+ *     - bot: /on its way/
+ * ```
+ *
+ * @module
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { createSwitchboard, type SwitchboardBot } from '../app';
+import { loadConfig } from '../config';
+import { SourceFileError, type SourceProblem } from '../errors';
+import type { Content, Conversation, Message } from '../model';
+
+/** What channels can show, for `channel:` in tests. */
+export const CHANNEL_LIMITS: Record<string, { buttons: number; text: number }> = {
+  web: { buttons: 10, text: 4000 },
+  whatsapp: { buttons: 3, text: 4096 },
+  messenger: { buttons: 3, text: 2000 },
+  telegram: { buttons: 100, text: 4096 },
+  slack: { buttons: 25, text: 40000 },
+  botframework: { buttons: 6, text: 28000 },
+  sms: { buttons: 0, text: 1600 },
+};
+
+type Expect = string | RegExp;
+
+interface Turn {
+  line: number;
+  user?: string;
+  press?: string;
+  bot?: Expect;
+  buttons?: string[];
+  intent?: string | null;
+  slots?: Record<string, unknown>;
+  flow?: string | null;
+  step?: string;
+  status?: string;
+  handoff?: Record<string, unknown>;
+}
+
+export interface ConversationTest {
+  file: string;
+  name: string;
+  line: number;
+  channel: string;
+  turns: Turn[];
+}
+
+export interface TestResult {
+  test: ConversationTest;
+  passed: boolean;
+  /** The conversation as it went, with `-` expected / `+` actual lines at the failure. */
+  transcript: string[];
+  failure?: string;
+}
+
+const TURN_KEYS = new Set([
+  'user',
+  'press',
+  'bot',
+  'buttons',
+  'intent',
+  'slots',
+  'flow',
+  'step',
+  'status',
+  'handoff',
+]);
+
+function parseExpect(value: unknown): Expect {
+  const s = String(value);
+  const m = /^\/(.+)\/([a-z]*)$/s.exec(s);
+  if (m) return new RegExp(m[1] as string, m[2]?.includes('i') ? m[2] : `${m[2] ?? ''}i`);
+  return s;
+}
+
+/** Reads `tests/*.yml` (or the given files). @throws SourceFileError on malformed files. */
+export function loadConversationTests(files: string[]): ConversationTest[] {
+  const problems: SourceProblem[] = [];
+  const tests: ConversationTest[] = [];
+  for (const file of files) {
+    const lines = new LineCounter();
+    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, uniqueKeys: true });
+    const at = (offset: number | undefined, message: string, hint?: string) => {
+      const pos = lines.linePos(offset ?? 0);
+      problems.push({ file, line: pos.line, column: pos.col, message, ...(hint ? { hint } : {}) });
+    };
+    if (doc.errors.length) {
+      for (const e of doc.errors) at(e.pos[0], `invalid YAML: ${e.message.split('\n')[0]}`);
+      continue;
+    }
+    const root = doc.contents;
+    const testsNode = isMap(root) ? root.get('tests', true) : undefined;
+    if (!isMap(testsNode)) {
+      at(
+        0,
+        'a test file needs `tests:`, a mapping of test name → turns',
+        'see docs/authoring.md#conversation-tests',
+      );
+      continue;
+    }
+    for (const pair of testsNode.items) {
+      const name = String((pair.key as { value?: unknown })?.value ?? pair.key);
+      const keyOffset = (pair.key as { range?: number[] })?.range?.[0];
+      let channel = 'web';
+      let turnsNode: unknown = pair.value;
+      if (isMap(pair.value)) {
+        channel = String(pair.value.get('channel') ?? 'web');
+        turnsNode = pair.value.get('turns', true);
+        if (!CHANNEL_LIMITS[channel]) {
+          at(keyOffset, `unknown channel '${channel}'`, `known: ${Object.keys(CHANNEL_LIMITS).join(', ')}`);
+        }
+      }
+      if (!isSeq(turnsNode)) {
+        at(keyOffset, `test '${name}' needs a list of turns`, 'e.g. `- user: hi` then `- bot: Hello`');
+        continue;
+      }
+      const turns: Turn[] = [];
+      for (const item of turnsNode.items) {
+        const offset = (item as { range?: number[] })?.range?.[0];
+        const line = lines.linePos(offset ?? 0).line;
+        const raw = (isMap(item) ? item.toJSON() : null) as Record<string, unknown> | null;
+        if (!raw) {
+          at(offset, 'each turn is a mapping like `user: …` or `bot: …`');
+          continue;
+        }
+        const unknown = Object.keys(raw).find((k) => !TURN_KEYS.has(k));
+        if (unknown) {
+          at(offset, `unknown key '${unknown}' in a turn`, `allowed: ${[...TURN_KEYS].join(', ')}`);
+          continue;
+        }
+        const kinds = ['user', 'press', 'bot'].filter((k) => raw[k] !== undefined);
+        if (kinds.length > 1) {
+          at(offset, `a turn is either user:, press: or bot: (this one has ${kinds.join(' and ')})`);
+          continue;
+        }
+        const turn: Turn = { line };
+        if (raw.user !== undefined) turn.user = String(raw.user);
+        if (raw.press !== undefined) turn.press = String(raw.press);
+        if (raw.bot !== undefined) turn.bot = parseExpect(raw.bot);
+        if (Array.isArray(raw.buttons)) turn.buttons = raw.buttons.map(String);
+        if (raw.intent !== undefined) turn.intent = raw.intent === null ? null : String(raw.intent);
+        if (raw.slots !== undefined) turn.slots = raw.slots as Record<string, unknown>;
+        if (raw.flow !== undefined) turn.flow = raw.flow === null ? null : String(raw.flow);
+        if (raw.step !== undefined) turn.step = String(raw.step);
+        if (raw.status !== undefined) turn.status = String(raw.status);
+        if (raw.handoff !== undefined) turn.handoff = raw.handoff as Record<string, unknown>;
+        turns.push(turn);
+      }
+      tests.push({ file, name, line: lines.linePos(keyOffset ?? 0).line, channel, turns });
+    }
+  }
+  if (problems.length) throw new SourceFileError('SB_FLOWS_INVALID', problems);
+  return tests;
+}
+
+/** How a reply looks on a channel with limits: buttons past the limit become a numbered menu. */
+export function renderForChannel(content: Content, channel: string): { text: string; buttons: string[] } {
+  const limits = CHANNEL_LIMITS[channel] ?? (CHANNEL_LIMITS.web as { buttons: number; text: number });
+  if (content.type !== 'text') return { text: contentText(content), buttons: [] };
+  const titles = [...(content.buttons ?? []), ...(content.quickReplies ?? [])].map((b) => b.title);
+  if (titles.length <= limits.buttons) return { text: content.text, buttons: titles };
+  return { text: `${content.text}\n${titles.map((t, i) => `${i + 1}. ${t}`).join('\n')}`, buttons: [] };
+}
+
+function contentText(content: Content): string {
+  return content.type === 'media' ? (content.caption ?? content.url) : JSON.stringify(content);
+}
+
+function matches(expect: Expect, text: string): boolean {
+  if (expect instanceof RegExp) return expect.test(text);
+  const norm = (s: string) => s.replace(/[’‘]/g, "'").replace(/\s+/g, ' ').trim().toLowerCase();
+  return norm(text).includes(norm(expect));
+}
+
+function show(expect: Expect): string {
+  return expect instanceof RegExp ? String(expect) : expect;
+}
+
+/** `expected` is contained in `actual` (objects by key, recursively; strings case-insensitively). */
+function subset(expected: unknown, actual: unknown): boolean {
+  if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
+    if (actual === null || typeof actual !== 'object') return false;
+    return Object.entries(expected).every(([k, v]) => subset(v, (actual as Record<string, unknown>)[k]));
+  }
+  if (Array.isArray(expected)) {
+    return (
+      Array.isArray(actual) &&
+      expected.length === actual.length &&
+      expected.every((v, i) => subset(v, actual[i]))
+    );
+  }
+  if (typeof expected === 'string' && typeof actual === 'string')
+    return expected.toLowerCase() === actual.toLowerCase();
+  if (expected === null) return actual === null || actual === undefined;
+  return expected === actual;
+}
+
+export interface RunOptions {
+  /** Only tests whose name contains this. */
+  filter?: string;
+  /** NLU cache (default: a folder under the OS temp dir). */
+  cacheDir?: string;
+}
+
+/** Runs conversation tests against the bot in `botDir`. One bot for all, one customer per test. */
+export async function runConversationTests(
+  botDir: string,
+  tests: ConversationTest[],
+  options: RunOptions = {},
+): Promise<TestResult[]> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sb-convtest-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    BOT_DIR: botDir,
+    LOG_LEVEL: 'silent',
+  });
+  const bot = createSwitchboard(config, {
+    nluCacheDir: options.cacheDir ?? path.join(os.tmpdir(), 'switchboard-nlu-cache'),
+    outbox: { pollIntervalMs: 1000 },
+  });
+  await bot.start();
+  const results: TestResult[] = [];
+  try {
+    let n = 0;
+    for (const test of tests) {
+      if (options.filter && !test.name.includes(options.filter)) continue;
+      results.push(await runOne(bot, test, `convtest-${process.pid}-${++n}`));
+    }
+  } finally {
+    await bot.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+async function runOne(bot: SwitchboardBot, test: ConversationTest, visitorId: string): Promise<TestResult> {
+  const transcript: string[] = [];
+  const pending: { text: string; buttons: string[] }[] = [];
+  let conversation: Conversation | undefined;
+  let lastInbound: Message | undefined;
+  let lastSeq = 0;
+  let lastButtons: { title: string; payload: string }[] = [];
+  const fail = (turn: Turn, failure: string, expected?: string, actual?: string[]): TestResult => {
+    if (expected !== undefined) transcript.push(`- ${expected}`);
+    for (const a of actual ?? []) transcript.push(`+ ${a}`);
+    return { test, passed: false, transcript, failure: `${test.file}:${turn.line}: ${failure}` };
+  };
+  const said = (r: { text: string; buttons: string[] }) =>
+    `bot:  ${r.text.replace(/\n/g, '\n        ')}${r.buttons.length ? `  ${r.buttons.map((b) => `[${b}]`).join(' ')}` : ''}`;
+  const limits = CHANNEL_LIMITS[test.channel] ?? (CHANNEL_LIMITS.web as { buttons: number; text: number });
+
+  for (const turn of test.turns) {
+    if (turn.user !== undefined || turn.press !== undefined) {
+      if (pending.length) {
+        return fail(
+          turn,
+          `the bot said more than the test expects before this turn`,
+          undefined,
+          pending.map(said),
+        );
+      }
+      let content: Content;
+      if (turn.press !== undefined) {
+        const wanted = turn.press.toLowerCase();
+        const button = lastButtons.find((b) => b.title.toLowerCase() === wanted);
+        if (!button) {
+          return fail(
+            turn,
+            `no button '${turn.press}' in the bot's last message (it offered: ${lastButtons.map((b) => b.title).join(', ') || 'none'})`,
+          );
+        }
+        content = { type: 'postback', payload: button.payload, title: button.title };
+        transcript.push(`  user: [${button.title}]`);
+      } else {
+        content = { type: 'text', text: turn.user as string };
+        transcript.push(`  user: ${turn.user}`);
+      }
+      const accepted = await bot.inbox.accept({
+        channel: 'web',
+        sender: { externalId: visitorId },
+        address: { visitorId },
+        content,
+      });
+      await bot.idle();
+      const messages = await bot.store.messages.list(accepted.conversation.id, { afterSeq: lastSeq });
+      lastSeq = messages.at(-1)?.seq ?? lastSeq;
+      lastInbound = messages.find((m) => m.id === accepted.message.id);
+      conversation = (await bot.store.conversations.get(accepted.conversation.id)) ?? undefined;
+      const replies = messages.filter((m) => m.direction === 'out');
+      for (const reply of replies) {
+        const r = renderForChannel(reply.content, test.channel);
+        if (r.text.length > limits.text) {
+          return fail(
+            turn,
+            `a reply is ${r.text.length} characters; ${test.channel} allows ${limits.text}`,
+            undefined,
+            [said(r)],
+          );
+        }
+        pending.push(r);
+        if (reply.content.type === 'text') {
+          const all = [...(reply.content.buttons ?? []), ...(reply.content.quickReplies ?? [])];
+          lastButtons = all.flatMap((b) =>
+            b.type === 'postback' ? [{ title: b.title, payload: b.payload }] : [],
+          );
+        }
+      }
+    }
+    if (turn.bot !== undefined) {
+      const next = pending.shift();
+      if (!next) return fail(turn, 'the bot said nothing more', `bot:  ${show(turn.bot)}`);
+      if (!matches(turn.bot, next.text)) {
+        return fail(turn, 'the bot said something else', `bot:  ${show(turn.bot)}`, [
+          said(next),
+          ...pending.map(said),
+        ]);
+      }
+      transcript.push(`  ${said(next)}`);
+      if (
+        turn.buttons &&
+        !subset(
+          turn.buttons.map((b) => b.toLowerCase()),
+          next.buttons.map((b) => b.toLowerCase()),
+        )
+      ) {
+        return fail(turn, 'other buttons', `buttons: ${turn.buttons.join(', ')}`, [
+          `buttons: ${next.buttons.join(', ') || '(none)'}`,
+        ]);
+      }
+    }
+    if (turn.intent !== undefined) {
+      const actual = lastInbound?.nlu?.intent ?? null;
+      if (actual !== turn.intent) {
+        return fail(turn, 'another intent', `intent: ${turn.intent}`, [
+          `intent: ${actual} (confidence ${lastInbound?.nlu?.confidence.toFixed(2) ?? '–'})`,
+        ]);
+      }
+    }
+    const flow = conversation?.flow ?? null;
+    // A flow that just finished leaves its slots in the engine's memory.
+    const memory = conversation?.data.flowEngine as { last?: { slots: Record<string, unknown> } } | undefined;
+    const slots = flow && flow.data?.awaiting !== 'resume' ? flow.slots : (memory?.last?.slots ?? {});
+    if (turn.slots !== undefined && !subset(turn.slots, slots)) {
+      return fail(turn, 'other slots', `slots: ${JSON.stringify(turn.slots)}`, [
+        `slots: ${JSON.stringify(slots)}`,
+      ]);
+    }
+    if (turn.flow !== undefined && (flow?.flowId ?? null) !== turn.flow) {
+      return fail(turn, 'another flow', `flow: ${turn.flow}`, [`flow: ${flow?.flowId ?? null}`]);
+    }
+    if (turn.step !== undefined && flow?.step !== turn.step) {
+      return fail(turn, 'another step', `step: ${turn.step}`, [`step: ${flow?.step ?? '(no flow)'}`]);
+    }
+    if (turn.status !== undefined && conversation?.status !== turn.status) {
+      return fail(turn, 'another status', `status: ${turn.status}`, [`status: ${conversation?.status}`]);
+    }
+    if (turn.handoff !== undefined && !subset(turn.handoff, conversation?.handoff ?? null)) {
+      return fail(turn, 'another handoff', `handoff: ${JSON.stringify(turn.handoff)}`, [
+        `handoff: ${JSON.stringify(conversation?.handoff ?? null)}`,
+      ]);
+    }
+  }
+  if (pending.length) {
+    const last = test.turns.at(-1) as Turn;
+    return fail(last, 'the bot said more than the test expects', undefined, pending.map(said));
+  }
+  return { test, passed: true, transcript };
+}
+
+/** `tests/*.yml` of a bot folder. */
+export function testFilesIn(botDir: string): string[] {
+  const dir = path.join(botDir, 'tests');
+  try {
+    return readdirSync(dir)
+      .filter((n) => /\.ya?ml$/i.test(n))
+      .sort()
+      .map((n) => path.join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
+/** A human-readable report: one line per test, the transcript of each failure. */
+export function formatResults(results: TestResult[], cwd = process.cwd()): string {
+  const out: string[] = [];
+  for (const r of results) {
+    const where = `${path.relative(cwd, r.test.file)}:${r.test.line}`;
+    if (r.passed) out.push(`  ✓ ${r.test.name}`);
+    else {
+      out.push(`  ✗ ${r.test.name}  (${where})`);
+      out.push(
+        `    ${r.failure ? path.relative(cwd, r.failure.split(':')[0] as string) + r.failure.slice(r.failure.indexOf(':')) : ''}`,
+      );
+      for (const line of r.transcript) out.push(`      ${line}`);
+    }
+  }
+  const failed = results.filter((r) => !r.passed).length;
+  out.push('', `${results.length - failed} passed, ${failed} failed`);
+  return out.join('\n');
+}

@@ -1,0 +1,108 @@
+/**
+ * The flow format, as loaded from `flows/*.yml`. Plain data (JSON-serialisable): a flow
+ * version is stored as-is under DATA_DIR/flow-versions so a conversation can finish the
+ * version it started on.
+ *
+ * @module
+ */
+
+/** A choice's option. `value` is stored in the slot and is the button's payload. */
+export interface ChoiceOption {
+  title: string;
+  value: string;
+  /** Also chosen when the customer's message has this intent (e.g. `affirm` for "Yes"). */
+  intent?: string;
+  /** Where to go when chosen (default: the step's `next`). */
+  goto?: string;
+}
+
+export type GotoTarget = string | { flow: string; step?: string };
+
+export interface HandoffSpec {
+  team?: string;
+  priority?: 'low' | 'normal' | 'high' | 'urgent';
+  reason?: string;
+}
+
+/** One step. Its kind is the one kind key it has (`ask`, `choice`, …); `say` alone is a say step. */
+export interface Step {
+  say?: string[];
+  ask?: string;
+  slot?: string;
+  /** Entity filling the slot: a declared or built-in entity, or `text` for the whole message. */
+  entity?: string;
+  validate?: string;
+  invalid?: string;
+  retries?: number;
+  /** After `retries` failed answers: a step, or `handoff`. */
+  give_up?: string;
+  /** Ask even when the slot is already filled. */
+  always?: boolean;
+  choice?: string;
+  options?: ChoiceOption[];
+  style?: 'buttons' | 'quick_replies';
+  branch?: { if: string; goto: GotoTarget }[];
+  else?: GotoTarget;
+  set?: Record<string, unknown>;
+  call?: string | { webhook: string; method?: 'POST' | 'GET' };
+  with?: Record<string, unknown>;
+  result?: string;
+  timeout?: number;
+  on_error?: string;
+  goto?: GotoTarget;
+  handoff?: HandoffSpec | true;
+  end?: true;
+  next?: string;
+}
+
+export type StepKind = 'say' | 'ask' | 'choice' | 'branch' | 'set' | 'call' | 'goto' | 'handoff' | 'end';
+
+export const STEP_KINDS: StepKind[] = ['ask', 'choice', 'branch', 'set', 'call', 'goto', 'handoff', 'end'];
+
+export function stepKind(step: Step): StepKind {
+  for (const kind of STEP_KINDS) if (step[kind] !== undefined) return kind;
+  return 'say';
+}
+
+/** One flow: triggered by intents, made of named steps (the first one starts it). */
+export interface FlowDefinition {
+  id: string;
+  triggers: string[];
+  /** How the bot names it when offering to resume ("your return"). */
+  description?: string;
+  steps: Record<string, Step>;
+  /** Step names in file order (a step without `next` falls through to the following one). */
+  order: string[];
+  /** Content hash: the flow's version. */
+  version: string;
+  file: string;
+  line: number;
+}
+
+/** Texts the engine says on its own (repair, handoff); `messages:` in a flows file overrides them. */
+export const DEFAULT_MESSAGES = {
+  rephrase: "Sorry, I didn't quite get that. Could you say it another way?",
+  offer_human: "I'm still not sure I understand. Would you like to talk to a person?",
+  human_declined: 'No problem. What else can I help you with?',
+  handoff: "I'm passing you to a colleague. They'll reply here as soon as they can.",
+  cancelled: "OK, I've stopped that. What else can I help you with?",
+  nothing_to_cancel: "There's nothing in progress to cancel. How can I help?",
+  restarted: "OK, let's start again.",
+  resume: 'Shall we get back to {{flow}}?',
+  resume_declined: 'OK. What else can I help you with?',
+  invalid: "Sorry, that doesn't look right.",
+  action_failed: 'Sorry, something went wrong on my side.',
+  lost: "Sorry, I lost track of where we were. Let's start again: how can I help?",
+  yes: 'Yes',
+  no: 'No',
+};
+
+export type MessageKey = keyof typeof DEFAULT_MESSAGES;
+
+/** Everything in the `flows/` folder. */
+export interface FlowSet {
+  flows: Map<string, FlowDefinition>;
+  /** intent → flow id. */
+  byIntent: Map<string, string>;
+  messages: Record<MessageKey, string>;
+}

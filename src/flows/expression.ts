@@ -361,8 +361,10 @@ function checkRoots(node: Node, roots: readonly string[]): void {
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (x === null || typeof x !== 'object' || Array.isArray(x)) return false;
+  // Realm-independent (structuredClone and vm contexts have their own Object.prototype): plain
+  // data has no prototype, or one whose own prototype is null. Class instances are refused.
   const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** Reads a property of plain data only: no prototype chain, no functions, no getters on classes. */

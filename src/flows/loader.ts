@@ -259,6 +259,8 @@ function normaliseStep(raw: Record<string, unknown>): Step {
 export interface LoadFlowsOptions {
   /** The bot's intents: enables the checks on triggers, entities and `intent:` of options. */
   intents?: IntentSet;
+  /** The intents files are broken: skip the checks on entities (they would only echo that). */
+  intentsBroken?: boolean;
   /** The registered action names: enables the check on `call:`. */
   actions?: string[];
 }
@@ -301,11 +303,9 @@ export async function collectFlows(
     if (p) parsed.push(p);
   }
   const intentNames = options.intents ? new Set(options.intents.intents.map((i) => i.name)) : undefined;
-  const entityNames = new Set<string>([
-    'text',
-    ...BUILTIN_ENTITIES,
-    ...(options.intents?.entities.map((e) => e.name) ?? []),
-  ]);
+  const entityNames = options.intentsBroken
+    ? undefined
+    : new Set<string>(['text', ...BUILTIN_ENTITIES, ...(options.intents?.entities.map((e) => e.name) ?? [])]);
   const actionNames = options.actions ? new Set(options.actions) : undefined;
   const claimedAt = new Map<string, string>();
   const flowFiles = new Map<string, string>();
@@ -358,6 +358,7 @@ export async function collectFlows(
       });
       const order = Object.keys(raw.steps);
       const steps: Record<string, Step> = {};
+      const before = problems.length;
       for (const stepName of order) {
         const seg = [...base, 'steps', stepName];
         const step = normaliseStep(raw.steps[stepName] as Record<string, unknown>);
@@ -372,7 +373,11 @@ export async function collectFlows(
           if (typeof target !== 'string') gotoFlows.push({ ctx, segments: [...seg, ...segments], ...target });
         }
       }
-      checkReachable(ctx, base, order, steps);
+      // A misspelt target would make its step look unreachable too: report the cause only.
+      const misspelt = problems
+        .slice(before)
+        .some((p) => p.message.startsWith('unknown step') || p.message.startsWith('goto:'));
+      if (!misspelt) checkReachable(ctx, base, order, steps);
       const flow = {
         id,
         triggers,
@@ -465,7 +470,7 @@ function checkReachable(
 
 interface StepCheck {
   stepNames: Set<string>;
-  entityNames: Set<string>;
+  entityNames: Set<string> | undefined;
   intentNames: Set<string> | undefined;
   actionNames: Set<string> | undefined;
 }
@@ -506,7 +511,7 @@ function checkStep(
         'add `entity: <name>` (an entity from intents/*.yml, a built-in such as number or email, or `text` for the whole message)',
         true,
       );
-    } else if (!check.entityNames.has(step.entity)) {
+    } else if (check.entityNames && !check.entityNames.has(step.entity)) {
       ctx.node(
         [...seg, 'entity'],
         `slot '${step.slot ?? '?'}' uses unknown entity '${step.entity}'`,

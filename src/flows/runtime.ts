@@ -30,6 +30,8 @@ export interface LoadBotOptions {
   actions?: Record<string, Action>;
   /** Skip training (validate). */
   train?: boolean;
+  /** Told whether the NLU model came from the cache or was trained. */
+  onModel?: (source: 'cache' | 'trained') => void;
 }
 
 /** Whether `dir` holds a bot (an `intents/` or `flows/` folder). */
@@ -94,7 +96,7 @@ export async function loadBot(dir: string, options: LoadBotOptions = {}): Promis
   const actions = { ...loadActions(dir), ...options.actions };
   const flows = await collectFlows(
     path.join(dir, 'flows'),
-    { ...(intents ? { intents } : {}), actions: Object.keys(actions) },
+    { ...(intents ? { intents } : {}), intentsBroken: problems.length > 0, actions: Object.keys(actions) },
     problems,
   );
   if (problems.length > 0) {
@@ -105,7 +107,10 @@ export async function loadBot(dir: string, options: LoadBotOptions = {}): Promis
   }
   const nlu =
     intents && options.train !== false
-      ? await NluEngine.train(intents, options.cacheDir ? { cacheDir: options.cacheDir } : {})
+      ? await NluEngine.train(intents, {
+          ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+          ...(options.onModel ? { onModel: options.onModel } : {}),
+        })
       : null;
   return { dir, intents, nlu, flows, actions };
 }

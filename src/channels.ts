@@ -8,6 +8,7 @@
  * @module
  */
 import { telegramChannel } from '../adapters/telegram';
+import { slackChannel } from '../adapters/slack';
 import { webChannel } from '../adapters/web';
 import type { Config } from './config';
 import type { ChannelAdapter } from './core/adapter';
@@ -25,7 +26,7 @@ export interface ChannelDefinition {
 }
 
 /** Every channel, in the order they start. */
-export const channels: ChannelDefinition[] = [webChannel, telegramChannel];
+export const channels: ChannelDefinition[] = [webChannel, telegramChannel, slackChannel];
 
 /**
  * The adapters configured in `config`. Problems of every channel are collected into one

@@ -1,0 +1,208 @@
+/**
+ * Facebook Messenger: webhooks at `GET/POST /webhooks/messenger`, replies through the
+ * Send API (`POST <META_GRAPH_URL>/me/messages`) with the Page access token.
+ *
+ * The 24-hour window: free-form messages may go out within 24 h of the customer's
+ * last message. After that an operator's reply goes with the `HUMAN_AGENT` message
+ * tag (allowed up to 7 days; the app needs the Human Agent permission); anything else
+ * fails at once with a clear error that reaches the operator, instead of being
+ * retried into a refusal.
+ *
+ * @module
+ */
+import type {
+  AdapterRuntime,
+  ChannelAdapter,
+  ChannelCapabilities,
+  OutboundDelivery,
+  SendResult,
+} from '../../src/core/adapter';
+import type { Config } from '../../src/config';
+import type { ChannelDefinition } from '../../src/channels';
+import { ChannelApiError } from '../../src/errors';
+import type { ChannelAddress } from '../../src/model';
+import { GraphClient } from '../meta/graph';
+import { mountMetaWebhook } from '../meta/verify';
+import { type MessengerSettings, messengerSettings } from './config';
+import { CHANNEL, type MessengerItem, parseMessengerWebhook } from './parse';
+import { renderMessenger } from './render';
+
+export { parseMessengerWebhook } from './parse';
+export type { MessengerItem } from './parse';
+export { renderMessenger } from './render';
+
+const HOUR = 3_600_000;
+/** The standard messaging window. */
+export const MESSENGER_WINDOW_MS = 24 * HOUR;
+/** How long after the customer's last message `HUMAN_AGENT` still allows a human reply. */
+export const HUMAN_AGENT_WINDOW_MS = 7 * 24 * HOUR;
+
+export class MessengerAdapter implements ChannelAdapter {
+  readonly channel = CHANNEL;
+  readonly delivery = 'push' as const;
+  readonly capabilities: ChannelCapabilities = {
+    maxButtons: 3,
+    quickReplies: true,
+    cards: true,
+    media: ['image', 'file', 'audio', 'video'],
+    markdown: 'plain',
+    maxTextLength: 2000,
+    typing: true,
+    messageWindowHours: 24,
+  };
+
+  private readonly graph: GraphClient;
+  private runtime: AdapterRuntime | undefined;
+
+  constructor(private readonly settings: MessengerSettings) {
+    this.graph = new GraphClient(CHANNEL, settings.META_GRAPH_URL, settings.MESSENGER_PAGE_ACCESS_TOKEN);
+  }
+
+  async start(runtime: AdapterRuntime): Promise<void> {
+    this.runtime = runtime;
+    mountMetaWebhook(runtime.router, {
+      path: '/webhooks/messenger',
+      channel: CHANNEL,
+      verifyToken: this.settings.MESSENGER_VERIFY_TOKEN,
+      appSecret: this.settings.MESSENGER_APP_SECRET,
+      handle: (body) => this.handle(body),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.graph.close();
+  }
+
+  /** Stores every message of the POST (in order) and applies receipts; resolves when all is durable. */
+  private async handle(body: unknown): Promise<void> {
+    const runtime = this.need();
+    for (const item of parseMessengerWebhook(body)) await this.apply(item, runtime);
+  }
+
+  private async apply(item: MessengerItem, runtime: AdapterRuntime): Promise<void> {
+    switch (item.kind) {
+      case 'message':
+        await runtime.inbox.accept(item.event);
+        return;
+      case 'receipt':
+        await this.applyReceipt(item, runtime);
+        return;
+      case 'ignored':
+        runtime.logger.info({ channel: CHANNEL, reason: item.reason }, 'ignored webhook event');
+        return;
+    }
+  }
+
+  /**
+   * Messenger receipts are watermarks: everything sent to this person before the
+   * watermark is delivered (or read). `mids`, when present, name messages directly.
+   */
+  private async applyReceipt(
+    receipt: Extract<MessengerItem, { kind: 'receipt' }>,
+    runtime: AdapterRuntime,
+  ): Promise<void> {
+    const ids = new Set(receipt.mids);
+    const identity = await runtime.store.identities.find(CHANNEL, receipt.psid);
+    const conversation = identity ? await runtime.store.conversations.findOpen(identity.customerId) : null;
+    if (conversation) {
+      const messages = await runtime.store.messages.list(conversation.id);
+      for (const m of messages) {
+        if (
+          m.direction === 'out' &&
+          m.channel === CHANNEL &&
+          m.platformMessageId &&
+          (m.delivery === 'sent' || (m.delivery === 'delivered' && receipt.state === 'read')) &&
+          m.createdAt <= receipt.watermark
+        ) {
+          ids.add(m.platformMessageId);
+        }
+      }
+    }
+    for (const platformMessageId of ids) {
+      await runtime.inbox.receipt({ channel: CHANNEL, platformMessageId, state: receipt.state });
+    }
+  }
+
+  async send({ message, content, address, lastInboundAt }: OutboundDelivery): Promise<SendResult> {
+    const psid = recipientOf(address);
+    if (content.type === 'typing') {
+      await this.senderAction(psid, content.on);
+      return {};
+    }
+    const mode = this.messagingMode(message.author, lastInboundAt, message.replyToId !== undefined);
+    let platformMessageId: string | undefined;
+    for (const part of renderMessenger(content)) {
+      const res = await this.graph.post<{ message_id?: string }>(
+        'me/messages',
+        { recipient: { id: psid }, ...mode, message: part },
+        'send',
+      );
+      platformMessageId = res.message_id ?? platformMessageId;
+    }
+    return platformMessageId ? { platformMessageId } : {};
+  }
+
+  async sendTyping(address: ChannelAddress, on: boolean): Promise<void> {
+    await this.senderAction(recipientOf(address), on);
+  }
+
+  /** How a message may go out given the window: RESPONSE/UPDATE inside, HUMAN_AGENT for operators after. */
+  private messagingMode(
+    author: string,
+    lastInboundAt: number | undefined,
+    isReply: boolean,
+  ): { messaging_type: string; tag?: string } {
+    const age = lastInboundAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - lastInboundAt;
+    if (age <= MESSENGER_WINDOW_MS) return { messaging_type: isReply ? 'RESPONSE' : 'UPDATE' };
+    if (author === 'operator' && age <= HUMAN_AGENT_WINDOW_MS) {
+      return { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' };
+    }
+    const since =
+      lastInboundAt === undefined ? 'never wrote on Messenger' : `last wrote ${Math.floor(age / HOUR)} h ago`;
+    throw new ChannelApiError({
+      channel: CHANNEL,
+      method: 'send',
+      description:
+        author === 'operator'
+          ? `outside Messenger's 7-day human agent window: the customer ${since}; wait for them to write again`
+          : `outside Messenger's 24-hour window: the customer ${since}; only an operator's reply (HUMAN_AGENT tag, up to 7 days) may go out now`,
+      platformCode: 'window_closed',
+      permanent: true,
+    });
+  }
+
+  private async senderAction(psid: string, on: boolean): Promise<void> {
+    await this.graph.post(
+      'me/messages',
+      { recipient: { id: psid }, sender_action: on ? 'typing_on' : 'typing_off' },
+      'sender_action',
+    );
+  }
+
+  private need(): AdapterRuntime {
+    if (!this.runtime) throw new Error('the messenger adapter is not started');
+    return this.runtime;
+  }
+}
+
+function recipientOf(address: ChannelAddress): string {
+  const psid = address.psid;
+  if (typeof psid !== 'string' || psid === '') {
+    throw new ChannelApiError({
+      channel: CHANNEL,
+      method: 'send',
+      description: 'the message has no Messenger recipient (address.psid)',
+      permanent: true,
+    });
+  }
+  return psid;
+}
+
+/** The Messenger channel for the registry: on when any MESSENGER_* setting is set. */
+export const messengerChannel: ChannelDefinition = {
+  name: CHANNEL,
+  fromConfig(config: Config) {
+    const settings = messengerSettings(config.env);
+    return settings ? new MessengerAdapter(settings) : null;
+  },
+};

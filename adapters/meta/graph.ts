@@ -1,0 +1,159 @@
+/**
+ * A small Graph API client for the Send API (Messenger) and the Cloud API (WhatsApp):
+ * one pooled keep-alive connection set per origin (undici `Pool`; Node's global `fetch`
+ * costs about twice the CPU per call, see research/pipeline.md), and Graph errors
+ * mapped to what the outbox understands — retry, back off, or give up.
+ *
+ * @module
+ */
+import { Pool } from 'undici';
+import { ChannelApiError, TransportError } from '../../src/errors';
+
+/** The public Graph API, pinned to the version this adapter was written against. */
+export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com/v21.0';
+
+/** Graph's error body: `{"error":{"message","type","code","error_subcode","error_data","fbtrace_id"}}`. */
+export interface GraphErrorBody {
+  message?: string;
+  type?: string;
+  code?: number;
+  error_subcode?: number;
+  error_data?: { details?: string } | string;
+  fbtrace_id?: string;
+}
+
+/**
+ * Codes that mean "slow down, try again": app/page/user rate limits (4, 17, 32, 613),
+ * Messenger's per-thread limit (80007), WhatsApp's throughput (130429) and pair rate
+ * (131056) limits, and Graph's temporary failures (1, 2).
+ */
+const RETRYABLE_CODES = new Set([1, 2, 4, 17, 32, 613, 80007, 130429, 131056]);
+
+/** What each final refusal means for the person reading the operator's error. */
+const EXPLAINED: Record<number, string> = {
+  10: 'outside the messaging window or missing permission',
+  100: 'invalid parameter or recipient',
+  190: 'the access token is invalid or expired: renew it in the Meta app settings',
+  200: 'the app lacks the permission for this call',
+  551: 'this person is not available right now',
+  131026: 'the message is undeliverable to this number (not on WhatsApp or an old app version)',
+  131047: 'more than 24 hours have passed since the customer last wrote: only a template may be sent',
+};
+
+export class GraphClient {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
+  constructor(
+    readonly channel: string,
+    baseUrl: string,
+    private readonly accessToken: string,
+    options: { connections?: number; timeoutMs?: number } = {},
+  ) {
+    const url = new URL(baseUrl);
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    const timeout = options.timeoutMs ?? 15_000;
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? 16,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+  }
+
+  /**
+   * POSTs JSON to `<base>/<path>` with the Bearer token and returns the parsed answer.
+   * Throws {@link ChannelApiError} for Graph refusals, {@link TransportError} when the
+   * network fails.
+   */
+  async post<T>(path: string, body: unknown, method = path): Promise<T> {
+    let res: Awaited<ReturnType<Pool['request']>>;
+    try {
+      res = await this.pool.request({
+        method: 'POST',
+        path: `${this.basePath}/${path.replace(/^\/+/, '')}`,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${this.accessToken}`,
+        },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new TransportError(this.channel, `${method}: ${(error as Error).message}`, { cause: error });
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (error) {
+      throw new TransportError(this.channel, `${method}: ${(error as Error).message}`, { cause: error });
+    }
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      json = undefined;
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300 && json !== undefined) return json as T;
+    const retryAfterHeader = res.headers['retry-after'];
+    throw graphError({
+      channel: this.channel,
+      method,
+      status: res.statusCode,
+      error: (json as { error?: GraphErrorBody } | undefined)?.error,
+      retryAfter: typeof retryAfterHeader === 'string' ? Number(retryAfterHeader) : undefined,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/**
+ * Maps a Graph refusal to a {@link ChannelApiError}: HTTP 429, 5xx and the rate-limit
+ * codes are retried (after `Retry-After` when given, else with the outbox's backoff);
+ * every other 4xx is a final answer — retrying an invalid recipient or a closed
+ * window only repeats the refusal.
+ */
+export function graphError(init: {
+  channel: string;
+  method: string;
+  status: number;
+  error: GraphErrorBody | undefined;
+  retryAfter?: number | undefined;
+}): ChannelApiError {
+  const { error, status } = init;
+  const code = error?.code;
+  const details = typeof error?.error_data === 'object' ? error.error_data.details : error?.error_data;
+  const explained = code !== undefined ? EXPLAINED[code] : undefined;
+  const description =
+    [
+      error?.message ?? `HTTP ${status}`,
+      code !== undefined ? `(code ${code}${error?.error_subcode ? `/${error.error_subcode}` : ''})` : '',
+      details ?? '',
+      explained ? `— ${explained}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ') || `HTTP ${status}`;
+  const retryable = status === 429 || status >= 500 || (code !== undefined && RETRYABLE_CODES.has(code));
+  const retryAfter =
+    init.retryAfter !== undefined && Number.isFinite(init.retryAfter) && init.retryAfter >= 0
+      ? init.retryAfter
+      : undefined;
+  return new ChannelApiError({
+    channel: init.channel,
+    method: init.method,
+    status,
+    description,
+    ...(code !== undefined && { platformCode: code }),
+    ...(retryable && retryAfter !== undefined && { retryAfter }),
+    permanent: !retryable,
+  });
+}
+
+/** True for the refusals that mean "the messaging window is closed". */
+export function isWindowClosed(error: unknown): boolean {
+  return (
+    error instanceof ChannelApiError &&
+    (error.platformCode === 131047 || (error.platformCode === 10 && /2018278/.test(error.description)))
+  );
+}

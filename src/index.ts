@@ -15,9 +15,36 @@
 export { Bot, type BotOptions } from './core/bot';
 export { Composer, compose, type Middleware, type MiddlewareFn, type NextFunction } from './core/composer';
 export { Context, type ReplyOptions } from './core/context';
-export { createSwitchboard } from './app';
+export { createSwitchboard, SwitchboardBot, type SwitchboardOptions } from './app';
 export { adaptersFromConfig, channels, type ChannelDefinition } from './channels';
 export { loadConfig, type Config } from './config';
+
+// === Bot content: NLU, flows and the author tools' building blocks
+export {
+  type Action,
+  type ActionInput,
+  type BotContent,
+  type ChoiceOption,
+  Expression,
+  ExpressionError,
+  type FlowDefinition,
+  FlowEngine,
+  FlowRuntime,
+  type FlowSet,
+  flowsJsonSchema,
+  loadBot,
+  loadFlows,
+  type Step,
+  Template,
+} from './flows';
+export {
+  type ConversationTest,
+  formatResults,
+  loadConversationTests,
+  runConversationTests,
+  type TestResult,
+} from './flows/testing';
+export { intentsJsonSchema, loadIntents, NluEngine, type NluResult } from './nlu';
 
 // === The conversation model
 export * from './model';

@@ -10,6 +10,7 @@
 import { telegramChannel } from '../adapters/telegram';
 import { slackChannel } from '../adapters/slack';
 import { webChannel } from '../adapters/web';
+import { whatsappChannel } from '../adapters/whatsapp';
 import { messengerChannel } from '../adapters/messenger';
 import type { Config } from './config';
 import type { ChannelAdapter } from './core/adapter';
@@ -27,7 +28,13 @@ export interface ChannelDefinition {
 }
 
 /** Every channel, in the order they start. */
-export const channels: ChannelDefinition[] = [webChannel, telegramChannel, slackChannel, messengerChannel];
+export const channels: ChannelDefinition[] = [
+  webChannel,
+  telegramChannel,
+  slackChannel,
+  messengerChannel,
+  whatsappChannel,
+];
 
 /**
  * The adapters configured in `config`. Problems of every channel are collected into one

@@ -1,0 +1,284 @@
+/**
+ * WhatsApp Business Cloud API: webhooks at `GET/POST /webhooks/whatsapp`, messages
+ * through `POST <META_GRAPH_URL>/{WHATSAPP_PHONE_NUMBER_ID}/messages`.
+ *
+ * The 24-hour customer service window: free-form messages only within 24 h of the
+ * customer's last message. Outside it (by our clock, or when the platform answers
+ * 131047) the configured template goes out instead — once per closed window, and the
+ * free-form text stays out of it — and the conversation records a
+ * `window_template_sent` event. Without a template the message fails at once with a
+ * clear error (a `delivery_failed` event), never an endless retry.
+ *
+ * @module
+ */
+import type {
+  AdapterRuntime,
+  ChannelAdapter,
+  ChannelCapabilities,
+  OutboundDelivery,
+  SendResult,
+} from '../../src/core/adapter';
+import type { ChannelDefinition } from '../../src/channels';
+import type { Config } from '../../src/config';
+import { ChannelApiError } from '../../src/errors';
+import type { ChannelAddress, Message } from '../../src/model';
+import { GraphClient, isWindowClosed } from '../meta/graph';
+import { mountMetaWebhook } from '../meta/verify';
+import { type WhatsAppSettings, whatsappSettings } from './config';
+import { CHANNEL, parseWhatsAppWebhook, type WhatsAppItem } from './parse';
+import { renderWhatsApp } from './render';
+
+export { parseWhatsAppWebhook } from './parse';
+export type { WhatsAppItem } from './parse';
+export { renderWhatsApp } from './render';
+
+const HOUR = 3_600_000;
+export const WHATSAPP_WINDOW_MS = 24 * HOUR;
+
+interface SendResponse {
+  messages?: { id?: string }[];
+}
+
+export class WhatsAppAdapter implements ChannelAdapter {
+  readonly channel = CHANNEL;
+  readonly delivery = 'push' as const;
+  readonly capabilities: ChannelCapabilities = {
+    maxButtons: 3,
+    quickReplies: false,
+    cards: false,
+    media: ['image', 'file', 'audio', 'video'],
+    markdown: 'whatsapp',
+    maxTextLength: 4096,
+    typing: false,
+    messageWindowHours: 24,
+  };
+
+  private readonly graph: GraphClient;
+  private runtime: AdapterRuntime | undefined;
+
+  constructor(private readonly settings: WhatsAppSettings) {
+    this.graph = new GraphClient(CHANNEL, settings.META_GRAPH_URL, settings.WHATSAPP_ACCESS_TOKEN);
+  }
+
+  async start(runtime: AdapterRuntime): Promise<void> {
+    this.runtime = runtime;
+    mountMetaWebhook(runtime.router, {
+      path: '/webhooks/whatsapp',
+      channel: CHANNEL,
+      verifyToken: this.settings.WHATSAPP_VERIFY_TOKEN,
+      appSecret: this.settings.WHATSAPP_APP_SECRET,
+      handle: (body) => this.handle(body),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.graph.close();
+  }
+
+  private get messagesPath(): string {
+    return `${this.settings.WHATSAPP_PHONE_NUMBER_ID}/messages`;
+  }
+
+  private async handle(body: unknown): Promise<void> {
+    const runtime = this.need();
+    const fresh: string[] = [];
+    for (const item of parseWhatsAppWebhook(body, this.settings.WHATSAPP_PHONE_NUMBER_ID)) {
+      const id = await this.apply(item, runtime);
+      if (id) fresh.push(id);
+    }
+    // Blue ticks, after the messages are stored; best effort, off the ack path.
+    for (const id of fresh) {
+      this.graph
+        .post(
+          this.messagesPath,
+          { messaging_product: 'whatsapp', status: 'read', message_id: id },
+          'mark_read',
+        )
+        .catch((error: unknown) =>
+          runtime.logger.debug({ err: error, channel: CHANNEL }, 'mark as read failed'),
+        );
+    }
+  }
+
+  /** Applies one item; returns the platform id of a newly stored message. */
+  private async apply(item: WhatsAppItem, runtime: AdapterRuntime): Promise<string | undefined> {
+    switch (item.kind) {
+      case 'message': {
+        const accepted = await runtime.inbox.accept(item.event);
+        return accepted.duplicate ? undefined : item.event.platformMessageId;
+      }
+      case 'status':
+        if (item.status === 'sent') {
+          runtime.logger.debug(
+            { channel: CHANNEL, reason: 'sent: recorded when the API accepted it' },
+            'status',
+          );
+          return undefined;
+        }
+        await runtime.inbox.receipt({
+          channel: CHANNEL,
+          platformMessageId: item.platformMessageId,
+          state: item.status,
+          ...(item.error !== undefined && { error: item.error }),
+        });
+        if (item.status === 'failed' && item.errorCode === 131047 && item.recipient) {
+          // The window closed between our check and delivery: invite the customer back.
+          const message = await runtime.store.messages.findOutbound(CHANNEL, item.platformMessageId);
+          const identity = await runtime.store.identities.find(CHANNEL, item.recipient);
+          if (message && this.settings.WHATSAPP_TEMPLATE_NAME) {
+            await this.sendTemplate(message, item.recipient, identity?.lastInboundAt).catch(
+              (error: unknown) =>
+                runtime.logger.warn(
+                  { err: error, channel: CHANNEL },
+                  'template after a 131047 status failed',
+                ),
+            );
+          }
+        }
+        return undefined;
+      case 'ignored':
+        runtime.logger.info({ channel: CHANNEL, reason: item.reason }, 'ignored webhook event');
+        return undefined;
+    }
+  }
+
+  async send({ message, content, address, lastInboundAt }: OutboundDelivery): Promise<SendResult> {
+    const to = recipientOf(address);
+    const parts = renderWhatsApp(content);
+    if (parts.length === 0) return {};
+    const age = lastInboundAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - lastInboundAt;
+    if (age > WHATSAPP_WINDOW_MS) return this.sendTemplate(message, to, lastInboundAt);
+    const context = await this.contextFor(message);
+    let platformMessageId: string | undefined;
+    try {
+      for (const [i, part] of parts.entries()) {
+        const res = await this.graph.post<SendResponse>(
+          this.messagesPath,
+          {
+            messaging_product: 'whatsapp',
+            recipient_type: 'individual',
+            to,
+            ...(i === 0 && context && { context: { message_id: context } }),
+            ...part,
+          },
+          'send',
+        );
+        platformMessageId = res.messages?.[0]?.id ?? platformMessageId;
+      }
+    } catch (error) {
+      // Our clock said the window was open; the platform disagrees. Never retried as is.
+      if (isWindowClosed(error) && platformMessageId === undefined) {
+        return this.sendTemplate(message, to, lastInboundAt, error as ChannelApiError);
+      }
+      throw error;
+    }
+    return platformMessageId ? { platformMessageId } : {};
+  }
+
+  /**
+   * Outside the window: the configured template, once per closed window (a second
+   * message before the customer answers fails, rather than spamming templates).
+   */
+  private async sendTemplate(
+    message: Message,
+    to: string,
+    lastInboundAt: number | undefined,
+    platformError?: ChannelApiError,
+  ): Promise<SendResult> {
+    const runtime = this.need();
+    const since =
+      lastInboundAt === undefined
+        ? 'the customer never wrote to this number'
+        : `the customer last wrote ${Math.floor((Date.now() - lastInboundAt) / HOUR)} h ago`;
+    const name = this.settings.WHATSAPP_TEMPLATE_NAME;
+    if (!name) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'send',
+        ...(platformError?.status !== undefined && { status: platformError.status }),
+        description: `outside WhatsApp's 24-hour window (${since}${platformError ? `; platform: ${platformError.description}` : ''}). Set WHATSAPP_TEMPLATE_NAME to an approved template to reach customers after 24 hours; this message was not sent`,
+        platformCode: 131047,
+        permanent: true,
+      });
+    }
+    const key = `whatsapp:template-sent:${to}`;
+    const sentAt = await runtime.store.kv.get<number>(key);
+    if (sentAt !== null && (lastInboundAt === undefined || sentAt > lastInboundAt)) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'send',
+        description: `outside WhatsApp's 24-hour window (${since}); the template "${name}" already went out ${new Date(sentAt).toISOString()} and the customer has not answered yet, so this message was not sent`,
+        platformCode: 131047,
+        permanent: true,
+      });
+    }
+    const res = await this.graph.post<SendResponse>(
+      this.messagesPath,
+      {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to,
+        type: 'template',
+        template: { name, language: { code: this.settings.WHATSAPP_TEMPLATE_LANGUAGE } },
+      },
+      'send_template',
+    );
+    await runtime.store.kv.set(key, Date.now(), 30 * 24 * HOUR);
+    await runtime.store.events.add(message.conversationId, 'window_template_sent', {
+      messageId: message.id,
+      channel: CHANNEL,
+      template: name,
+      note: `outside WhatsApp's 24-hour window (${since}): the template "${name}" went out instead of this message's text`,
+    });
+    runtime.logger.info(
+      { channel: CHANNEL, messageId: message.id, template: name },
+      'window closed: sent template',
+    );
+    const id = res.messages?.[0]?.id;
+    return id ? { platformMessageId: id } : {};
+  }
+
+  /** The customer's message this one answers, quoted on the first reply to it. */
+  private async contextFor(message: Message): Promise<string | undefined> {
+    if (!message.replyToId) return undefined;
+    const store = this.need().store;
+    const inbound = await store.messages.get(message.replyToId);
+    if (inbound?.direction !== 'in' || inbound.channel !== CHANNEL || !inbound.platformMessageId)
+      return undefined;
+    const between = await store.messages.list(message.conversationId, {
+      afterSeq: inbound.seq,
+      limit: Math.max(0, message.seq - inbound.seq - 1),
+    });
+    const earlierReply = between.some(
+      (m) => m.direction === 'out' && m.replyToId === message.replyToId && m.seq < message.seq,
+    );
+    return earlierReply ? undefined : inbound.platformMessageId;
+  }
+
+  private need(): AdapterRuntime {
+    if (!this.runtime) throw new Error('the whatsapp adapter is not started');
+    return this.runtime;
+  }
+}
+
+function recipientOf(address: ChannelAddress): string {
+  const waId = address.waId;
+  if (typeof waId !== 'string' || waId === '') {
+    throw new ChannelApiError({
+      channel: CHANNEL,
+      method: 'send',
+      description: 'the message has no WhatsApp recipient (address.waId)',
+      permanent: true,
+    });
+  }
+  return waId;
+}
+
+/** The WhatsApp Cloud API channel for the registry: on when any WHATSAPP_* credential is set. */
+export const whatsappChannel: ChannelDefinition = {
+  name: CHANNEL,
+  fromConfig(config: Config) {
+    const settings = whatsappSettings(config.env);
+    return settings ? new WhatsAppAdapter(settings) : null;
+  },
+};

@@ -32,6 +32,7 @@ import type { Logger } from '../../src/observability/logger';
 import {
   DESK_ACK_BUDGET_MS,
   type SlackDeskAck,
+  type SlackDeskEvent,
   type SlackDeskHandler,
   type SlackDeskRequest,
   type SlackDeskRoutes,
@@ -315,12 +316,8 @@ export class SlackAdapter implements ChannelAdapter {
     if (sideOfEvent(this.desk?.routes, event) === 'desk') {
       await this.runDesk({
         kind: 'event',
-        event: event as unknown as Parameters<SlackDeskHandler>[0] extends infer R
-          ? R extends { kind: 'event'; event: infer E }
-            ? E
-            : never
-          : never,
-        body: body as never,
+        event: event as unknown as SlackDeskEvent['event'],
+        body: body as unknown as SlackDeskEvent['body'],
         eventId: body.event_id ?? '',
         ...(retryNum !== undefined && { retryNum }),
         client: this.client,

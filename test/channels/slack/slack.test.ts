@@ -5,7 +5,7 @@
 import { SlackAdapter } from '../../../adapters/slack';
 import { loadConfig } from '../../../src/config';
 import { Bot } from '../../../src/core/bot';
-import { tempDir } from '../../helpers/bot';
+import { startTestBot, tempDir } from '../../helpers/bot';
 import {
   fixture,
   SECRET,
@@ -360,4 +360,61 @@ test('a refused token or an unreachable Slack stops the start with a clear messa
   expect(await start(fake.apiUrl)).toMatch(
     /^Cannot reach the Slack Web API at http:\/\/127\.0\.0\.1:\d+\/api\/ \(auth\.test:/,
   );
+});
+
+test('a button whose payload is too long for Slack comes back as its number and reaches the bot as that postback', async () => {
+  const long = `ORDER:${'x'.repeat(2100)}`;
+  t = await startSlackBot({
+    behaviour: (bot) => {
+      bot.on('text', (ctx) =>
+        ctx.reply({
+          type: 'text',
+          text: 'Which order?',
+          buttons: [
+            { type: 'postback', title: 'Short', payload: 'SHORT' },
+            { type: 'postback', title: 'Long', payload: long },
+          ],
+        }),
+      );
+      bot.on('postback', (ctx) => ctx.reply(`payload of ${ctx.payload?.length} chars`));
+    },
+  });
+  await t.event(fixture('event-message-im.json'));
+  await until(() => t.fake.posts().length >= 1);
+  const elements = (args(0).blocks?.[1]?.elements ?? []) as { action_id: string; value: string }[];
+  expect(elements.map((e) => e.value)).toEqual(['SHORT', '2']);
+  const button = elements[1];
+  await t.interaction({
+    type: 'block_actions',
+    trigger_id: 'trig-1',
+    user: { id: 'U0CUST0001', team_id: 'T0ACME001' },
+    channel: { id: 'D0DMCHAN01' },
+    actions: [{ ...button, type: 'button', action_ts: '1767226020.000001' }],
+  });
+  await until(() => t.fake.posts().length >= 2);
+  expect(args(1).text).toBe(`payload of ${long.length} chars`);
+});
+
+test('configured from the environment through the channel registry (what `switchboard start` runs)', async () => {
+  const fake = await startFakeSlack();
+  const started = await startTestBot({
+    env: { SLACK_BOT_TOKEN: 'xoxb-env-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl },
+  });
+  try {
+    const raw = JSON.stringify(fixture('event-message-im.json'));
+    const res = await fetch(`${started.baseUrl}/webhooks/slack/events`, {
+      method: 'POST',
+      headers: slackHeaders(raw),
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    // Whatever the configured bot answers, it answers in the DM, with the token from the environment.
+    await until(() => fake.posts().length >= 1);
+    await started.bot.idle();
+    expect(fake.posts().every((p) => p.args.channel === 'D0DMCHAN01')).toBe(true);
+    expect(fake.posts()[0]?.headers.authorization).toBe('Bearer xoxb-env-token');
+  } finally {
+    await started.stop();
+    await fake.close();
+  }
 });

@@ -10,6 +10,7 @@
 import { telegramChannel } from '../adapters/telegram';
 import { slackChannel } from '../adapters/slack';
 import { webChannel } from '../adapters/web';
+import { whatsappWebChannel } from '../adapters/whatsapp-web';
 import { whatsappChannel } from '../adapters/whatsapp';
 import { messengerChannel } from '../adapters/messenger';
 import type { Config } from './config';
@@ -34,6 +35,7 @@ export const channels: ChannelDefinition[] = [
   slackChannel,
   messengerChannel,
   whatsappChannel,
+  whatsappWebChannel,
 ];
 
 /**

@@ -9,6 +9,7 @@
  */
 import { telegramChannel } from '../adapters/telegram';
 import { slackChannel } from '../adapters/slack';
+import { botframeworkChannel } from '../adapters/botframework';
 import { webChannel } from '../adapters/web';
 import { whatsappWebChannel } from '../adapters/whatsapp-web';
 import { whatsappChannel } from '../adapters/whatsapp';
@@ -36,6 +37,7 @@ export const channels: ChannelDefinition[] = [
   messengerChannel,
   whatsappChannel,
   whatsappWebChannel,
+  botframeworkChannel,
 ];
 
 /**

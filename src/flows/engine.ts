@@ -124,7 +124,9 @@ export class FlowEngine {
         return flow;
       }
     }
-    return undefined;
+    // The version is gone (DATA_DIR was wiped): the current version is the best guess; if the
+    // conversation's step no longer exists there, the caller starts over politely.
+    return this.flows.flows.get(state.flowId);
   }
 
   /** Keeps a copy of a flow version, the first time a conversation starts on it. */

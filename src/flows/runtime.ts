@@ -40,7 +40,8 @@ export function hasBotContent(dir: string): boolean {
 }
 
 /** Reads the bot's actions module, if it has one (fresh on every call, for hot reload). */
-export function loadActions(dir: string): Record<string, Action> {
+export function loadActions(botDir: string): Record<string, Action> {
+  const dir = path.resolve(botDir);
   const candidates = ['actions/index.ts', 'actions/index.js', 'actions.ts', 'actions.js'].map((f) =>
     path.join(dir, f),
   );
@@ -81,7 +82,8 @@ function canRequireTypeScript(): boolean {
  *
  * @throws SourceFileError listing every problem in intents and flows files.
  */
-export async function loadBot(dir: string, options: LoadBotOptions = {}): Promise<BotContent> {
+export async function loadBot(botDir: string, options: LoadBotOptions = {}): Promise<BotContent> {
+  const dir = path.resolve(botDir);
   const problems: SourceProblem[] = [];
   let intents: IntentSet | null = null;
   const intentsDir = path.join(dir, 'intents');

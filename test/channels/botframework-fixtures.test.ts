@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { botframeworkSettings, renderActivity } from '../../adapters/botframework';
-import { retryAfterSeconds } from '../../adapters/botframework/http-client';
+import { connectorError, retryAfterSeconds } from '../../adapters/botframework/http-client';
 import { createSwitchboard } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { Bot } from '../../src/core/bot';
@@ -319,6 +319,23 @@ describe('rendering', () => {
     const location = renderActivity({ type: 'location', latitude: 38.7, longitude: -9.1, name: 'Shop' });
     expect((location.attachments?.[0]?.content as Json)?.buttons[0].value).toContain('mlat=38.7');
     expect(renderActivity({ type: 'typing', on: true })).toEqual({ type: 'typing' });
+  });
+
+  test('connector answers → retry decisions: 429 waits, 400/403/404 are permanent, 401 and 5xx retried', () => {
+    const url = 'http://127.0.0.1:1/v3/conversations/c/activities/a';
+    const decide = (status: number, headers: Record<string, string> = {}) => {
+      const e = connectorError(
+        status,
+        '{"error":{"code":"X","message":"m"}}',
+        new Headers(headers),
+        url,
+        'POST',
+      );
+      return [e.permanent, e.retryAfter, e.method];
+    };
+    expect(decide(429, { 'retry-after': '7' })).toEqual([false, 7, 'sendActivity']);
+    expect([400, 403, 404].map((s) => decide(s)[0])).toEqual([true, true, true]);
+    expect([401, 500, 502, 503].map((s) => decide(s)[0])).toEqual([false, false, false, false]);
   });
 
   test('Retry-After in seconds or as a date', () => {

@@ -250,6 +250,18 @@ describe('buttons', () => {
   });
 });
 
+describe('typing', () => {
+  test('ctx.typing() sends a typing activity to the conversation', async () => {
+    sb = await startTestBot({ env: devEnv(), setup: (bot) => bot.on('text', (ctx) => ctx.typing(true)) });
+    await post(inbound());
+    await until(() => replies().length >= 1);
+    expect(replies()[0]?.json).toMatchObject({
+      type: 'typing',
+      conversation: { id: 'Fk8xLqN0WcZ3H7yU1rTe-us' },
+    });
+  });
+});
+
 describe('production mode (app id set)', () => {
   beforeEach(async () => {
     sb = await startTestBot({

@@ -61,9 +61,17 @@ export const flowsJsonSchema = {
       required: ['steps'],
       additionalProperties: false,
       properties: {
-        trigger: { oneOf: [name, { type: 'array', items: name, minItems: 1 }] },
-        description: text,
+        trigger: {
+          description: 'The intent(s) that start this flow. A flow without one is reached by goto.',
+          oneOf: [name, { type: 'array', items: name, minItems: 1 }],
+        },
+        description: {
+          description: 'How the bot names the flow: "Shall we get back to <description>?"',
+          ...text,
+        },
         steps: {
+          description:
+            'Named steps; the first one starts the flow. Each has one kind: say, ask, choice, branch, set, call, goto, handoff, end.',
           type: 'object',
           minProperties: 1,
           propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_.-]*$' },
@@ -75,16 +83,31 @@ export const flowsJsonSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        say: { oneOf: [text, { type: 'array', items: text, minItems: 1 }] },
-        ask: text,
-        slot: name,
-        entity: name,
-        validate: text,
-        invalid: text,
-        retries: { type: 'integer', minimum: 0, maximum: 10 },
-        give_up: name,
-        always: { type: 'boolean' },
-        choice: text,
+        say: {
+          description: 'Text(s) to send first. Templates: {{slots.x}}, {{customer.name}}.',
+          oneOf: [text, { type: 'array', items: text, minItems: 1 }],
+        },
+        ask: { description: 'Ask step: the question. Needs `slot` and `entity`.', ...text },
+        slot: { description: "The slot the answer (or the chosen option's value) goes into.", ...name },
+        entity: {
+          description:
+            'Entity that fills the slot: a declared or built-in entity, or `text` for the whole message.',
+          ...name,
+        },
+        validate: {
+          description: "Expression about `value` that must hold, e.g. matches(value, '^ORD-\\d{5}$').",
+          ...text,
+        },
+        invalid: { description: 'Said when the answer does not fit; the step then waits again.', ...text },
+        retries: {
+          description: 'Failed answers allowed before `give_up` (default 2).',
+          type: 'integer',
+          minimum: 0,
+          maximum: 10,
+        },
+        give_up: { description: 'Step after too many failed answers, or `handoff` (the default).', ...name },
+        always: { description: 'Ask even when the slot is already filled.', type: 'boolean' },
+        choice: { description: 'Choice step: the question shown with the `options` as buttons.', ...text },
         options: {
           type: 'array',
           minItems: 1,
@@ -100,8 +123,12 @@ export const flowsJsonSchema = {
             ],
           },
         },
-        style: { enum: ['buttons', 'quick_replies'] },
+        style: {
+          description: 'buttons (default) or quick_replies.',
+          enum: ['buttons', 'quick_replies'],
+        },
         branch: {
+          description: 'Branch step: the first `if` expression that holds decides the `goto`.',
           type: 'array',
           minItems: 1,
           items: {
@@ -111,9 +138,17 @@ export const flowsJsonSchema = {
             properties: { if: text, goto: gotoTarget },
           },
         },
-        else: gotoTarget,
-        set: { type: 'object', minProperties: 1 },
+        else: {
+          description: 'Branch: where to go when no `if` holds (default: the step below).',
+          ...gotoTarget,
+        },
+        set: {
+          description: 'Set step: slot → value; a value that is one {{expression}} keeps its type.',
+          type: 'object',
+          minProperties: 1,
+        },
         call: {
+          description: 'Call step: an action exported from actions/, or { webhook: url }.',
           oneOf: [
             name,
             {
@@ -124,12 +159,26 @@ export const flowsJsonSchema = {
             },
           ],
         },
-        with: { type: 'object' },
-        result: name,
-        timeout: { type: 'integer', minimum: 1, maximum: 120000 },
-        on_error: name,
-        goto: gotoTarget,
+        with: { description: 'Call: the arguments (templates allowed).', type: 'object' },
+        result: { description: 'Call: the slot the result goes into (default `result`).', ...name },
+        timeout: {
+          description: 'Call: milliseconds before giving up (default 10000).',
+          type: 'integer',
+          minimum: 1,
+          maximum: 120000,
+        },
+        on_error: {
+          description:
+            'Call: step to go to when the action fails or times out (default: apologise and hand off).',
+          ...name,
+        },
+        goto: {
+          description: 'Goto step: a step of this flow, or { flow: name, step?: name }.',
+          ...gotoTarget,
+        },
         handoff: {
+          description:
+            'Handoff step: true, or { team, priority, reason } — the conversation goes to a person.',
           oneOf: [
             { const: true },
             {
@@ -143,8 +192,11 @@ export const flowsJsonSchema = {
             },
           ],
         },
-        end: { const: true },
-        next: name,
+        end: {
+          description: 'End step: the flow ends (an interrupted flow is offered to resume).',
+          const: true,
+        },
+        next: { description: 'The step after this one (default: the step below).', ...name },
       },
     },
   },

@@ -3,7 +3,6 @@
  * events with the fixture payloads. The real Client (Chromium + web.whatsapp.com) is
  * never constructed here.
  */
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import pino from 'pino';
 import {
@@ -14,49 +13,17 @@ import {
   transcript,
   until,
 } from '../../test/channels/meta-harness';
+import { FakeWaClient, messageFixture } from '../../test/channels/wa-web-fake';
 import { tempDir } from '../../test/helpers/bot';
 import { adaptersFromConfig } from '../../src/channels';
 import { loadConfig } from '../../src/config';
 import { Bot } from '../../src/core/bot';
 import type { Context } from '../../src/core/context';
 import { ConfigError } from '../../src/errors';
-import type { WaWebClient, WaWebMessage } from './client';
 import { whatsappWebSettings } from './config';
 import { WhatsAppWebAdapter } from './index';
 
 const CHAT = '16505551234@c.us';
-
-class FakeWaClient extends EventEmitter implements WaWebClient {
-  initialized = 0;
-  destroyed = false;
-  constructor(private readonly shared: { sent: { chatId: string; content: string }[]; nextIds: string[] }) {
-    super();
-  }
-  async initialize(): Promise<void> {
-    this.initialized++;
-    // Like the library: the QR comes after initialize() has started the page.
-    setImmediate(() => this.emit('qr', ...fixture('whatsapp-web', 'event-qr.json').args));
-  }
-  /** The phone scanned the QR: 'authenticated' then 'ready' (fixtures/whatsapp-web/event-ready.json). */
-  login(): void {
-    for (const step of fixture('whatsapp-web', 'event-ready.json').sequence)
-      this.emit(step.event, ...step.args);
-  }
-  async destroy(): Promise<void> {
-    this.destroyed = true;
-  }
-  async sendMessage(chatId: string, content: string): Promise<{ id: { _serialized: string } }> {
-    this.shared.sent.push({ chatId, content });
-    const id = this.shared.nextIds.shift() ?? `true_${chatId}_SENT${this.shared.sent.length}`;
-    return { id: { _serialized: id } };
-  }
-}
-
-/** A fixture Message with the methods the library's Message has. */
-function messageFixture(file: string): WaWebMessage {
-  const { downloadMedia_result: media, ...fields } = fixture('whatsapp-web', file);
-  return { ...fields, downloadMedia: async () => media };
-}
 
 let bot: Bot<Context>;
 let clients: FakeWaClient[];
@@ -91,7 +58,14 @@ beforeEach(async () => {
     reconnect: { baseMs: 20, maxMs: 100 },
   });
   bot = new Bot<Context>({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }),
+    // Enough attempts that a reply waiting for a reconnect never gives up on a slow machine.
+    config: loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      NODE_ENV: 'test',
+      OUTBOX_MAX_ATTEMPTS: '100',
+    }),
     logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) }),
     adapters: [adapter],
     outbox: { pollIntervalMs: 20, retryBaseMs: 30, maxRetryDelayMs: 100 },

@@ -81,9 +81,11 @@ export type SlackDeskRequest = SlackDeskEvent | SlackDeskInteraction | SlackDesk
  */
 export type SlackDeskAck = string | Record<string, unknown> | undefined;
 
-export type SlackDeskHandler = (
-  request: SlackDeskRequest,
-) => Promise<SlackDeskAck | undefined> | SlackDeskAck | undefined;
+/** What a desk handler returns: an ack body, or nothing at all (the common case). */
+// biome-ignore lint/suspicious/noConfusingVoidType: `async () => {}` must be a valid handler
+export type SlackDeskAnswer = SlackDeskAck | void;
+
+export type SlackDeskHandler = (request: SlackDeskRequest) => Promise<SlackDeskAnswer> | SlackDeskAnswer;
 
 /** How long the desk may take before the adapter acks for it (Slack allows 3 s end to end). */
 export const DESK_ACK_BUDGET_MS = 2500;

@@ -58,6 +58,7 @@ import { SlackHttpReceiver } from './receiver';
 
 export type {
   SlackDeskAck,
+  SlackDeskAnswer,
   SlackDeskCommand,
   SlackDeskEvent,
   SlackDeskHandler,
@@ -85,6 +86,8 @@ export interface SlackAdapterOptions {
   timeoutMs?: number;
   /** The clock for the signature replay window (tests). */
   now?: () => number;
+  /** How long the desk may take to answer a click or command before the adapter acks for it. Default 2.5 s. */
+  deskAckBudgetMs?: number;
 }
 
 /**
@@ -380,7 +383,7 @@ export class SlackAdapter implements ChannelAdapter {
     let timer: NodeJS.Timeout | undefined;
     const late = Symbol('late');
     const budget = new Promise<typeof late>((resolve) => {
-      timer = setTimeout(() => resolve(late), DESK_ACK_BUDGET_MS);
+      timer = setTimeout(() => resolve(late), this.options.deskAckBudgetMs ?? DESK_ACK_BUDGET_MS);
     });
     try {
       const result = await Promise.race([work, budget]);
@@ -389,7 +392,7 @@ export class SlackAdapter implements ChannelAdapter {
       clearTimeout(timer);
     }
     this.logger?.warn(
-      { kind: request.kind, budgetMs: DESK_ACK_BUDGET_MS },
+      { kind: request.kind, budgetMs: this.options.deskAckBudgetMs ?? DESK_ACK_BUDGET_MS },
       'slack: desk handler is slow; acked without its answer',
     );
     work.catch((error: unknown) =>

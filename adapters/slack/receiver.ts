@@ -62,6 +62,12 @@ export class SlackHttpReceiver implements Receiver {
   }
 
   private async handle(endpoint: Endpoint, req: Request, res: Response): Promise<void> {
+    // Slack's certificate probe on command URLs is unsigned. It carries nothing we use:
+    // answer it and read nothing else (a smuggled payload next to it is ignored).
+    if (endpoint !== 'events' && (req.body as { ssl_check?: unknown } | undefined)?.ssl_check === '1') {
+      res.status(200).end();
+      return;
+    }
     // Before anything else: nothing unverified is parsed further, logged in detail or stored.
     verifySlackRequest(
       this.options.signingSecret,
@@ -73,10 +79,6 @@ export class SlackHttpReceiver implements Receiver {
       this.options.now?.() ?? Date.now(),
     );
     const body = parseBody(endpoint, req.body);
-    if (body.ssl_check !== undefined) {
-      res.status(200).end();
-      return;
-    }
     if (body.type === 'url_verification') {
       res.json({ challenge: body.challenge });
       return;
@@ -154,7 +156,7 @@ function parseBody(endpoint: Endpoint, parsed: unknown): Record<string, unknown>
     );
   }
   const fields = parsed as Record<string, unknown>;
-  if (endpoint !== 'interactivity' || fields.ssl_check !== undefined) return fields;
+  if (endpoint !== 'interactivity') return fields;
   if (typeof fields.payload !== 'string') throw new PayloadError('missing form field "payload"', 'payload');
   try {
     const payload: unknown = JSON.parse(fields.payload);

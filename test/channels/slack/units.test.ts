@@ -221,4 +221,85 @@ describe('the operator desk extension point', () => {
     expect(t.ignoredReasons()).toEqual(['belongs to the operator desk, and no desk is registered']);
     expect(await t.bot.store.identities.find('slack', 'T0ACME001:U0OPERATR1')).toBeNull();
   });
+
+  test('a desk failure on an event answers 500 so Slack redelivers; the redelivery runs again', async () => {
+    let calls = 0;
+    t = await startSlackBot({
+      before: (slack) =>
+        slack.onOperatorEvent(
+          async () => {
+            calls += 1;
+            if (calls === 1) throw new Error('desk store unavailable');
+            return undefined;
+          },
+          { channels: ['C0ESCALATE'] },
+        ),
+    });
+    const reply = {
+      type: 'event_callback',
+      team_id: 'T0ACME001',
+      event_id: 'Ev0DESK1',
+      event: {
+        type: 'message',
+        channel: 'C0ESCALATE',
+        user: 'U0OPERATR1',
+        text: 'hi',
+        ts: '1.1',
+        thread_ts: '1.0',
+      },
+    };
+    expect((await t.event(reply)).status).toBe(500);
+    expect((await t.event(reply, { 'x-slack-retry-num': '1' })).status).toBe(200);
+    expect((await t.event(reply, { 'x-slack-retry-num': '2' })).status).toBe(200);
+    expect(calls).toBe(2);
+  });
+
+  test('a slow desk is acked empty after its budget and finishes in the background', async () => {
+    let finished = false;
+    t = await startSlackBot({
+      adapter: { deskAckBudgetMs: 50 },
+      before: (slack) =>
+        slack.onOperatorEvent(async () => {
+          await new Promise((r) => setTimeout(r, 300));
+          finished = true;
+          return { text: 'too late' };
+        }),
+    });
+    const res = await t.command({
+      command: '/switchboard',
+      text: 'queue',
+      user_id: 'U0OPERATR1',
+      team_id: 'T0ACME001',
+      channel_id: 'C0ANY',
+      trigger_id: 't1',
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    expect(finished).toBe(false);
+    await until(() => finished);
+  });
+});
+
+test('the unsigned ssl_check probe is answered, and whatever rides along with it is ignored', async () => {
+  const t = await startSlackBot();
+  try {
+    const smuggled = new URLSearchParams({
+      ssl_check: '1',
+      token: 'x',
+      command: '/ask',
+      text: 'inject',
+      user_id: 'U0EVIL',
+      team_id: 'T0ACME001',
+      channel_id: 'D0EVIL',
+    }).toString();
+    for (const path of ['/webhooks/slack/commands', '/webhooks/slack/interactivity']) {
+      const res = await t.post(path, smuggled, { 'content-type': 'application/x-www-form-urlencoded' });
+      expect(res.status).toBe(200);
+    }
+    await t.bot.idle();
+    expect(await t.bot.store.identities.find('slack', 'T0ACME001:U0EVIL')).toBeNull();
+    expect(t.fake.posts()).toHaveLength(0);
+  } finally {
+    await t.stop();
+  }
 });

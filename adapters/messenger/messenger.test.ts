@@ -18,7 +18,6 @@ import {
   testBehaviour,
   transcript,
   until,
-  VERIFY_TOKEN,
   metaEnv,
 } from '../../test/channels/meta-harness';
 

@@ -388,6 +388,18 @@ export async function collectFlows(
       set.flows.set(id, { ...flow, version: hashFlow(flow), file: ctx.file, line });
     }
   }
+  const reachedByGoto = new Set(gotoFlows.map((g) => g.flow));
+  for (const flow of set.flows.values()) {
+    if (flow.triggers.length === 0 && !reachedByGoto.has(flow.id)) {
+      const g = parsed.find((p) => p.ctx.file === flow.file);
+      g?.ctx.node(
+        ['flows', flow.id],
+        `flow '${flow.id}' has no trigger and no goto leads to it`,
+        `add \`trigger: <intent>\`, or \`goto: { flow: ${flow.id} }\` from another flow`,
+        true,
+      );
+    }
+  }
   for (const g of gotoFlows) {
     const target = set.flows.get(g.flow);
     if (!target) {

@@ -256,3 +256,21 @@ intents:
   const found = await problems(dir);
   expect(found[0]).toMatch(/^intents\/main\.yml:4:15: intent 'order_status' has no examples/);
 });
+
+test('a flow nothing starts', async () => {
+  const dir = bot(`
+flows:
+  order_status:
+    trigger: order_status
+    steps:
+      hello:
+        say: hi
+  orphan:
+    steps:
+      hello:
+        say: nobody comes here
+`);
+  expect(await problems(dir)).toEqual([
+    "flows/main.yml:7:3: flow 'orphan' has no trigger and no goto leads to it\n    hint: add `trigger: <intent>`, or `goto: { flow: orphan }` from another flow",
+  ]);
+});

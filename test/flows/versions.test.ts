@@ -4,7 +4,7 @@
  * the new version. Hot reload (`dev`) swaps content only when every file is valid. The NLU
  * model is cached under DATA_DIR by content hash.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SwitchboardBot } from '../../src/app';
 import { SourceFileError } from '../../src/errors';
@@ -122,3 +122,26 @@ test('NLU training at start is cached under DATA_DIR by content hash', async () 
   await bot.stop();
   expect(existsSync(path.join(dataDir, 'nlu'))).toBe(true);
 });
+
+test('a stored version that is gone: the current one is used if it has the step, else the bot starts over', async () => {
+  const botDir = copyBot();
+  const dataDir = tempDir('sb-versions-');
+  let bot = await startTestBot({ dataDir, env: { BOT_DIR: botDir } });
+  await turn(bot, 'visitor-a', 'I want to return something');
+  await turn(bot, 'visitor-b', 'where is my order?');
+  await bot.stop();
+  rmSync(path.join(dataDir, 'flow-versions'), { recursive: true });
+  edit(path.join(botDir, 'flows/returns.yml'), 'Which item would you like to return?', 'What goes back?');
+  edit(
+    path.join(botDir, 'flows/orders.yml'),
+    '      ask_order:\n        ask: "Sure',
+    '      ask_number:\n        ask: "Sure',
+  );
+  edit(path.join(botDir, 'flows/orders.yml'), 'next: ask_order', 'next: ask_number');
+  bot = await startTestBot({ dataDir, env: { BOT_DIR: botDir } });
+  expect((await turn(bot, 'visitor-a', 'ORD-10002'))[0]).toMatch(/^What goes back\?/);
+  expect(await turn(bot, 'visitor-b', 'ORD-10001')).toEqual([
+    "Sorry, I lost track of where we were. Let's start again: how can I help?",
+  ]);
+  await bot.stop();
+}, 60_000);

@@ -256,11 +256,15 @@ describe('the operator desk extension point', () => {
 
   test('a slow desk is acked empty after its budget and finishes in the background', async () => {
     let finished = false;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     t = await startSlackBot({
       adapter: { deskAckBudgetMs: 50 },
       before: (slack) =>
         slack.onOperatorEvent(async () => {
-          await new Promise((r) => setTimeout(r, 300));
+          await released;
           finished = true;
           return { text: 'too late' };
         }),
@@ -276,6 +280,7 @@ describe('the operator desk extension point', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
     expect(finished).toBe(false);
+    release();
     await until(() => finished);
   });
 });

@@ -148,7 +148,7 @@ export class FlowRuntime {
     return content;
   }
 
-  /** Understands the message (stored as `ctx.nlu`), then lets the flows answer. */
+  /** Understands the message (stored as `ctx.nlu`), then lets the flows answer (when the bot owns it). */
   middleware(): MiddlewareFn<Context> {
     return async (ctx, next) => {
       const current = this.current;
@@ -156,7 +156,8 @@ export class FlowRuntime {
       let result: NluResult | undefined;
       const content = ctx.message.content;
       const text = ctx.text ?? (content.type === 'postback' ? (content.title ?? content.payload) : undefined);
-      if (current.content.nlu && text && ctx.conversation.status === 'bot') {
+      // Also while a person owns the conversation: the desk shows intent and sentiment.
+      if (current.content.nlu && text) {
         result = current.content.nlu.parse(text);
         ctx.state.nlu = result;
         ctx.nlu = {

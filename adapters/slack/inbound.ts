@@ -193,8 +193,14 @@ export interface SlackBlockActions {
   team?: { id?: string } | null;
   channel?: { id?: string } | null;
   container?: { channel_id?: string; message_ts?: string; thread_ts?: string };
-  message?: { ts?: string; thread_ts?: string };
-  actions?: { action_id?: string; value?: string; action_ts?: string; text?: { text?: string } }[];
+  message?: { ts?: string; thread_ts?: string; text?: string; blocks?: { block_id?: string }[] };
+  actions?: {
+    action_id?: string;
+    block_id?: string;
+    value?: string;
+    action_ts?: string;
+    text?: { text?: string };
+  }[];
 }
 
 /** A click on a button the customer side rendered → a postback (or a numbered reply). */

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { App, LogLevel, type Logger as BoltLogger, webApi } from '@slack/bolt';
+import { App, LogLevel, type Logger as BoltLogger, type RespondFn, webApi } from '@slack/bolt';
 import type {
   AdapterRuntime,
   ChannelAdapter,
@@ -53,7 +53,7 @@ import {
   type SlackSelf,
   type SlackSlashCommand,
 } from './inbound';
-import { renderContent } from './render';
+import { escapeMrkdwn, QUICK_REPLIES_BLOCK, renderContent } from './render';
 import { SlackHttpReceiver } from './receiver';
 
 export type {
@@ -265,8 +265,10 @@ export class SlackAdapter implements ChannelAdapter {
     app.action(/.*/, async ({ ack, body, action, respond, client }) => {
       const actionId = 'action_id' in action ? action.action_id : undefined;
       if (sideOfInteraction(actionId) === 'customer') {
-        await this.accept(parseBlockAction(body as unknown as SlackBlockActions), 'action');
+        const click = body as unknown as SlackBlockActions;
+        await this.accept(parseBlockAction(click), 'action');
         await ack();
+        this.retireQuickReplies(click, respond);
         return;
       }
       const answer = await this.runDesk({
@@ -355,6 +357,34 @@ export class SlackAdapter implements ChannelAdapter {
         );
       }
     }
+  }
+
+  /**
+   * Quick replies disappear once one is pressed: the message is rewritten (through the
+   * click's `response_url`) without its quick-reply blocks, noting the choice. Best effort,
+   * after the ack; the postback is already stored whatever happens here.
+   */
+  private retireQuickReplies(click: SlackBlockActions, respond: RespondFn | undefined): void {
+    const action = click.actions?.[0];
+    const blocks = click.message?.blocks;
+    if (!respond || !blocks || !action?.block_id?.startsWith(QUICK_REPLIES_BLOCK)) return;
+    const kept = blocks.filter(
+      (b) => !(typeof b.block_id === 'string' && b.block_id.startsWith(QUICK_REPLIES_BLOCK)),
+    );
+    const choice = action.text?.text ?? action.value ?? '';
+    respond({
+      replace_original: true,
+      text: click.message?.text ?? choice,
+      blocks: [
+        ...(kept as never[]),
+        {
+          type: 'context',
+          elements: [{ type: 'mrkdwn', text: `:white_check_mark: ${escapeMrkdwn(choice)}` }],
+        },
+      ],
+    }).catch((error: unknown) =>
+      this.logger?.warn({ err: error }, 'slack: could not remove the quick replies after a press'),
+    );
   }
 
   /** A plain thread reply counts when the sender's conversation lives in that thread. */

@@ -35,6 +35,9 @@ export const NUMBERED_ACTION = `${CUSTOMER_ACTION_PREFIX}number:`;
 /** Link buttons also report clicks; there is nothing to do with them. */
 export const LINK_ACTION = `${CUSTOMER_ACTION_PREFIX}link:`;
 
+/** `block_id` prefix of the actions blocks holding quick replies (removed after a press). */
+export const QUICK_REPLIES_BLOCK = `${CUSTOMER_ACTION_PREFIX}quick:`;
+
 export const MAX_VALUE_LENGTH = 2000;
 const MAX_SECTION_TEXT = 3000;
 const MAX_BUTTON_TEXT = 75;
@@ -61,11 +64,17 @@ export function renderContent(content: Content): SlackMessage | null {
   switch (content.type) {
     case 'text': {
       const text = escapeMrkdwn(content.text);
-      const buttons = [...(content.buttons ?? []), ...(content.quickReplies ?? [])];
-      if (buttons.length === 0) return { text: clip(text, MAX_MESSAGE_TEXT) };
+      const buttons = content.buttons ?? [];
+      const quickReplies = content.quickReplies ?? [];
+      if (buttons.length + quickReplies.length === 0) return { text: clip(text, MAX_MESSAGE_TEXT) };
       return {
         text: clip(text, MAX_MESSAGE_TEXT),
-        blocks: capBlocks([...sections(text), ...actionBlocks(buttons, content)]),
+        blocks: capBlocks([
+          ...sections(text),
+          ...actionBlocks(buttons, content),
+          // Quick replies get blocks of their own, so they can be taken away once one is pressed.
+          ...actionBlocks(quickReplies, content, buttons.length, QUICK_REPLIES_BLOCK),
+        ]),
       };
     }
     case 'media': {
@@ -153,7 +162,7 @@ function sections(text: string): KnownBlock[] {
  * Buttons as Block Kit, 25 per actions block. `offset` is the position of the first
  * button among everything the content offers (numbers must match numbered replies).
  */
-function actionBlocks(buttons: Button[], content: Content, offset = 0): KnownBlock[] {
+function actionBlocks(buttons: Button[], content: Content, offset = 0, blockIdPrefix?: string): KnownBlock[] {
   const postbacks = offeredButtons(content).filter((b) => b.type === 'postback');
   const elements: ButtonElement[] = buttons.map((button, i) => {
     const text = {
@@ -173,7 +182,11 @@ function actionBlocks(buttons: Button[], content: Content, offset = 0): KnownBlo
   });
   const blocks: KnownBlock[] = [];
   for (let i = 0; i < elements.length; i += MAX_ACTIONS_PER_BLOCK) {
-    blocks.push({ type: 'actions', elements: elements.slice(i, i + MAX_ACTIONS_PER_BLOCK) });
+    blocks.push({
+      type: 'actions',
+      ...(blockIdPrefix && { block_id: `${blockIdPrefix}${i / MAX_ACTIONS_PER_BLOCK}` }),
+      elements: elements.slice(i, i + MAX_ACTIONS_PER_BLOCK),
+    });
   }
   return blocks;
 }

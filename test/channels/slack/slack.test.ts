@@ -418,3 +418,54 @@ test('configured from the environment through the channel registry (what `switch
     await fake.close();
   }
 });
+
+test('quick replies are buttons that disappear once one is pressed', async () => {
+  t = await startSlackBot({
+    behaviour: (bot) => {
+      bot.on('text', (ctx) =>
+        ctx.reply({
+          type: 'text',
+          text: 'Was this helpful?',
+          buttons: [{ type: 'url', title: 'FAQ', url: 'http://127.0.0.1/faq' }],
+          quickReplies: [
+            { type: 'postback', title: 'Yes', payload: 'CSAT_YES' },
+            { type: 'postback', title: 'No', payload: 'CSAT_NO' },
+          ],
+        }),
+      );
+      bot.on('postback', (ctx) => ctx.reply(`Noted: ${ctx.payload}`));
+    },
+  });
+  await t.event(fixture('event-message-im.json'));
+  await until(() => t.fake.posts().length >= 1);
+  const blocks = (args(0).blocks ?? []) as {
+    type: string;
+    block_id?: string;
+    elements?: { value?: string }[];
+  }[];
+  expect(blocks.map((b) => [b.type, b.block_id])).toEqual([
+    ['section', undefined],
+    ['actions', undefined],
+    ['actions', 'sb:quick:0'],
+  ]);
+  const yes = blocks[2]?.elements?.[0];
+  const res = await t.interaction({
+    type: 'block_actions',
+    trigger_id: 'trig-q',
+    user: { id: 'U0CUST0001', team_id: 'T0ACME001' },
+    channel: { id: 'D0DMCHAN01' },
+    message: { ts: '1767226001.000100', text: 'Was this helpful?', blocks },
+    response_url: `${t.fake.url}/respond/quick`,
+    actions: [{ ...yes, type: 'button', block_id: 'sb:quick:0', action_ts: '1767226030.000001' }],
+  });
+  expect(res.status).toBe(200);
+  await until(() => t.fake.posts().length >= 2 && t.fake.calls.some((c) => c.path === '/respond/quick'));
+  expect(args(1).text).toBe('Noted: CSAT_YES');
+  const rewrite = t.fake.calls.find((c) => c.path === '/respond/quick')?.args as {
+    replace_original: boolean;
+    blocks: { type: string; block_id?: string }[];
+  };
+  expect(rewrite.replace_original).toBe(true);
+  expect(rewrite.blocks.map((b) => b.type)).toEqual(['section', 'actions', 'context']);
+  expect(JSON.stringify(rewrite.blocks[2])).toContain('Yes');
+});

@@ -28,15 +28,21 @@ describe('render', () => {
         { type: 'postback', title: 'Long', payload: long },
       ],
     });
-    expect(rendered?.blocks?.[1]).toEqual({
-      type: 'actions',
-      elements: [
-        expect.objectContaining({ action_id: 'sb:link:0', url: 'https://docs.example/a' }),
-        expect.objectContaining({ action_id: 'sb:postback:1', value: 'YES' }),
-        // Second postback button: a click arrives as "2", which numbered replies maps back.
-        expect.objectContaining({ action_id: 'sb:number:2', value: '2' }),
-      ],
-    });
+    expect(rendered?.blocks?.slice(1)).toEqual([
+      {
+        type: 'actions',
+        elements: [expect.objectContaining({ action_id: 'sb:link:0', url: 'https://docs.example/a' })],
+      },
+      {
+        type: 'actions',
+        block_id: 'sb:quick:0',
+        elements: [
+          expect.objectContaining({ action_id: 'sb:postback:1', value: 'YES' }),
+          // Second postback button: a click arrives as "2", which numbered replies maps back.
+          expect.objectContaining({ action_id: 'sb:number:2', value: '2' }),
+        ],
+      },
+    ]);
   });
 
   test('media, cards and locations', () => {

@@ -33,10 +33,12 @@ COPY --chown=node:node package.json .puppeteerrc.cjs ./
 COPY --chown=node:node bin ./bin
 COPY --chown=node:node scripts ./scripts
 COPY --chown=node:node adapters/web/public ./adapters/web/public
-# The bot's content (the sample shop bot; mount or COPY your own over it).
+# The bot's content (the sample shop bot; mount or COPY your own over it). Its TypeScript
+# actions are compiled on load by the `typescript` runtime dependency.
 COPY --chown=node:node intents ./intents
 COPY --chown=node:node flows ./flows
 COPY --chown=node:node samples ./samples
+COPY --chown=node:node actions ./actions
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node

@@ -9,16 +9,20 @@ import { fixture } from './meta-harness';
 export class FakeWaClient extends EventEmitter implements WaWebClient {
   initialized = 0;
   destroyed = false;
+  private loggedIn = false;
   constructor(private readonly shared: { sent: { chatId: string; content: string }[]; nextIds: string[] }) {
     super();
   }
   async initialize(): Promise<void> {
     this.initialized++;
-    // Like the library: the QR comes after initialize() has started the page.
-    setImmediate(() => this.emit('qr', ...fixture('whatsapp-web', 'event-qr.json').args));
+    // Like the library: the QR comes after initialize() has started the page, and only until login.
+    setImmediate(() => {
+      if (!this.loggedIn) this.emit('qr', ...fixture('whatsapp-web', 'event-qr.json').args);
+    });
   }
   /** The phone scanned the QR: 'authenticated' then 'ready' (fixtures/whatsapp-web/event-ready.json). */
   login(): void {
+    this.loggedIn = true;
     for (const step of fixture('whatsapp-web', 'event-ready.json').sequence)
       this.emit(step.event, ...step.args);
   }

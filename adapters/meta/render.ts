@@ -8,7 +8,12 @@ import type { Button, PostbackButton } from '../../src/model';
 /** Cuts `text` to `max` characters (with an ellipsis), counting code points, not UTF-16 units. */
 export function clip(text: string, max: number): string {
   const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+  return chars.length <= max
+    ? text
+    : `${chars
+        .slice(0, Math.max(0, max - 1))
+        .join('')
+        .trimEnd()}…`;
 }
 
 /**

@@ -218,3 +218,35 @@ test('the registry turns the channel on with WHATSAPP_WEB=true without starting 
     ]);
   }
 });
+
+test('the QR endpoint: a Bearer token when WHATSAPP_WEB_QR_TOKEN is set; without one, never in production', async () => {
+  const token = 'qr-token-0123456789';
+  const boot = async (env: Record<string, string>) => {
+    const settings = whatsappWebSettings({ WHATSAPP_WEB: 'true', ...env });
+    if (!settings) throw new Error('unreachable');
+    const other = new Bot<Context>({
+      config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDir(), LOG_LEVEL: 'silent', ...env }),
+      adapters: [
+        new WhatsAppWebAdapter(settings, { createClient: () => new FakeWaClient(shared), printQr: () => {} }),
+      ],
+    });
+    await other.start();
+    return other;
+  };
+  const guarded = await boot({ WHATSAPP_WEB_QR_TOKEN: token });
+  try {
+    expect((await fetch(`${guarded.url}/whatsapp-web/qr`)).status).toBe(401);
+    const ok = await fetch(`${guarded.url}/whatsapp-web/qr`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(ok.status).toBe(200);
+  } finally {
+    await guarded.stop();
+  }
+  const production = await boot({ NODE_ENV: 'production' });
+  try {
+    expect((await fetch(`${production.url}/whatsapp-web/qr`)).status).toBe(404);
+  } finally {
+    await production.stop();
+  }
+});

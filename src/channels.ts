@@ -8,12 +8,12 @@
  * @module
  */
 import { telegramChannel } from '../adapters/telegram';
-import { slackChannel } from '../adapters/slack';
 import { botframeworkChannel } from '../adapters/botframework';
-import { webChannel } from '../adapters/web';
-import { whatsappWebChannel } from '../adapters/whatsapp-web';
-import { whatsappChannel } from '../adapters/whatsapp';
 import { messengerChannel } from '../adapters/messenger';
+import { slackChannel } from '../adapters/slack';
+import { webChannel } from '../adapters/web';
+import { whatsappChannel } from '../adapters/whatsapp';
+import { whatsappWebChannel } from '../adapters/whatsapp-web';
 import type { Config } from './config';
 import type { ChannelAdapter } from './core/adapter';
 import { ConfigError } from './errors';
@@ -33,11 +33,11 @@ export interface ChannelDefinition {
 export const channels: ChannelDefinition[] = [
   webChannel,
   telegramChannel,
-  slackChannel,
+  botframeworkChannel,
   messengerChannel,
+  slackChannel,
   whatsappChannel,
   whatsappWebChannel,
-  botframeworkChannel,
 ];
 
 /**

@@ -59,6 +59,12 @@ export type {
   SendResult,
 } from './core/adapter';
 export { WebAdapter, signIdentityToken, verifyIdentityToken } from '../adapters/web';
+export { TelegramAdapter } from '../adapters/telegram';
+export { SlackAdapter } from '../adapters/slack';
+export { BotFrameworkAdapter } from '../adapters/botframework';
+export { MessengerAdapter } from '../adapters/messenger';
+export { WhatsAppAdapter } from '../adapters/whatsapp';
+export { WhatsAppWebAdapter } from '../adapters/whatsapp-web';
 
 // === Storage
 export { openStore, type Store, type StoreTx } from './store';

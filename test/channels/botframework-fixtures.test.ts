@@ -1,5 +1,5 @@
 /**
- * Every file in shared/fixtures/directline is handled by the Bot Framework adapter or
+ * Every file in test/fixtures/platforms/directline is handled by the Bot Framework adapter or
  * deliberately ignored with a logged reason; settings; the development-mode warning.
  */
 import fs from 'node:fs';

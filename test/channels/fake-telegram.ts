@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fixturesDir } from '../helpers/fixtures';
 
-export const FIXTURES_DIR =
-  process.env.SB_FIXTURES_DIR ?? path.resolve(__dirname, '../../../shared/fixtures');
+export const FIXTURES_DIR = fixturesDir;
 
 export function fixture<T = Record<string, unknown>>(platform: string, file: string): T {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, platform, file), 'utf8')) as T;

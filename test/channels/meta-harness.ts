@@ -14,9 +14,9 @@ import type { Context } from '../../src/core/context';
 import type { Message } from '../../src/model';
 import { tempDir } from '../helpers/bot';
 import { type FakeApi, type RecordedCall, startFakeApi } from '../helpers/fake-api';
+import { fixturesDir } from '../helpers/fixtures';
 
-export const FIXTURES_DIR =
-  process.env.SB_FIXTURES_DIR ?? path.resolve(__dirname, '../../../shared/fixtures');
+export const FIXTURES_DIR = fixturesDir;
 
 export function fixtureText(platform: string, file: string): string {
   return fs.readFileSync(path.join(FIXTURES_DIR, platform, file), 'utf8');

@@ -1,5 +1,5 @@
 /**
- * Every file in shared/fixtures/telegram is either handled by the Telegram adapter or
+ * Every file in test/fixtures/platforms/telegram is either handled by the Telegram adapter or
  * deliberately ignored with a logged reason; and a customer on the web and on Telegram
  * is two customers (until linked), each with a complete, ordered conversation.
  */

@@ -1,5 +1,5 @@
 /**
- * Every file in shared/fixtures/slack, replayed the way Slack would send it (signed,
+ * Every file in test/fixtures/platforms/slack, replayed the way Slack would send it (signed,
  * over HTTP) or served by the fake Web API: each is handled — stored for the bot, handed
  * to the operator desk, answered — or deliberately ignored with a logged reason.
  */

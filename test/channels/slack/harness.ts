@@ -13,11 +13,9 @@ import { loadConfig } from '../../../src/config';
 import { Bot } from '../../../src/core/bot';
 import type { Context } from '../../../src/core/context';
 import { tempDir } from '../../helpers/bot';
+import { fixturesDir } from '../../helpers/fixtures';
 
-export const FIXTURES = path.join(
-  process.env.SB_FIXTURES_DIR ?? path.resolve(__dirname, '../../../../shared/fixtures'),
-  'slack',
-);
+export const FIXTURES = path.join(fixturesDir, 'slack');
 export const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 export const TOKEN = 'xoxb-test-token';
 

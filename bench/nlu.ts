@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- nlu [--data FILE] [--systems switchboard,nlpjs,bayes]`
+ * `npm run bench -- nlu [--data FILE] [--systems switchboard,nlpjs,bayes] [--small | --small-only] [--seeds N]`
  *
  * CLINC150 through Switchboard's engine, NLP.js and natural's BayesClassifier in one run, each
  * in its own child process so peak RSS is per system. Every system is trained on `train`, its
@@ -9,13 +9,22 @@
  *   correct val answers);
  * - **balanced**: maximise the mean of val in-scope accuracy and val OOS recall
  *   (the rule in shared/research/nlu.md).
+ *
+ * `--small` adds (and `--small-only` runs only) the small-bot check: bots of 25 random CLINC150
+ * intents × 10 training examples, one per seed (10 seeds unless `--seeds N`), each calibrated
+ * exactly as a real bot is (5-fold cross-validation on its own 250 examples, no val and no
+ * out-of-scope data). In-scope accuracy is scored on those intents' test utterances; out-of-scope
+ * recall on `oos_test` and on the test utterances of the other 125 intents (out of scope for that
+ * bot). Nothing in the engine is tuned on it: it checks that the settings generalise to bots far
+ * smaller than CLINC150.
  */
 import { fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { calibrate, type HeldOutScore } from '../src/nlu/calibrate';
-import { NluEngine } from '../src/nlu/engine';
+import { NluEngine, type TrainOptions } from '../src/nlu/engine';
+import { rng } from '../src/nlu/linear';
 import { createIntentSet } from '../src/nlu/loader';
 
 type Rows = [string, string][];
@@ -252,6 +261,168 @@ function runChild(system: System, dataFile: string): Promise<SystemResult> {
   });
 }
 
+// --- small-bot check (in process: each bot trains in well under a second) ------------------
+
+export interface SmallBotResult {
+  seed: number;
+  threshold: number;
+  top1: number;
+  inScopeAccuracy: number;
+  /** Rejected share of CLINC150's `oos_test`. */
+  oosRecall: number;
+  /** Rejected share of the other intents' test utterances. */
+  otherRecall: number;
+  /** Rejected share of both together. */
+  allRecall: number;
+  /**
+   * Threshold-free separation: the probability that a right in-scope answer has a higher
+   * confidence than an out-of-scope message (either kind).
+   */
+  auroc: number;
+  trainSeconds: number;
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let k = out.length - 1; k > 0; k--) {
+    const j = Math.floor(random() * (k + 1));
+    [out[k], out[j]] = [out[j] as T, out[k] as T];
+  }
+  return out;
+}
+
+/** Mann-Whitney estimate of P(positive > negative), ties counting half. */
+function auroc(positives: readonly number[], negatives: readonly number[]): number {
+  const all = [...positives.map((v) => ({ v, p: 1 })), ...negatives.map((v) => ({ v, p: 0 }))].sort(
+    (x, y) => x.v - y.v,
+  );
+  let rankSum = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j < all.length && (all[j] as { v: number }).v === (all[i] as { v: number }).v) j++;
+    const rank = (i + 1 + j) / 2;
+    for (let k = i; k < j; k++) if ((all[k] as { p: number }).p) rankSum += rank;
+    i = j;
+  }
+  const n = positives.length;
+  return (rankSum - (n * (n + 1)) / 2) / (n * negatives.length);
+}
+
+/** One small bot: `intents` random intents with `examples` random training utterances each. */
+export async function smallBot(
+  data: Data,
+  seed: number,
+  intents = 25,
+  examples = 10,
+  options: TrainOptions = {},
+): Promise<SmallBotResult> {
+  const random = rng(1000 + seed);
+  const labels = [...new Set(data.train.map(([, l]) => l))].sort();
+  const chosen = new Set(shuffled(labels, random).slice(0, intents));
+  const byIntent = new Map<string, string[]>();
+  for (const [text, label] of data.train) {
+    if (chosen.has(label)) byIntent.set(label, [...(byIntent.get(label) ?? []), text]);
+  }
+  const rows: { text: string; intent: string }[] = [];
+  for (const label of [...chosen].sort()) {
+    for (const text of shuffled(byIntent.get(label) ?? [], random).slice(0, examples))
+      rows.push({ text, intent: label });
+  }
+  const t0 = performance.now();
+  const engine = await NluEngine.train(createIntentSet(rows), options);
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const positives: number[] = [];
+  const negatives: number[] = [];
+  let inScope = 0;
+  let correct = 0;
+  let top = 0;
+  let other = 0;
+  let otherRejected = 0;
+  for (const [text, label] of data.test) {
+    const r = engine.classify(text);
+    if (chosen.has(label)) {
+      inScope++;
+      if (r.intent === label) correct++;
+      if (r.ranking[0]?.intent === label) {
+        top++;
+        positives.push(r.confidence);
+      }
+    } else {
+      other++;
+      negatives.push(r.confidence);
+      if (r.intent === null) otherRejected++;
+    }
+  }
+  let oosRejected = 0;
+  for (const [text] of data.oos_test) {
+    const r = engine.classify(text);
+    negatives.push(r.confidence);
+    if (r.intent === null) oosRejected++;
+  }
+  return {
+    seed,
+    threshold: engine.threshold,
+    top1: top / inScope,
+    inScopeAccuracy: correct / inScope,
+    oosRecall: oosRejected / data.oos_test.length,
+    otherRecall: otherRejected / other,
+    allRecall: (oosRejected + otherRejected) / (data.oos_test.length + other),
+    auroc: auroc(positives, negatives),
+    trainSeconds,
+  };
+}
+
+export async function smallBots(dataFile: string, seeds: number): Promise<SmallBotResult[]> {
+  const data = JSON.parse(await readFile(dataFile, 'utf8')) as Data;
+  const out: SmallBotResult[] = [];
+  for (let seed = 1; seed <= seeds; seed++) out.push(await smallBot(data, seed));
+  return out;
+}
+
+function smallTable(results: readonly SmallBotResult[]): string {
+  const head = [
+    'seed',
+    'threshold',
+    'top-1 %',
+    'in-scope %',
+    'OOS recall: oos_test %',
+    'other intents %',
+    'both %',
+    'AUROC',
+    'train s',
+  ];
+  const row = (name: string, r: Omit<SmallBotResult, 'seed'>) => [
+    name,
+    r.threshold.toFixed(3),
+    pct(r.top1),
+    pct(r.inScopeAccuracy),
+    pct(r.oosRecall),
+    pct(r.otherRecall),
+    pct(r.allRecall),
+    r.auroc.toFixed(3),
+    r.trainSeconds.toFixed(2),
+  ];
+  const mean = (key: keyof SmallBotResult) =>
+    results.reduce((sum, r) => sum + (r[key] as number), 0) / results.length;
+  const avg = {
+    threshold: mean('threshold'),
+    top1: mean('top1'),
+    inScopeAccuracy: mean('inScopeAccuracy'),
+    oosRecall: mean('oosRecall'),
+    otherRecall: mean('otherRecall'),
+    allRecall: mean('allRecall'),
+    auroc: mean('auroc'),
+    trainSeconds: mean('trainSeconds'),
+  };
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(head),
+    line(head.map(() => '---')),
+    ...results.map((r) => line(row(String(r.seed), r))),
+    line(row('**mean**', avg)),
+  ].join('\n');
+}
+
 // --- report --------------------------------------------------------------------------------
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}`;
@@ -295,23 +466,38 @@ export async function run(argv: string[]): Promise<void> {
     dataFile = path.resolve(process.cwd(), '..', 'shared', 'data', 'clinc150', 'data_full.json');
   }
   let systems: System[] = [...SYSTEMS];
+  let small = false;
+  let smallOnly = false;
+  let seeds = 10;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--data') dataFile = path.resolve(argv[++i] ?? '');
+    else if (arg === '--small') small = true;
+    else if (arg === '--small-only') smallOnly = true;
+    else if (arg === '--seeds') seeds = Math.max(1, Number(argv[++i]) || 10);
     else if (arg === '--systems')
       systems = (argv[++i] ?? '')
         .split(',')
         .filter((s): s is System => (SYSTEMS as readonly string[]).includes(s));
   }
-  console.log(
-    `NLU benchmark: ${dataFile}\nNode ${process.version}; train on train, operating point from val + oos_val, scored on test + oos_test.\n`,
-  );
-  const results: SystemResult[] = [];
-  for (const system of systems) {
-    process.stderr.write(`  ${system}…\n`);
-    results.push(await runChild(system, dataFile)); // one at a time: they would compete for 2 cores
+  if (!smallOnly) {
+    console.log(
+      `NLU benchmark: ${dataFile}\nNode ${process.version}; train on train, operating point from val + oos_val, scored on test + oos_test.\n`,
+    );
+    const results: SystemResult[] = [];
+    for (const system of systems) {
+      process.stderr.write(`  ${system}…\n`);
+      results.push(await runChild(system, dataFile)); // one at a time: they would compete for 2 cores
+    }
+    console.log(table(results));
   }
-  console.log(table(results));
+  if (small || smallOnly) {
+    console.log(
+      `\nSmall bots (Switchboard): 25 random intents × 10 training examples, threshold from 5-fold CV on them; ` +
+        `OOS = oos_test and the other 125 intents' test utterances. ${seeds} seeds.\n`,
+    );
+    console.log(smallTable(await smallBots(dataFile, seeds)));
+  }
 }
 
 if (require.main === module && process.argv[2] === '--child') {

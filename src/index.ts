@@ -69,6 +69,28 @@ export { WhatsAppWebAdapter } from '../adapters/whatsapp-web';
 // === Storage
 export { openStore, type Store, type StoreTx } from './store';
 
+// === Human handoff: the queue behind the operator desk
+export {
+  type ClaimRefusal,
+  type ClaimResult,
+  type DueTimer,
+  type Escalation,
+  type HandoffConfig,
+  HandoffConfigError,
+  type HandoffPriority,
+  type HandoffQueue,
+  loadHandoffConfig,
+  type OpenHandoffQueueOptions,
+  openHandoffQueue,
+  type Operator,
+  type OperatorAvailability,
+  type OperatorState,
+  parseHandoffConfig,
+  type QueueEntry,
+  type QueuePosition,
+  type TeamConfig,
+} from './handoff';
+
 // === Errors
 export {
   SwitchboardError,

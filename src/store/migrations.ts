@@ -124,6 +124,43 @@ CREATE INDEX messages_tsv ON messages USING GIN (tsv);`
 }
 `;
 
+// The human queue (src/handoff): one row per queued conversation, deleted on resolve or
+// cancel; timers are due times on the row so that firing one is a conditional UPDATE.
+// Same SQL on both dialects.
+const handoff = `
+CREATE TABLE handoff_queue (
+  conversation_id TEXT PRIMARY KEY,
+  team TEXT NOT NULL,
+  priority TEXT NOT NULL,
+  priority_rank INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  waiting_since BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  operator_id TEXT,
+  claimed_at BIGINT,
+  last_activity_at BIGINT,
+  escalated_from TEXT,
+  renotify_at BIGINT,
+  escalate_at BIGINT,
+  lapse_at BIGINT,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX handoff_queue_order ON handoff_queue (state, team, priority_rank DESC, waiting_since, conversation_id);
+CREATE INDEX handoff_queue_operator ON handoff_queue (operator_id) WHERE operator_id IS NOT NULL;
+CREATE INDEX handoff_queue_renotify ON handoff_queue (renotify_at) WHERE renotify_at IS NOT NULL;
+CREATE INDEX handoff_queue_escalate ON handoff_queue (escalate_at) WHERE escalate_at IS NOT NULL;
+CREATE INDEX handoff_queue_lapse ON handoff_queue (lapse_at) WHERE lapse_at IS NOT NULL;
+CREATE TABLE handoff_operators (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  teams TEXT NOT NULL,
+  capacity INTEGER NOT NULL,
+  availability TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+`;
+
 export const migrations: Migration[] = [
   { id: 1, name: 'core', sqlite: core('sqlite'), postgres: core('postgres') },
+  { id: 2, name: 'handoff queue', sqlite: handoff, postgres: handoff },
 ];

@@ -580,6 +580,14 @@ export class SqlStore extends Repos implements Store {
     }
   }
 
+  /**
+   * The SQL driver underneath, for framework modules that keep their own tables (the
+   * handoff queue). Not part of the {@link Store} interface.
+   */
+  get driver(): SqlDriver {
+    return this.db;
+  }
+
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) => fn(this.reposFor(tx)));
   }

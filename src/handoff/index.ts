@@ -1,0 +1,65 @@
+/**
+ * The human queue behind the operator desk. {@link openHandoffQueue} picks the
+ * implementation: Redis when a Redis URL is given (scale mode), otherwise the embedded
+ * durable queue in the store.
+ *
+ * @module
+ */
+import { SwitchboardError } from '../errors';
+import { SqlStore, type Store } from '../store';
+import type { HandoffConfig } from './config';
+import { RedisHandoffQueue } from './redis-queue';
+import { SqlHandoffQueue } from './sql-queue';
+import type { HandoffQueue } from './types';
+
+export * from './types';
+export {
+  HANDOFF_FILE,
+  type HandoffConfig,
+  HandoffConfigError,
+  loadHandoffConfig,
+  parseHandoffConfig,
+  type TeamConfig,
+} from './config';
+export { SqlHandoffQueue } from './sql-queue';
+export { RedisHandoffQueue } from './redis-queue';
+
+export interface OpenHandoffQueueOptions {
+  config: HandoffConfig;
+  /** The embedded queue lives in this store (its migration 2). */
+  store: Store;
+  /** `redis://…` (REDIS_URL): the queue lives in Redis instead. */
+  redisUrl?: string | undefined;
+  /** Redis key prefix (default `sb:handoff`). */
+  prefix?: string;
+  /** Epoch ms; inject one in tests. */
+  clock?: () => number;
+}
+
+/**
+ * Opens the queue and registers handoff.yml's operators (their live availability is kept).
+ *
+ * ```ts
+ * const config = await loadHandoffConfig(botDir);
+ * if (config) queue = await openHandoffQueue({ config, store, redisUrl: process.env.REDIS_URL });
+ * ```
+ */
+export async function openHandoffQueue(options: OpenHandoffQueueOptions): Promise<HandoffQueue> {
+  const clock = options.clock ? { clock: options.clock } : {};
+  let queue: HandoffQueue;
+  if (options.redisUrl) {
+    queue = new RedisHandoffQueue(options.redisUrl, options.config, {
+      ...clock,
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+    });
+  } else if (options.store instanceof SqlStore) {
+    queue = new SqlHandoffQueue(options.store.driver, options.config, clock);
+  } else {
+    throw new SwitchboardError(
+      'SB_CONFIG_INVALID',
+      'The embedded handoff queue needs the SQL store (openStore); or set REDIS_URL for the Redis queue.',
+    );
+  }
+  for (const operator of options.config.operators) await queue.upsertOperator(operator);
+  return queue;
+}

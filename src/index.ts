@@ -79,6 +79,8 @@ export {
   HandoffConfigError,
   type HandoffPriority,
   type HandoffQueue,
+  type HandoffTimers,
+  type HandoffTimersOptions,
   loadHandoffConfig,
   type OpenHandoffQueueOptions,
   openHandoffQueue,
@@ -88,7 +90,9 @@ export {
   parseHandoffConfig,
   type QueueEntry,
   type QueuePosition,
+  startHandoffTimers,
   type TeamConfig,
+  type TimerHandler,
 } from './handoff';
 
 // === Errors

@@ -21,6 +21,12 @@ export {
   parseHandoffConfig,
   type TeamConfig,
 } from './config';
+export {
+  type HandoffTimers,
+  type HandoffTimersOptions,
+  startHandoffTimers,
+  type TimerHandler,
+} from './timers';
 export { SqlHandoffQueue } from './sql-queue';
 export { RedisHandoffQueue } from './redis-queue';
 

@@ -6,7 +6,13 @@
  * sleeping. "Two processes" are two queue instances with their own connections to the
  * same database or Redis.
  */
-import { type HandoffConfig, type HandoffQueue, parseHandoffConfig } from '../../src/handoff';
+import {
+  type HandoffConfig,
+  type HandoffQueue,
+  type HandoffTimersOptions,
+  parseHandoffConfig,
+  startHandoffTimers,
+} from '../../src/handoff';
 
 export const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const S = 1000;
@@ -44,6 +50,17 @@ export interface QueueBackend {
   open(config: HandoffConfig, clock: () => number): Promise<OpenedQueue>;
   /** Drops the backend's data (schema, keys, files). */
   cleanup(): Promise<void>;
+  /** What `startHandoffTimers` needs besides the queue (Redis: the URL and prefix, for BullMQ). */
+  timerOptions?: HandoffTimersOptions;
+}
+
+/** Waits (without asserting on time) until `done()` holds; fails after 15 s. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('gave up waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 export function queueContract(name: string, backend: () => QueueBackend): void {
@@ -426,6 +443,38 @@ export function queueContract(name: string, backend: () => QueueBackend): void {
         .flat()
         .sort();
       expect(fired).toEqual(expected);
+    });
+
+    test('startHandoffTimers hands each fired timer to the desk, again after the desk failed', async () => {
+      await escalate('cnv_1');
+      now += 120 * S;
+      const delivered: string[] = [];
+      const errors: string[] = [];
+      let slackDown = true;
+      const timers = await startHandoffTimers(
+        queue,
+        async (timer) => {
+          if (slackDown) {
+            slackDown = false;
+            throw new Error('Slack is down');
+          }
+          delivered.push(`${timer.kind}:${timer.conversationId}:${timer.dueAt}`);
+        },
+        {
+          ...b.timerOptions,
+          intervalMs: 20,
+          retryDelayMs: 10,
+          onError: (e) => errors.push((e as Error).message),
+        },
+      );
+      try {
+        await until(() => delivered.length > 0);
+      } finally {
+        await timers.stop();
+      }
+      expect(delivered).toEqual([`renotify:cnv_1:${T0 + 120 * S}`]);
+      expect(errors).toContain('Slack is down');
+      expect(await queue.dueTimers()).toEqual([]);
     });
 
     test('durable: the process ends while conversations are queued; after a restart they still are and timers fire', async () => {

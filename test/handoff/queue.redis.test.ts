@@ -16,6 +16,7 @@ describeWithRedis('Redis', () => {
         const queue = await openHandoffQueue({ config, store: noStore, redisUrl, prefix, clock });
         return { queue, close: () => queue.close() };
       },
+      timerOptions: { redisUrl, prefix },
       async cleanup() {
         const redis = new Redis(redisUrl as string);
         const keys = await redis.keys(`${prefix}:*`);

@@ -1,19 +1,39 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { createSwitchboard } from '../../app';
 import { ConfigError, SwitchboardError } from '../../errors';
 import { loadConfig, loadDotEnv } from '../../config';
 
+const USAGE = `Usage: switchboard start [--dir DIR]
+
+Runs the bot in DIR (default: the current folder, or BOT_DIR). Settings come from the
+environment and DIR/.env (see .env.example).`;
+
 /** `switchboard start`: runs the bot until SIGTERM/SIGINT, then stops gracefully. */
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    console.log(
-      'Usage: switchboard start\n\nRuns the bot. Settings come from the environment and .env (see .env.example).',
-    );
-    return 0;
+  let dir: string | undefined;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { dir: { type: 'string' }, help: { type: 'boolean' } },
+      strict: true,
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    dir = values.dir;
+  } catch (error) {
+    console.error(`switchboard start: ${(error as Error).message}
+
+${USAGE}`);
+    return 2;
   }
-  loadDotEnv();
+  const botDir = dir ? path.resolve(dir) : undefined;
+  loadDotEnv(botDir);
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig();
+    config = loadConfig(botDir ? { ...process.env, BOT_DIR: botDir } : process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

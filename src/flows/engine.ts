@@ -194,6 +194,18 @@ class Turn {
     return this.ctx.text?.trim();
   }
 
+  /**
+   * The message as an answer: its text, or for a button press its title (what the customer saw
+   * and pressed; the payload when there is no title). A stale button from an earlier question is
+   * taken as if its title had been typed.
+   */
+  private get answerText(): string | undefined {
+    if (this.ctx.text !== undefined) return this.ctx.text.trim();
+    const content = this.ctx.message.content;
+    if (content.type !== 'postback') return undefined;
+    return (content.title ?? content.payload)?.trim();
+  }
+
   private get intent(): string | null {
     return this.nlu?.intent ?? null;
   }
@@ -346,7 +358,7 @@ class Turn {
 
   private hasWordsBesides(step: Step): boolean {
     if (step.entity === 'text') return false;
-    let rest = this.text ?? '';
+    let rest = this.answerText ?? '';
     for (const e of this.nlu?.entities ?? []) if (e.entity === step.entity) rest = rest.replace(e.text, ' ');
     return (rest.match(/\p{L}{2,}/gu) ?? []).length >= 2;
   }
@@ -354,13 +366,16 @@ class Turn {
   /** What the message says about the current step's slot, or undefined. */
   private extract(step: Step): unknown {
     const entity = step.entity as string;
-    if (entity === 'text') return this.text || undefined;
+    if (entity === 'text') return this.answerText || undefined;
     const fromNlu = this.nlu?.entities.find((e) => e.entity === entity);
     if (fromNlu) return fromNlu.value;
-    const text =
-      this.ctx.text ?? (this.ctx.message.content.type === 'postback' ? this.ctx.payload : undefined);
-    if (!text || !this.engine.options.nlu) return undefined;
-    return this.engine.options.nlu.extractEntities(text, [entity])[0]?.value;
+    const nlu = this.engine.options.nlu;
+    if (!nlu) return undefined;
+    for (const text of [this.answerText, this.ctx.payload]) {
+      const value = text ? nlu.extractEntities(text, [entity])[0]?.value : undefined;
+      if (value !== undefined) return value;
+    }
+    return undefined;
   }
 
   private valid(step: Step, value: unknown): boolean {
@@ -368,16 +383,17 @@ class Turn {
     return Boolean(this.engine.expression(step.validate).evaluate(this.scope({ value })));
   }
 
+  /**
+   * The option the message picks. A button whose payload is an option of this question picks it;
+   * any other button (a stale one, from an earlier question) counts as its title typed in.
+   */
   private chosen(options: ChoiceOption[]): ChoiceOption | undefined {
     const payload = this.ctx.payload;
     if (payload !== undefined) {
       const byPayload = options.find((o) => o.value === payload);
       if (byPayload) return byPayload;
     }
-    const text = norm(
-      this.text ??
-        (this.ctx.message.content.type === 'postback' ? (this.ctx.message.content.title ?? '') : ''),
-    );
+    const text = norm(this.answerText ?? '');
     const scope = this.scope();
     const byText = options.find(
       (o) => norm(o.value) === text || norm(this.engine.template(o.title).render(scope)) === text,

@@ -2,7 +2,9 @@
  * Conversation tests: `tests/*.yml` files of `user:` / `bot:` turns, run against the real bot
  * (inbox → worker → NLU → flows → store) in-process, with a throwaway store. Bot lines match
  * loosely (a case-insensitive substring, or `/regex/`); turns can check the intent, slots,
- * flow, status and handoff; `channel:` simulates a channel's limits (e.g. WhatsApp shows at
+ * flow, status and handoff; `press:` presses a button of the bot's last message (or, failing
+ * that, a stale one still on screen from an earlier message, most recent first, as a widget
+ * keeps old buttons clickable); `channel:` simulates a channel's limits (e.g. WhatsApp shows at
  * most 3 buttons: more become a numbered menu). A failure prints the transcript with the
  * expected line (-) next to what the bot said (+).
  *
@@ -260,6 +262,8 @@ async function runOne(bot: SwitchboardBot, test: ConversationTest, visitorId: st
   let lastInbound: Message | undefined;
   let lastSeq = 0;
   let lastButtons: { title: string; payload: string }[] = [];
+  /** Buttons of earlier messages, most recent first: still on screen, so still pressable. */
+  const earlierButtons: { title: string; payload: string }[] = [];
   const fail = (turn: Turn, failure: string, expected?: string, actual?: string[]): TestResult => {
     if (expected !== undefined) transcript.push(`- ${expected}`);
     for (const a of actual ?? []) transcript.push(`+ ${a}`);
@@ -282,7 +286,9 @@ async function runOne(bot: SwitchboardBot, test: ConversationTest, visitorId: st
       let content: Content;
       if (turn.press !== undefined) {
         const wanted = turn.press.toLowerCase();
-        const button = lastButtons.find((b) => b.title.toLowerCase() === wanted);
+        const button =
+          lastButtons.find((b) => b.title.toLowerCase() === wanted) ??
+          earlierButtons.find((b) => b.title.toLowerCase() === wanted);
         if (!button) {
           return fail(
             turn,
@@ -320,6 +326,7 @@ async function runOne(bot: SwitchboardBot, test: ConversationTest, visitorId: st
         pending.push(r);
         if (reply.content.type === 'text') {
           const all = [...(reply.content.buttons ?? []), ...(reply.content.quickReplies ?? [])];
+          earlierButtons.unshift(...lastButtons);
           lastButtons = all.flatMap((b) =>
             b.type === 'postback' ? [{ title: b.title, payload: b.payload }] : [],
           );

@@ -87,6 +87,12 @@ const HUMAN =
   /\b(talk|speak|chat|connect me)\b.*\b(person|human|agent|someone|somebody|representative|operator|staff)\b|^(human|agent|operator|representative|real person)( please)?[.!]*$/i;
 
 const MAX_STEPS_PER_MESSAGE = 100;
+/**
+ * How sure the NLU must be that an answer to a free-text question (`entity: text`) is really
+ * another intent. Far above the out-of-scope threshold: short free answers ("the mug", "it
+ * arrived cracked") often lean towards some intent at 0.4–0.6; side questions score 0.9 and more.
+ */
+const FREE_TEXT_DIGRESSION_CONFIDENCE = 0.85;
 
 export class FlowEngine {
   readonly flows: FlowSet;
@@ -295,7 +301,11 @@ class Turn {
     if (kind === 'ask') {
       // "Actually, where is ORD-10001?" while a return asks for an order number: another flow's
       // intent, with words besides the entity, is a digression even though the entity fits.
-      if (this.startsOtherFlow(flow) && this.hasWordsBesides(step)) return 'digression';
+      if (step.entity === 'text') {
+        // Free text fits anything, so only a message the NLU is sure is another intent the bot
+        // can answer ("what's your return policy?" while asking which item) is a side question.
+        if (this.confidentlyElsewhere(flow)) return 'digression';
+      } else if (this.startsOtherFlow(flow) && this.hasWordsBesides(step)) return 'digression';
       const value = this.extract(step);
       if (value !== undefined && this.valid(step, value)) {
         state.slots[step.slot as string] = value;
@@ -351,13 +361,22 @@ class Turn {
     return this.engine.flows.byIntent.has(intent) || this.engine.answerFor(intent) !== undefined;
   }
 
+  /**
+   * A digression (see {@link isDigression}) the NLU is confident about: at least
+   * {@link FREE_TEXT_DIGRESSION_CONFIDENCE}, and never below the bot's own threshold.
+   */
+  private confidentlyElsewhere(flow: FlowDefinition): boolean {
+    if (!this.nlu || !this.isDigression(flow)) return false;
+    const bar = Math.max(FREE_TEXT_DIGRESSION_CONFIDENCE, this.engine.options.nlu?.threshold ?? 0);
+    return this.nlu.confidence >= bar;
+  }
+
   private startsOtherFlow(flow: FlowDefinition): boolean {
     const intent = this.intent;
     return Boolean(intent && !flow.triggers.includes(intent) && this.engine.flows.byIntent.has(intent));
   }
 
   private hasWordsBesides(step: Step): boolean {
-    if (step.entity === 'text') return false;
     let rest = this.answerText ?? '';
     for (const e of this.nlu?.entities ?? []) if (e.entity === step.entity) rest = rest.replace(e.text, ' ');
     return (rest.match(/\p{L}{2,}/gu) ?? []).length >= 2;

@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { Context } from '../core/context';
 import type { Content, FlowState, PostbackButton } from '../model';
 import type { IntentSet, NluEngine, NluResult } from '../nlu';
+import type { Store } from '../store';
 import { Expression } from './expression';
 import { Template } from './template';
 import {
@@ -71,6 +72,8 @@ interface RepairMemory {
   pending?: 'human';
   /** The last flow that finished (or handed off), with its slots: for tests, operators and analytics. */
   last?: { flowId: string; slots: Record<string, unknown> };
+  /** Messages from the customer while queued since the last "you're in the queue" (absent: none yet). */
+  queued?: number;
 }
 
 interface StepData {
@@ -87,6 +90,8 @@ const HUMAN =
   /\b(talk|speak|chat|connect me)\b.*\b(person|human|agent|someone|somebody|representative|operator|staff)\b|^(human|agent|operator|representative|real person)( please)?[.!]*$/i;
 
 const MAX_STEPS_PER_MESSAGE = 100;
+/** While queued, the "you're in the queue" reminder goes out at most once per this many messages. */
+const QUEUE_REMINDER_EVERY = 4;
 /**
  * How sure the NLU must be that an answer to a free-text question (`entity: text`) is really
  * another intent. Far above the out-of-scope threshold: short free answers ("the mug", "it
@@ -109,11 +114,17 @@ export class FlowEngine {
     }
   }
 
-  /** The middleware: runs flows for conversations the bot owns; silent while a human does. */
+  /**
+   * The middleware: runs flows for conversations the bot owns; silent while a person does
+   * (`assigned`). While the conversation waits for a person (`queued`), "cancel" gives it back to
+   * the bot and other messages get, now and then, a reminder that it is in the queue.
+   */
   async handle(ctx: Context, nlu: NluResult | undefined): Promise<void> {
-    if (ctx.conversation.status !== 'bot') return;
+    const status = ctx.conversation.status;
+    if (status !== 'bot' && status !== 'queued') return;
     const turn = new Turn(this, ctx, nlu);
-    await turn.run();
+    if (status === 'queued') await turn.whileQueued();
+    else await turn.run();
     await turn.commit();
   }
 
@@ -183,6 +194,8 @@ class Turn {
   private state: FlowState | null;
   private readonly memory: RepairMemory;
   private handoff: Record<string, unknown> | null = null;
+  /** The customer left the queue: the conversation goes back to the bot. */
+  private released = false;
   private steps = 0;
   /** The flow this message last ran in, and its slots (kept when it finishes). */
   private lastSeen: { flowId: string; slots: Record<string, unknown> } | undefined;
@@ -250,6 +263,50 @@ class Turn {
       if (outcome !== 'digression') return;
     }
     return this.route();
+  }
+
+  /**
+   * A message while the conversation waits for a person. "cancel" / "never mind" (or the cancel
+   * intent) leaves the queue: the bot takes the conversation back, and says so. Anything else gets
+   * a short reminder on the first message and then at most once per {@link QUEUE_REMINDER_EVERY}.
+   */
+  async whileQueued(): Promise<void> {
+    const text = this.answerText ?? '';
+    if (this.intent === 'cancel' || CANCEL.test(text)) {
+      const handoff = this.ctx.conversation.handoff ?? {};
+      this.released = true;
+      delete this.memory.queued;
+      this.memory.oos = 0;
+      delete this.memory.pending;
+      this.state = null;
+      await this.recordEvent('handoff_cancelled', {
+        by: 'customer',
+        reason: handoff.reason ?? null,
+        team: handoff.team ?? null,
+        requestedAt: handoff.requestedAt ?? null,
+      });
+      await this.say(this.engine.message('queue_left'));
+      return;
+    }
+    const since = this.memory.queued;
+    if (since === undefined || since + 1 >= QUEUE_REMINDER_EVERY) {
+      this.memory.queued = 0;
+      await this.say(this.engine.message('queued'));
+    } else {
+      this.memory.queued = since + 1;
+    }
+  }
+
+  /** A conversation event (`store.events`), for the desk and analytics. Best effort. */
+  private async recordEvent(type: string, data: Record<string, unknown>): Promise<void> {
+    // Context keeps the store to itself; the event log is reached through it until Context offers it.
+    const store = (this.ctx as unknown as { runtime?: { store?: Store } }).runtime?.store;
+    try {
+      await store?.events.add(this.ctx.conversation.id, type, data);
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, type }, 'could not record a conversation event');
+    }
+    this.ctx.logger.info({ conversationId: this.ctx.conversation.id, type, ...data }, 'conversation event');
   }
 
   /** "cancel", "start over", "talk to a person": by the bot's intents of those names, or by the words. */
@@ -738,6 +795,7 @@ class Turn {
     this.state = null;
     this.memory.oos = 0;
     delete this.memory.pending;
+    delete this.memory.queued;
     if (!saidAlready) await this.say(this.engine.message('handoff'));
   }
 
@@ -786,12 +844,14 @@ class Turn {
     const changed =
       JSON.stringify(this.state) !== JSON.stringify(conversation.flow) ||
       JSON.stringify(data) !== JSON.stringify(conversation.data) ||
-      this.handoff !== null;
+      this.handoff !== null ||
+      this.released;
     if (!changed) return;
     await this.ctx.updateConversation({
       flow: this.state,
       data,
       ...(this.handoff ? { status: 'queued' as const, handoff: this.handoff } : {}),
+      ...(this.released ? { status: 'bot' as const, handoff: null } : {}),
     });
   }
 }

@@ -41,6 +41,8 @@ export const flowsJsonSchema = {
           'offer_human',
           'human_declined',
           'handoff',
+          'queued',
+          'queue_left',
           'cancelled',
           'nothing_to_cancel',
           'restarted',

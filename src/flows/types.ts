@@ -85,6 +85,8 @@ export const DEFAULT_MESSAGES = {
   offer_human: "I'm still not sure I understand. Would you like to talk to a person?",
   human_declined: 'No problem. What else can I help you with?',
   handoff: "I'm passing you to a colleague. They'll reply here as soon as they can.",
+  queued: "You're in the queue; a colleague will reply here. Say 'cancel' to go back to the assistant.",
+  queue_left: "OK, you've left the queue and you're back with the assistant. How can I help?",
   cancelled: "OK, I've stopped that. What else can I help you with?",
   nothing_to_cancel: "There's nothing in progress to cancel. How can I help?",
   restarted: "OK, let's start again.",

@@ -1,0 +1,76 @@
+/**
+ * A conversation waiting for a person (`queued`) is not a dead end: "cancel" gives it back to the
+ * bot (and records a `handoff_cancelled` event), other messages get a quiet reminder; once a person
+ * has it (`assigned`) the bot says nothing at all.
+ */
+import path from 'node:path';
+import { createSwitchboard, type SwitchboardBot } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { tempDir } from '../helpers/bot';
+
+const root = path.resolve(__dirname, '../..');
+let bot: SwitchboardBot;
+
+beforeAll(async () => {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: tempDir('sb-queue-'),
+    BOT_DIR: root,
+    LOG_LEVEL: 'silent',
+  });
+  bot = createSwitchboard(config, { nluCacheDir: tempDir('sb-nlu-'), outbox: { pollIntervalMs: 1000 } });
+  await bot.start();
+}, 60_000);
+
+afterAll(async () => {
+  await bot?.stop();
+});
+
+async function send(visitorId: string, text: string): Promise<{ replies: string[]; conversationId: string }> {
+  const accepted = await bot.inbox.accept({
+    channel: 'web',
+    sender: { externalId: visitorId },
+    address: { visitorId },
+    content: { type: 'text', text },
+  });
+  await bot.idle();
+  const messages = await bot.store.messages.list(accepted.conversation.id, {
+    afterSeq: accepted.message.seq,
+  });
+  return {
+    conversationId: accepted.conversation.id,
+    replies: messages.flatMap((m) =>
+      m.direction === 'out' && m.content.type === 'text' ? [m.content.text] : [],
+    ),
+  };
+}
+
+test('cancel while queued: back to the bot, handoff cleared, an event recorded', async () => {
+  const { conversationId } = await send('queue-1', 'I want to speak to a human');
+  expect((await bot.store.conversations.get(conversationId))?.status).toBe('queued');
+  const { replies } = await send('queue-1', 'never mind');
+  expect(replies).toEqual([expect.stringContaining("you've left the queue")]);
+  const conversation = await bot.store.conversations.get(conversationId);
+  expect(conversation).toMatchObject({ status: 'bot', handoff: null, flow: null });
+  const events = await bot.store.events.list(conversationId);
+  expect(events.map((e) => [e.type, e.data])).toEqual([
+    ['handoff_cancelled', expect.objectContaining({ by: 'customer', team: 'support' })],
+  ]);
+}, 30_000);
+
+test('the reminder while queued is not on every message', async () => {
+  await send('queue-2', 'I want to speak to a human');
+  const said: number[] = [];
+  for (let i = 0; i < 8; i++) said.push((await send('queue-2', `hello? (${i})`)).replies.length);
+  expect(said).toEqual([1, 0, 0, 0, 1, 0, 0, 0]);
+}, 30_000);
+
+test('assigned to a person: the bot is silent, even for cancel', async () => {
+  const { conversationId } = await send('queue-3', 'I want to speak to a human');
+  await bot.store.conversations.update(conversationId, { status: 'assigned' });
+  for (const text of ['cancel', 'where is my order?', 'hello?']) {
+    expect((await send('queue-3', text)).replies).toEqual([]);
+  }
+  expect((await bot.store.conversations.get(conversationId))?.status).toBe('assigned');
+}, 30_000);

@@ -116,6 +116,9 @@ function quantile(sorted: readonly number[], fraction: number): number {
   const pos = fraction * (sorted.length - 1);
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, sorted.length - 1);
+  // −∞ marks a right answer rejected by another rule (the negative class): no interpolation.
+  if (!Number.isFinite(sorted[lo] as number))
+    return pos === lo ? (sorted[lo] as number) : (sorted[hi] as number);
   return (sorted[lo] as number) + (pos - lo) * ((sorted[hi] as number) - (sorted[lo] as number));
 }
 
@@ -127,7 +130,13 @@ export function calibrate(scores: readonly HeldOutScore[], retention = DEFAULT_R
     .sort((x, y) => x - y);
   // No correct held-out answer (e.g. one example per intent): fall back to the SVM's own
   // decision boundary, margin 0, which is where "this class" and "the rest" meet.
-  const marginThreshold = correct.length > 0 ? quantile(correct, 1 - retention) : 0;
+  let marginThreshold = correct.length > 0 ? quantile(correct, 1 - retention) : 0;
+  if (!Number.isFinite(marginThreshold)) {
+    // More right answers than `1 − retention` are rejected by the negative class already: the
+    // threshold then keeps every right answer the negative class lets through.
+    const finiteCorrect = correct.filter((m) => Number.isFinite(m));
+    marginThreshold = finiteCorrect.length > 0 ? (finiteCorrect[0] as number) : 0;
+  }
   const finite = scores.filter((s) => Number.isFinite(s.margin));
   let { a, b } = fitPlatt(
     finite.map((s) => s.margin),

@@ -25,14 +25,17 @@ import type { IntentSet } from './loader';
 import { analyseSentiment, type Sentiment } from './sentiment';
 
 /** Bump when features, training or the cache format change: old caches are then ignored. */
-export const ENGINE_VERSION = 'sb-nlu-1';
+export const ENGINE_VERSION = 'sb-nlu-2';
 
 /** What the engine understood from one message. */
 export interface NluResult {
   text: string;
   /** The intent, or `null` when the message is out of scope: the bot must not answer confidently. */
   intent: string | null;
-  /** 0..1, the calibrated probability that the top intent is right (also set when `intent` is null). */
+  /**
+   * 0..1, the calibrated probability that the top intent is right (also set when `intent` is null).
+   * When the bot's `out_of_scope:` examples win, it is lowered below the threshold.
+   */
   confidence: number;
   /** The top few intents, best first. */
   ranking: { intent: string; confidence: number }[];
@@ -66,6 +69,8 @@ export interface TrainOptions {
 interface ModelHeader {
   version: string;
   intents: string[];
+  /** True when the model has one more class after the intents: the out-of-scope examples. */
+  negative: boolean;
   featurizer: FeaturizerState;
   calibration: Calibration;
   dimension: number;
@@ -95,6 +100,27 @@ function fitModel(
 }
 
 /**
+ * How the negative class (the bot's `out_of_scope:` examples) enters the decision. Settings for
+ * measurements (README.md); the defaults are the measured choice. `hard`: a message the negative
+ * class wins (its margin ≥ the top intent's) is rejected whatever the threshold. `penalty`: the
+ * decision score also drops by this factor times the negative margin above −1 (the SVM's target
+ * for "not this class"); it lowered AUROC, so 0. `calibration`: how held-out in-scope messages
+ * the hard rule rejects enter the keep-98 % rule. `'margin'`: by their margin, as if the rule did
+ * not exist, so the threshold is the rule's as before and the negatives only add rejections.
+ * `'rejected'`: as rejections, so the threshold drops until 98 % of the right answers of the
+ * whole decision are kept (measured: it gives back the out-of-scope recall the negatives won).
+ */
+export const NEGATIVE_CLASS: {
+  hard: boolean;
+  penalty: number;
+  calibration: 'rejected' | 'margin';
+} = {
+  hard: true,
+  penalty: 0,
+  calibration: 'margin',
+};
+
+/**
  * Words never seen in training are evidence of "out of scope" that a linear model cannot see
  * (unknown features simply contribute nothing), so the decision score is the SVM margin minus
  * a penalty proportional to the share of unknown words. The same shift applies to every intent,
@@ -102,14 +128,48 @@ function fitModel(
  */
 export const OOV_PENALTY = { value: 0.5 };
 
-function decisionScore(margin: number, x: SparseVector): number {
-  return margin - OOV_PENALTY.value * (x.unknown ?? 0);
+function decisionScore(margin: number, x: SparseVector, negative?: number): number {
+  const penalty = negative === undefined ? 0 : NEGATIVE_CLASS.penalty * Math.max(0, negative + 1);
+  return margin - OOV_PENALTY.value * (x.unknown ?? 0) - penalty;
 }
 
-function top(scores: Float64Array): number {
+/** The best intent; `intents` excludes a trailing negative class. */
+function top(scores: Float64Array, intents = scores.length): number {
   let best = 0;
-  for (let c = 1; c < scores.length; c++) if ((scores[c] as number) > (scores[best] as number)) best = c;
+  for (let c = 1; c < intents; c++) if ((scores[c] as number) > (scores[best] as number)) best = c;
   return best;
+}
+
+/**
+ * One held-out prediction for the operating point. `label` is the right intent, or -1 for an
+ * out-of-scope message; `negative` is the negative class's index, or -1 without one.
+ */
+function heldOutScore(
+  scores: Float64Array,
+  x: SparseVector,
+  label: number,
+  negative: number,
+  /** Count a message with no known feature as rejected (val data; cross-validation never did). */
+  emptyRejected: boolean,
+): HeldOutScore {
+  const inScope = label >= 0;
+  // A message with no known feature is always rejected, so it can never count as correct.
+  if (emptyRejected && x.idx.length === 0)
+    return { margin: Number.NEGATIVE_INFINITY, correct: false, inScope };
+  const intents = negative < 0 ? scores.length : negative;
+  const best = top(scores, intents);
+  const correct = best === label;
+  const rejected =
+    NEGATIVE_CLASS.hard && negative >= 0 && (scores[negative] as number) >= (scores[best] as number);
+  if (rejected && NEGATIVE_CLASS.calibration === 'rejected') {
+    // Rejected whatever the threshold: counts among the right answers given up.
+    return { margin: Number.NEGATIVE_INFINITY, correct, inScope };
+  }
+  return {
+    margin: decisionScore(scores[best] as number, x, negative < 0 ? undefined : (scores[negative] as number)),
+    correct,
+    inScope,
+  };
 }
 
 /** Stratified k-fold held-out margins on the training examples themselves. */
@@ -118,6 +178,8 @@ function crossValidate(
   labels: Int32Array,
   classes: number,
   language: string,
+  /** Index of the negative class (the out-of-scope examples), or -1. */
+  negative: number,
 ): HeldOutScore[] {
   const fold = new Int32Array(texts.length);
   const random = rng(7);
@@ -136,7 +198,8 @@ function crossValidate(
   }
   const out: HeldOutScore[] = [];
   const scores = new Float64Array(classes);
-  for (let f = 0; f < CV_FOLDS && out.length < Math.min(CV_MIN_HELD_OUT, texts.length); f++) {
+  const inScope = negative < 0 ? texts.length : labels.filter((l) => l !== negative).length;
+  for (let f = 0; f < CV_FOLDS && out.length < Math.min(CV_MIN_HELD_OUT, inScope); f++) {
     const trainIdx: number[] = [];
     const testIdx: number[] = [];
     fold.forEach((k, i) => {
@@ -152,14 +215,12 @@ function crossValidate(
       DEFAULT_LINEAR,
     );
     for (const i of testIdx) {
+      // Held-out negatives only train the folds: the operating point is chosen on in-scope
+      // predictions alone, as without negatives.
+      if (labels[i] === negative) continue;
       const x = trained.featurizer.transform(texts[i] as string);
       scoreInto(trained.model, x, scores);
-      const best = top(scores);
-      out.push({
-        margin: decisionScore(scores[best] as number, x),
-        correct: best === labels[i],
-        inScope: true,
-      });
+      out.push(heldOutScore(scores, x, labels[i] as number, negative, false));
     }
   }
   return out;
@@ -169,6 +230,7 @@ function cacheKey(set: IntentSet, options: TrainOptions): string {
   const h = createHash('sha256');
   h.update(ENGINE_VERSION);
   h.update(set.hash);
+  h.update(JSON.stringify(set.outOfScope ?? []));
   h.update(
     JSON.stringify({
       features: DEFAULT_FEATURES,
@@ -196,7 +258,8 @@ async function readCache(file: string): Promise<{ header: ModelHeader; weights: 
     // Copy into an aligned buffer: the weights follow a variable-length header.
     const weights = new Float32Array(bytes.length / 4);
     new Uint8Array(weights.buffer).set(bytes);
-    if (weights.length !== (header.dimension + 1) * header.intents.length) return null;
+    const classes = header.intents.length + (header.negative ? 1 : 0);
+    if (weights.length !== (header.dimension + 1) * classes) return null;
     return { header, weights };
   } catch {
     return null; // a corrupt cache is just a cache miss
@@ -238,7 +301,7 @@ export class NluEngine {
     readonly language: string,
     set: IntentSet,
   ) {
-    this.scores = new Float64Array(intentNames.length);
+    this.scores = new Float64Array(model.classes);
     this.extractor = new EntityExtractor(set.entities, { language });
   }
 
@@ -247,22 +310,36 @@ export class NluEngine {
     return this.intentNames;
   }
 
+  /** Whether the model has a negative class trained on the intent set's `outOfScope` examples. */
+  get hasNegativeClass(): boolean {
+    return this.model.classes > this.intentNames.length;
+  }
+
   /**
    * Trains on `intents` (or loads the model from `cacheDir` when this exact content, engine
    * version and settings were trained before) and calibrates the out-of-scope threshold.
    */
   static async train(intents: IntentSet, options: TrainOptions = {}): Promise<NluEngine> {
     const names = intents.intents.map((i) => i.name);
+    const negatives = intents.outOfScope ?? [];
     const language = intents.language;
     const cacheFile = options.cacheDir
       ? path.join(options.cacheDir, `${cacheKey(intents, options)}.model`)
       : null;
     if (cacheFile) {
       const cached = await readCache(cacheFile);
-      if (cached && cached.header.intents.join('\n') === names.join('\n')) {
+      if (
+        cached &&
+        cached.header.intents.join('\n') === names.join('\n') &&
+        cached.header.negative === negatives.length > 0
+      ) {
         options.onModel?.('cache');
         const { header, weights } = cached;
-        const model: LinearModel = { classes: names.length, dimension: header.dimension, weights };
+        const model: LinearModel = {
+          classes: names.length + (header.negative ? 1 : 0),
+          dimension: header.dimension,
+          weights,
+        };
         const threshold = options.threshold ?? header.calibration.threshold;
         return new NluEngine(
           names,
@@ -285,11 +362,18 @@ export class NluEngine {
         labelList.push(c);
       }
     });
+    // The out-of-scope examples are one more class after the intents (one-vs-rest like the others).
+    const negative = negatives.length > 0 ? names.length : -1;
+    for (const example of negatives) {
+      texts.push(example);
+      labelList.push(negative);
+    }
+    const classes = names.length + (negative >= 0 ? 1 : 0);
     const labels = Int32Array.from(labelList);
     const { featurizer, model } = fitModel(
       texts,
       labels,
-      names.length,
+      classes,
       language,
       DEFAULT_FEATURES,
       DEFAULT_LINEAR,
@@ -298,13 +382,14 @@ export class NluEngine {
     const heldOut = options.heldOut
       ? engine.heldOutScores(options.heldOut)
       : names.length > 1
-        ? crossValidate(texts, labels, names.length, language)
+        ? crossValidate(texts, labels, classes, language, negative)
         : [];
     const calibration = calibrate(heldOut, options.retention ?? DEFAULT_RETENTION);
     if (cacheFile) {
       const header: ModelHeader = {
         version: ENGINE_VERSION,
         intents: names,
+        negative: negative >= 0,
         featurizer: featurizer.toState(),
         calibration,
         dimension: model.dimension,
@@ -325,19 +410,14 @@ export class NluEngine {
 
   private heldOutScores(utterances: readonly LabelledUtterance[]): HeldOutScore[] {
     const index = new Map(this.intentNames.map((n, i) => [n, i]));
+    const negative = this.hasNegativeClass ? this.intentNames.length : -1;
     return utterances.map(({ text, intent }) => {
       const x = this.featurizer.transform(text);
       scoreInto(this.model, x, this.scores);
-      const best = top(this.scores);
-      const label = intent === null ? undefined : index.get(intent);
-      // A message with no known feature is always rejected, so it can never count as correct.
-      if (x.idx.length === 0)
-        return { margin: Number.NEGATIVE_INFINITY, correct: false, inScope: intent !== null };
-      return {
-        margin: decisionScore(this.scores[best] as number, x),
-        correct: label === best,
-        inScope: intent !== null,
-      };
+      // An in-scope label the model does not know can never be right (label -2, not -1 = OOS).
+      const label = intent === null ? -1 : (index.get(intent) ?? -2);
+      const score = heldOutScore(this.scores, x, label, negative, true);
+      return label === -2 ? { ...score, inScope: true } : score;
     });
   }
 
@@ -357,25 +437,42 @@ export class NluEngine {
     const x = this.featurizer.transform(text);
     if (x.idx.length === 0) return { intent: null, confidence: 0, ranking: [] };
     const scores = scoreInto(this.model, x, this.scores);
-    const shift = decisionScore(0, x);
-    for (let c = 0; c < scores.length; c++) scores[c] = (scores[c] as number) + shift;
+    const intents = this.intentNames.length;
+    const shift = decisionScore(0, x, intents < scores.length ? (scores[intents] as number) : undefined);
+    for (let c = 0; c < intents; c++) scores[c] = (scores[c] as number) + shift;
     const { a, b } = this.calibration;
     const ranking: { intent: string; confidence: number }[] = [];
     // Partial selection of the top few: cheaper than sorting 150 scores per message.
     const taken = new Set<number>();
-    for (let r = 0; r < Math.min(RANKING_SIZE, scores.length); r++) {
+    let topScore = Number.NEGATIVE_INFINITY;
+    for (let r = 0; r < Math.min(RANKING_SIZE, intents); r++) {
       let best = -1;
-      for (let c = 0; c < scores.length; c++) {
+      for (let c = 0; c < intents; c++) {
         if (taken.has(c)) continue;
         if (best < 0 || (scores[c] as number) > (scores[best] as number)) best = c;
       }
       taken.add(best);
+      if (r === 0) topScore = scores[best] as number;
       ranking.push({
         intent: this.intentNames[best] as string,
         confidence: sigmoidConfidence(scores[best] as number, a, b),
       });
     }
     const first = ranking[0] as { intent: string; confidence: number };
+    if (intents < scores.length) {
+      // The negative class (unshifted: unknown words are no evidence for it) beats every intent:
+      // out of scope whatever the threshold. The confidence drops below the operating point by
+      // as much as the negative class won, so rankings by confidence agree with the decision.
+      const lead = (scores[intents] as number) - (topScore - shift);
+      if (NEGATIVE_CLASS.hard && lead >= 0) {
+        const margin = Math.min(topScore, this.calibration.marginThreshold) - lead - 1e-6;
+        return {
+          intent: null,
+          confidence: Math.min(first.confidence, sigmoidConfidence(margin, a, b)),
+          ranking,
+        };
+      }
+    }
     return {
       intent: first.confidence >= this.threshold ? first.intent : null,
       confidence: first.confidence,

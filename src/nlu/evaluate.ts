@@ -51,6 +51,8 @@ export interface EvalReport extends EvalMetrics {
   msPerUtterance: number;
   intents: number;
   trainExamples: number;
+  /** Out-of-scope training examples used as the negative class (`oos_train`). */
+  negativeExamples: number;
 }
 
 function isPairs(value: unknown): value is [string, string][] {
@@ -126,18 +128,28 @@ const toUtterances = (rows: [string, string][] | undefined, oos: boolean): Label
   (rows ?? []).map(([text, label]) => ({ text, intent: oos || label === OOS_LABEL ? null : label }));
 
 /**
- * Trains on `train`, picks the operating point on `val` + `oos_val` (cross-validation on
- * `train` when there is no `val`), and scores `test` + `oos_test`. `oos_train` is not used:
- * the engine needs no out-of-scope examples.
+ * Trains on `train` (+ `oos_train` as the negative class, like a bot's `out_of_scope:` list),
+ * picks the operating point on `val` + `oos_val` (cross-validation on `train` when there is no
+ * `val`), and scores `test` + `oos_test`.
  */
 export async function evaluateDataset(
   data: IntentDataset,
-  options: Pick<TrainOptions, 'retention'> & { language?: string } = {},
+  options: Pick<TrainOptions, 'retention'> & {
+    language?: string;
+    /** Train `oos_train` (and `oos`-labelled `train` rows) as the negative class. Default true. */
+    negatives?: boolean;
+  } = {},
 ): Promise<EvalReport> {
   const train = data.train.filter(([, label]) => label !== OOS_LABEL);
+  const negatives =
+    options.negatives === false
+      ? []
+      : [...data.train.filter(([, label]) => label === OOS_LABEL), ...(data.oos_train ?? [])].map(
+          ([text]) => text,
+        );
   const set = createIntentSet(
     train.map(([text, intent]) => ({ text, intent })),
-    { language: options.language ?? 'en' },
+    { language: options.language ?? 'en', outOfScope: negatives },
   );
   const heldOut = data.val
     ? [...toUtterances(data.val, false), ...toUtterances(data.oos_val, true)]
@@ -169,5 +181,6 @@ export async function evaluateDataset(
     msPerUtterance,
     intents: set.intents.length,
     trainExamples: train.length,
+    negativeExamples: negatives.length,
   };
 }

@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SourceFileError, type SourceProblem } from '../errors';
 import { loadIntents } from './loader';
@@ -109,5 +111,89 @@ describe('loadIntents', () => {
     await expect(loadIntents(path.join(fixtures, 'does-not-exist'))).rejects.toThrow(
       /cannot read the intents folder/,
     );
+  });
+});
+
+describe('out_of_scope: examples the bot must not answer', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'sb-oos-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function load(files: Record<string, string>) {
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+    return loadIntents(dir);
+  }
+  async function problems(files: Record<string, string>): Promise<string[]> {
+    try {
+      await load(files);
+    } catch (error) {
+      expect(error).toBeInstanceOf(SourceFileError);
+      return (error as SourceFileError).problems.map(
+        (p) => `${path.relative(dir, p.file) || '.'}:${p.line}:${p.column} ${p.message}`,
+      );
+    }
+    throw new Error('loaded without errors');
+  }
+
+  const intents = 'intents:\n  greet:\n    examples: [hi, hello]\n';
+
+  it('merges the lists of every file in file order, in a file of its own or next to intents', async () => {
+    const set = await load({
+      'a.yml': `${intents}out_of_scope:\n  - tell me about the weather\n`,
+      'b.yml':
+        'out_of_scope:\n  - who won the match\n  - Tell me about the weather!\n  - how do i cook rice\n',
+    });
+    expect(set.intents.map((i) => i.name)).toEqual(['greet']);
+    // The repeat (same words, other case and punctuation) is kept once.
+    expect(set.outOfScope).toEqual(['tell me about the weather', 'who won the match', 'how do i cook rice']);
+  });
+
+  it('allows an empty list and changes the content hash only when the list does', async () => {
+    const plain = await load({ 'a.yml': intents });
+    await writeFile(path.join(dir, 'b.yml'), 'out_of_scope: []\n');
+    const empty = await loadIntents(dir);
+    expect(empty.outOfScope).toEqual([]);
+    expect(empty.hash).toBe(plain.hash);
+    await writeFile(path.join(dir, 'b.yml'), 'out_of_scope: [what time is it in lima]\n');
+    expect((await loadIntents(dir)).hash).not.toBe(plain.hash);
+  });
+
+  it('reserves the name: no intent may be called out_of_scope', async () => {
+    expect(
+      await problems({ 'a.yml': `${intents}  out_of_scope:\n    examples: [what is the weather]\n` }),
+    ).toEqual(["a.yml:4:3 'out_of_scope' is reserved and cannot be an intent"]);
+  });
+
+  it('reports wrong types, an example that is also an intent example, and a bot without intents', async () => {
+    expect(
+      await problems({
+        'a.yml': `${intents}out_of_scope:\n  - fine\n  - 42\n  - ''\n`,
+        'b.yml': 'out_of_scope: who won the match\n',
+      }),
+    ).toEqual([
+      'a.yml:6:5 out-of-scope example 2 must be a string',
+      'a.yml:7:5 out-of-scope example 3 is an empty string',
+      'b.yml:1:15 out_of_scope must be a list',
+    ]);
+    await rm(path.join(dir, 'b.yml'));
+    expect(
+      await problems({ 'a.yml': intents, 'c.yml': 'out_of_scope:\n  - what is the time\n  - HELLO!\n' }),
+    ).toEqual([`c.yml:3:5 out-of-scope example "HELLO!" is also an example of intent 'greet'`]);
+    await rm(path.join(dir, 'c.yml'));
+    expect(await problems({ 'a.yml': 'out_of_scope: [who won the match]\n' })).toEqual([
+      '.:1:1 no intents in any file (only `out_of_scope:` examples)',
+    ]);
+    await writeFile(path.join(dir, 'a.yml'), intents);
+    expect(await problems({ 'b.yml': 'language: en\n' })).toEqual([
+      'b.yml:1:1 the file has no `intents:` (or `out_of_scope:`) section',
+    ]);
+    expect(await problems({ 'b.yml': 'out_of_scop: [x]\n' })).toEqual([
+      'b.yml:1:1 the file has no `intents:` (or `out_of_scope:`) section',
+      "b.yml:1:1 unknown key 'out_of_scop' in the file",
+    ]);
   });
 });

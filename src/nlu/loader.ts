@@ -41,8 +41,17 @@ export interface IntentSet {
   intents: IntentDefinition[];
   entities: EntityDefinition[];
   language: string;
+  /**
+   * Examples of messages the bot must not answer (the top-level `out_of_scope:` lists of every
+   * file, in file order). The engine trains them as one more class and rejects a message that
+   * class wins. Absent or empty: no negative class.
+   */
+  outOfScope?: string[];
   hash: string;
 }
+
+/** The reserved name of the negative class: no intent may be called this. */
+export const OUT_OF_SCOPE = 'out_of_scope';
 
 interface RawEntity {
   builtin?: BuiltinEntity;
@@ -55,7 +64,8 @@ interface RawEntity {
 interface RawFile {
   language?: string;
   entities?: Record<string, RawEntity>;
-  intents: Record<string, { examples: string[]; answers?: string[]; entities?: string[] }>;
+  intents?: Record<string, { examples: string[]; answers?: string[]; entities?: string[] }>;
+  out_of_scope?: string[];
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -71,6 +81,7 @@ function hashOf(set: Omit<IntentSet, 'hash'>): string {
       entities,
     })),
     entities: set.entities.map(({ file: _f, line: _l, ...rest }) => rest),
+    ...(set.outOfScope?.length ? { outOfScope: set.outOfScope } : {}),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
@@ -81,7 +92,13 @@ function hashOf(set: Omit<IntentSet, 'hash'>): string {
  */
 export function createIntentSet(
   examples: readonly { text: string; intent: string }[],
-  options: { language?: string; entities?: EntityDefinition[]; file?: string } = {},
+  options: {
+    language?: string;
+    entities?: EntityDefinition[];
+    file?: string;
+    /** Examples of messages to reject, trained as a negative class. */
+    outOfScope?: readonly string[];
+  } = {},
 ): IntentSet {
   const byName = new Map<string, string[]>();
   for (const { text, intent } of examples) {
@@ -92,7 +109,12 @@ export function createIntentSet(
   const intents = [...byName]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, ex]) => ({ name, examples: ex, file: options.file ?? '<memory>', line: 0 }));
-  const set = { intents, entities: options.entities ?? [], language: options.language ?? 'en' };
+  const set = {
+    intents,
+    entities: options.entities ?? [],
+    language: options.language ?? 'en',
+    outOfScope: [...(options.outOfScope ?? [])],
+  };
   return { ...set, hash: hashOf(set) };
 }
 
@@ -147,6 +169,9 @@ function describePath(segments: string[]): string {
   if (segments[0] === 'intents' && segments.length >= 2) {
     return `intent '${segments[1]}'${segments.length > 2 ? ` ${segments.slice(2).join('.')}` : ''}`;
   }
+  if (segments[0] === OUT_OF_SCOPE && segments.length === 2) {
+    return `out-of-scope example ${Number(segments[1]) + 1}`;
+  }
   if (segments[0] === 'entities' && segments.length >= 2) {
     return `entity '${segments[1]}'${segments.length > 2 ? ` ${segments.slice(2).join('.')}` : ''}`;
   }
@@ -181,7 +206,7 @@ function schemaProblems(ctx: FileContext, doc: Document, errors: ErrorObject[]):
       seen.add(key);
       const allowed =
         segments.length === 0
-          ? 'language, entities, intents'
+          ? 'language, entities, intents, out_of_scope'
           : segments[0] === 'intents'
             ? 'examples, answers, entities'
             : 'builtin, list, fuzzy, regex, caseSensitive';
@@ -204,9 +229,16 @@ function schemaProblems(ctx: FileContext, doc: Document, errors: ErrorObject[]):
             `${where} has no examples`,
             'add `examples:` with a few things a customer might say',
           );
-        else if (missing === 'intents')
-          ctx.node(node, 'the file has no `intents:` section', 'add `intents:` with at least one intent');
-        else ctx.node(node, `${where} needs '${missing}'`);
+        else if (segments.length === 0 && (missing === 'intents' || missing === OUT_OF_SCOPE)) {
+          // The root `anyOf` (intents or out_of_scope) fails with one `required` per branch.
+          if (seen.has('|root-section')) break;
+          seen.add('|root-section');
+          ctx.node(
+            node,
+            'the file has no `intents:` (or `out_of_scope:`) section',
+            'add `intents:` with at least one intent',
+          );
+        } else ctx.node(node, `${where} needs '${missing}'`);
         break;
       }
       case 'minItems':
@@ -252,6 +284,8 @@ function schemaProblems(ctx: FileContext, doc: Document, errors: ErrorObject[]):
       case 'enum':
         ctx.node(node, `${where} must be one of: ${BUILTIN_ENTITIES.join(', ')}`);
         break;
+      case 'anyOf':
+        break; // reported by the `required` errors of its branches
       case 'propertyNames':
         break; // reported by the `pattern` error that comes with it
       case 'pattern':
@@ -434,9 +468,17 @@ export async function loadIntents(dir: string, options: { language?: string } = 
     }
   }
   for (const { ctx, doc, data } of parsed) {
-    for (const [name, raw] of Object.entries(data.intents)) {
+    for (const [name, raw] of Object.entries(data.intents ?? {})) {
       const keyNode = keyNodeAt(doc, ['intents'], name);
       const line = keyNode?.range ? ctx.lines.linePos(keyNode.range[0]).line : 1;
+      if (name === OUT_OF_SCOPE) {
+        ctx.node(
+          keyNode,
+          `'${OUT_OF_SCOPE}' is reserved and cannot be an intent`,
+          `list things the bot must not answer under a top-level \`${OUT_OF_SCOPE}:\` key instead`,
+        );
+        continue;
+      }
       const prev = intents.get(name);
       if (prev) {
         ctx.node(
@@ -486,6 +528,37 @@ export async function loadIntents(dir: string, options: { language?: string } = 
       });
     }
   }
+  // Negative examples, merged in file order. One that is also an intent's example is an error:
+  // the same words cannot be both answered and rejected.
+  const outOfScope: string[] = [];
+  const negatives = new Set<string>();
+  for (const { ctx, doc, data } of parsed) {
+    (data.out_of_scope ?? []).forEach((example, i) => {
+      const key = normalise(example)
+        .replace(/[^\p{L}\p{N}]+/gu, ' ')
+        .trim();
+      const owner = exampleOwner.get(key);
+      if (owner) {
+        ctx.node(
+          nodeAt(doc, [OUT_OF_SCOPE, String(i)]),
+          `out-of-scope example "${example}" is also an example of intent '${owner.intent}'`,
+          `the bot cannot both answer and reject it; keep it in one place (see ${owner.file}:${owner.line})`,
+        );
+      } else if (!negatives.has(key)) {
+        negatives.add(key);
+        outOfScope.push(example);
+      }
+    });
+  }
+  if (problems.length === 0 && intents.size === 0) {
+    problems.push({
+      file: dir,
+      line: 1,
+      column: 1,
+      message: 'no intents in any file (only `out_of_scope:` examples)',
+      hint: 'add `intents:` with at least one intent to one of the files',
+    });
+  }
   if (problems.length > 0) {
     // Files in name order, each file's problems top to bottom, like a compiler.
     const order = new Map(names.map((n, i) => [path.join(dir, n), i]));
@@ -498,6 +571,7 @@ export async function loadIntents(dir: string, options: { language?: string } = 
     intents: [...intents.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     entities: [...entities.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     language: language ?? 'en',
+    outOfScope,
   };
   return { ...set, hash: hashOf(set) };
 }

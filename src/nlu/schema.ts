@@ -10,7 +10,7 @@ export const intentsJsonSchema = {
   description: 'Intents (with example utterances and optional direct answers) and the entities they use.',
   type: 'object',
   additionalProperties: false,
-  required: ['intents'],
+  anyOf: [{ required: ['intents'] }, { required: ['out_of_scope'] }],
   properties: {
     language: {
       description: 'ISO 639-1 code of the examples, e.g. "en". Every file of a bot must agree. Default "en".',
@@ -30,6 +30,12 @@ export const intentsJsonSchema = {
       minProperties: 1,
       propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_.-]*$' },
       additionalProperties: { $ref: '#/definitions/intent' },
+    },
+    out_of_scope: {
+      description:
+        'Things the bot must NOT answer (off-topic questions), trained as a negative class: a message closer to these than to any intent gets no intent. Merged across files; may be empty.',
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
     },
   },
   definitions: {

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadIntents, NluEngine } from '../../src/nlu';
+import { createIntentSet, loadIntents, NluEngine } from '../../src/nlu';
 
 const bot = path.join(__dirname, '..', 'fixtures', 'intents', 'valid');
 
@@ -115,5 +115,82 @@ describe('training cache', () => {
     const strict = await NluEngine.train(set, { cacheDir: dir, threshold: 0.999 });
     expect(strict.threshold).toBe(0.999);
     expect(strict.parse('hello there').intent).toBeNull();
+  });
+});
+
+describe('out-of-scope examples trained as a negative class', () => {
+  const offTopic = [
+    'what is the weather like in madrid',
+    'will it be sunny on the weekend',
+    'tell me a funny story',
+    'who won the tennis final',
+    'how do i learn to code in javascript',
+    'what is a good recipe for pancakes',
+    'recommend a podcast about history',
+    'how many moons does jupiter have',
+  ];
+  // Each of these gets an intent without the negative class (checked below).
+  const probes = [
+    'is it going to be sunny in madrid tomorrow',
+    'what is the weather in rome',
+    'how do i learn python',
+  ];
+  let plain: NluEngine;
+  let guarded: NluEngine;
+  beforeAll(async () => {
+    const set = await loadIntents(bot);
+    plain = await NluEngine.train(set);
+    guarded = await NluEngine.train(
+      createIntentSet(
+        set.intents.flatMap((i) => i.examples.map((text) => ({ text, intent: i.name }))),
+        { entities: set.entities, outOfScope: offTopic },
+      ),
+    );
+  });
+
+  it('rejects messages closer to the negatives than to any intent, with a confidence below the threshold', () => {
+    expect(plain.hasNegativeClass).toBe(false);
+    expect(guarded.hasNegativeClass).toBe(true);
+    expect(guarded.intents).toEqual(plain.intents); // the negative class is never an intent
+    for (const text of probes) {
+      expect(plain.parse(text).intent).not.toBeNull();
+      const result = guarded.parse(text);
+      expect(result.intent).toBeNull();
+      expect(result.confidence).toBeLessThan(guarded.threshold);
+      expect(result.ranking.map((r) => r.intent)).not.toContain('out_of_scope');
+    }
+  });
+
+  it('answers in-scope messages as before', () => {
+    for (const [text, intent] of [
+      ['Where is my ordr ORD-12345??', 'order_status'],
+      ['I want to send back the sneekers', 'return_item'],
+      ['when do you open on saturday', 'opening_hours'],
+      ['do you accept paypal', 'payment_methods'],
+      ['how much for shipping to austria', 'shipping_cost'],
+      ['thanks so much!', 'thanks'],
+    ]) {
+      expect(plain.parse(text as string).intent).toBe(intent);
+      expect(guarded.parse(text as string).intent).toBe(intent);
+    }
+  });
+
+  it('keeps the negative class through the cache, and retrains when the list changes', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sb-nlu-'));
+    try {
+      const set = await loadIntents(bot);
+      const withNegatives = { ...set, outOfScope: offTopic, hash: `${set.hash}-oos` };
+      const sources: string[] = [];
+      const onModel = (s: string) => sources.push(s);
+      const first = await NluEngine.train(withNegatives, { cacheDir: dir, onModel });
+      const second = await NluEngine.train(withNegatives, { cacheDir: dir, onModel });
+      expect(second.hasNegativeClass).toBe(true);
+      for (const text of [...probes, 'where is my order'])
+        expect(second.classify(text)).toEqual(first.classify(text));
+      await NluEngine.train({ ...withNegatives, outOfScope: offTopic.slice(1) }, { cacheDir: dir, onModel });
+      expect(sources).toEqual(['trained', 'cache', 'trained']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,22 +4,14 @@ import path from 'node:path';
 import { run } from '../../src/cli/commands/eval';
 import { evaluateDataset, type IntentDataset, readDataset } from '../../src/nlu/evaluate';
 
-// The full benchmark lives in bench/nlu.ts; here 30 of CLINC150's 150 intents keep it quick.
-const CLINC = path.join(__dirname, '..', '..', '..', 'shared', 'data', 'clinc150', 'data_full.json');
+// The full benchmark lives in bench/nlu.ts; here 30 of CLINC150's 150 intents, kept in the
+// repository (test/fixtures/clinc150/README.md), keep it quick and self-contained.
+const SUBSET = path.join(__dirname, '..', 'fixtures', 'clinc150', 'subset.json');
 
 describe('CLINC150 subset (30 intents, real out-of-scope queries)', () => {
   let subset: IntentDataset;
   beforeAll(async () => {
-    const full = await readDataset(CLINC);
-    const keep = new Set([...new Set(full.train.map(([, l]) => l))].filter((_, i) => i % 5 === 0));
-    const pick = (rows: [string, string][] | undefined) => (rows ?? []).filter(([, l]) => keep.has(l));
-    subset = {
-      train: pick(full.train),
-      val: pick(full.val),
-      test: pick(full.test),
-      oos_val: full.oos_val ?? [],
-      oos_test: (full.oos_test ?? []).slice(0, 300),
-    };
+    subset = await readDataset(SUBSET);
   });
 
   it('answers in-scope queries and rejects most out-of-scope ones at the val-chosen point', async () => {

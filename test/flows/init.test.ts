@@ -1,4 +1,5 @@
 /** `switchboard init DIR` scaffolds a bot that validates, passes its tests and starts. */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { run as init } from '../../src/cli/commands/init';
 import { run as validate } from '../../src/cli/commands/validate';
@@ -10,11 +11,31 @@ test('a new bot validates, passes its conversation tests and starts', async () =
   const log = jest.spyOn(console, 'log').mockImplementation(() => {});
   try {
     expect(await init([dir])).toBe(0);
+    // Next steps install Switchboard before any `npx switchboard` (which would otherwise fetch
+    // whatever the registry has under that name).
+    const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(printed).toMatch(/npm install .*\n.*npm test/);
     expect(await validate(['--dir', dir])).toBe(0);
     expect(await init([dir])).toBe(1); // not over an existing bot
   } finally {
     log.mockRestore();
   }
+  // A package.json, so `npm test` / `npx switchboard` run this Switchboard, not a registry lookup.
+  const ours = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
+  expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))).toEqual({
+    name: 'my-bot',
+    version: '0.1.0',
+    private: true,
+    description: expect.any(String),
+    scripts: {
+      start: 'switchboard start',
+      dev: 'switchboard dev',
+      test: 'switchboard test',
+      validate: 'switchboard validate',
+      chat: 'switchboard chat',
+    },
+    dependencies: { [ours.name]: `^${ours.version}` },
+  });
   const tests = loadConversationTests(testFilesIn(dir));
   expect(tests.length).toBeGreaterThanOrEqual(3);
   const results = await runConversationTests(dir, tests, { cacheDir: tempDir('sb-nlu-') });

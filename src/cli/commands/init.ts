@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const FILES: Record<string, string> = {
@@ -83,24 +83,74 @@ tests:
 - \`tests/\`: conversation tests
 - \`actions/index.ts\` (optional): TypeScript functions the flows \`call\`
 
+\`package.json\` depends on Switchboard; \`npm install\` it first (see below), then:
+
 \`\`\`sh
-npx switchboard validate   # check everything, with file:line:column errors
-npx switchboard test       # run the conversation tests
-npx switchboard chat       # talk to the bot in the terminal (/debug)
-npx switchboard dev        # run it (web chat on http://localhost:3000), reloading on save
-npx switchboard start      # run it
+npm run validate   # check everything, with file:line:column errors
+npm test           # run the conversation tests
+npm run chat       # talk to the bot in the terminal (/debug)
+npm run dev        # run it (web chat on http://localhost:3000), reloading on save
+npm start          # run it
 \`\`\`
+
+(\`npx switchboard <command>\` does the same once Switchboard is installed here.) If Switchboard is
+not on your package registry, install it from a copy of its repository instead of \`npm install\`:
+\`npm install /path/to/switchboard\` (built with \`npm run build\` there).
 
 See Switchboard's author's guide (docs/authoring.md) for the formats.
 `,
-  '.gitignore': 'data/\n.env\n',
+  '.gitignore': 'node_modules/\ndata/\n.env\n',
 };
+
+/** Switchboard's own package.json: name, version, and the folder it is in. */
+export function switchboardPackage(): { name: string; version: string; dir: string } {
+  let dir = __dirname;
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as {
+        name?: string;
+        version?: string;
+        bin?: unknown;
+      };
+      if (pkg.name && pkg.version && pkg.bin) return { name: pkg.name, version: pkg.version, dir };
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error("switchboard init: cannot find Switchboard's package.json");
+    dir = up;
+  }
+}
+
+/** The new bot's package.json: its scripts run Switchboard's commands; Switchboard is its dependency. */
+export function botPackageJson(name: string, switchboard: { name: string; version: string }): string {
+  const pkg = {
+    name:
+      name
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-')
+        .replace(/^[._-]+/, '') || 'my-bot',
+    version: '0.1.0',
+    private: true,
+    description: 'A Switchboard bot',
+    scripts: {
+      start: 'switchboard start',
+      dev: 'switchboard dev',
+      test: 'switchboard test',
+      validate: 'switchboard validate',
+      chat: 'switchboard chat',
+    },
+    dependencies: { [switchboard.name]: `^${switchboard.version}` },
+  };
+  return `${JSON.stringify(pkg, null, 2)}\n`;
+}
 
 /** `switchboard init DIR`: a new bot that starts and passes its tests. */
 export async function run(argv: string[]): Promise<number> {
   const target = argv.find((a) => !a.startsWith('-'));
   if (argv.includes('--help') || !target) {
-    console.log('Usage: switchboard init DIR\n\nCreates a new bot in DIR (intents, flows, tests, README).');
+    console.log(
+      'Usage: switchboard init DIR\n\nCreates a new bot in DIR (package.json, intents, flows, tests, README).',
+    );
     return target ? 0 : 2;
   }
   const dir = path.resolve(target);
@@ -108,17 +158,34 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`switchboard init: ${dir} is not empty; pick a new folder`);
     return 1;
   }
-  for (const [file, content] of Object.entries(FILES)) {
+  const switchboard = switchboardPackage();
+  const files = { 'package.json': botPackageJson(path.basename(dir), switchboard), ...FILES };
+  for (const [file, content] of Object.entries(files)) {
     const full = path.join(dir, file);
     mkdirSync(path.dirname(full), { recursive: true });
     writeFileSync(full, content);
   }
+  // Run from a copy of the repository (not from an installed package), Switchboard is not on the
+  // registry as far as we know: install this copy, or `npx switchboard` would fetch whatever the
+  // registry has under that name.
+  const installed = switchboard.dir.split(path.sep).includes('node_modules');
+  const install = installed
+    ? 'npm install                 # installs Switchboard into the bot'
+    : `npm install ${switchboard.dir}   # this copy of Switchboard (${switchboard.name} ${switchboard.version}), not the registry's`;
   console.log(
-    `Created a bot in ${path.relative(process.cwd(), dir) || '.'}:\n${Object.keys(FILES)
-      .map((f) => `  ${f}`)
-      .join(
-        '\n',
-      )}\n\nNext:\n  cd ${target}\n  npx switchboard test\n  npx switchboard chat\n  npx switchboard dev`,
+    [
+      `Created a bot in ${path.relative(process.cwd(), dir) || '.'}:`,
+      ...Object.keys(files).map((f) => `  ${f}`),
+      '',
+      'Next:',
+      `  cd ${target}`,
+      `  ${install}`,
+      '  npm test                    # the conversation tests',
+      '  npm run chat                # talk to the bot in the terminal',
+      '  npm run dev                 # web chat on http://localhost:3000, reloading on save',
+      '',
+      `Until Switchboard is installed in ${target}, \`npx switchboard\` there does not run this Switchboard.`,
+    ].join('\n'),
   );
   return 0;
 }

@@ -274,3 +274,27 @@ flows:
     "flows/main.yml:7:3: flow 'orphan' has no trigger and no goto leads to it\n    hint: add `trigger: <intent>`, or `goto: { flow: orphan }` from another flow",
   ]);
 });
+
+test('validate counts in proper English: "1 action", "2 flows"', async () => {
+  const { run } = await import('../../src/cli/commands/validate');
+  const dir = bot(`
+flows:
+  status:
+    trigger: order_status
+    steps:
+      lookup:
+        call: lookup
+      done:
+        say: Done.
+`);
+  writeFileSync(path.join(dir, 'intents', 'main.yml'), INTENTS.replace(/ {2}start_return:[\s\S]*$/, ''));
+  mkdirSync(path.join(dir, 'actions'));
+  writeFileSync(path.join(dir, 'actions', 'index.js'), 'exports.actions = { lookup: () => ({}) };\n');
+  const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    expect(await run(['--dir', dir])).toBe(0);
+    expect(log).toHaveBeenCalledWith('✓ 1 intent, 1 flow, 1 action, 0 conversation tests: no problems');
+  } finally {
+    log.mockRestore();
+  }
+});

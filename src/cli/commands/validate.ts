@@ -19,10 +19,15 @@ export async function run(argv: string[]): Promise<number> {
     const bot = await loadBot(dir, { train: false });
     const tests = loadConversationTests(testFilesIn(dir));
     console.log(
-      `✓ ${bot.intents?.intents.length ?? 0} intents, ${bot.flows.flows.size} flows, ${Object.keys(bot.actions).length} actions, ${tests.length} conversation tests: no problems`,
+      `✓ ${count(bot.intents?.intents.length ?? 0, 'intent')}, ${count(bot.flows.flows.size, 'flow')}, ${count(Object.keys(bot.actions).length, 'action')}, ${count(tests.length, 'conversation test')}: no problems`,
     );
     return 0;
   } catch (error) {
     return reportProblems(error);
   }
+}
+
+/** "1 action", "0 actions", "3 actions". */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

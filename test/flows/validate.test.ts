@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { run } from '../../src/cli/commands/validate';
 import { formatProblem, SourceFileError } from '../../src/errors';
 import { loadBot } from '../../src/flows';
 import { tempDir } from '../helpers/bot';
@@ -275,8 +276,7 @@ flows:
   ]);
 });
 
-test('validate counts in proper English: "1 action", "2 flows"', async () => {
-  const { run } = await import('../../src/cli/commands/validate');
+test('validate counts in proper English: "1 action", not "1 actions"', async () => {
   const dir = bot(`
 flows:
   status:

@@ -206,6 +206,9 @@ export async function run(argv: string[]): Promise<void> {
           PORT: '0',
           HOST: '127.0.0.1',
           DATA_DIR: dataDir,
+          // An empty bot folder: the greet-and-echo bot, so this measures the path itself
+          // (inbox → worker → outbox → push), not the sample bot's NLU and flows.
+          BOT_DIR: dataDir,
           LOG_LEVEL: 'info',
           NODE_ENV: 'production',
         });

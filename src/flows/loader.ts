@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
-import { type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { yamlOffset } from '../util/yaml-position';
 import { SourceFileError, type SourceProblem } from '../errors';
 import { BUILTIN_ENTITIES, type IntentSet } from '../nlu';
 import { Expression, ExpressionError } from './expression';
@@ -63,25 +64,7 @@ class FileContext {
   }
 
   offsetOf(segments: (string | number)[], key = false): number {
-    let node: unknown = this.doc?.contents;
-    let keyNode: unknown = node;
-    for (const seg of segments) {
-      if (isMap(node)) {
-        const pair = node.items.find(
-          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
-        );
-        if (!pair) break;
-        keyNode = pair.key;
-        node = pair.value ?? pair.key;
-      } else if (isSeq(node)) {
-        const item = node.items[Number(seg)];
-        if (!item) break;
-        keyNode = item;
-        node = item;
-      } else break;
-    }
-    const target = key ? keyNode : node;
-    return isNode(target) && target.range ? target.range[0] : 0;
+    return yamlOffset(this.doc, segments, key);
   }
 
   /** Offset of the first character of a scalar's text (after an opening quote). */

@@ -7,7 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { yamlOffset } from '../util/yaml-position';
 import { z } from 'zod';
 import { formatProblem, type SourceProblem, SwitchboardError } from '../errors';
 import type { Operator } from './types';
@@ -87,25 +88,7 @@ class Locator {
   }
 
   private offsetOf(segments: PropertyKey[], key: boolean): number {
-    let node: unknown = this.doc?.contents;
-    let keyNode: unknown = node;
-    for (const seg of segments) {
-      if (isMap(node)) {
-        const pair = node.items.find(
-          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
-        );
-        if (!pair) break;
-        keyNode = pair.key;
-        node = pair.value ?? pair.key;
-      } else if (isSeq(node)) {
-        const item = node.items[Number(seg)];
-        if (!item) break;
-        keyNode = item;
-        node = item;
-      } else break;
-    }
-    const target = key ? keyNode : node;
-    return isNode(target) && target.range ? target.range[0] : 0;
+    return yamlOffset(this.doc, segments, key);
   }
 }
 

@@ -22,6 +22,7 @@ import type { ChannelDefinition } from '../../src/channels';
 import { ChannelApiError } from '../../src/errors';
 import type { ChannelAddress } from '../../src/model';
 import { GraphClient } from '../meta/graph';
+import { recipientOf } from '../meta/recipient';
 import { mountMetaWebhook } from '../meta/verify';
 import { type MessengerSettings, messengerSettings } from './config';
 import { CHANNEL, type MessengerItem, parseMessengerWebhook } from './parse';
@@ -124,7 +125,7 @@ export class MessengerAdapter implements ChannelAdapter {
   }
 
   async send({ message, content, address, lastInboundAt }: OutboundDelivery): Promise<SendResult> {
-    const psid = recipientOf(address);
+    const psid = recipientOf(address, 'psid', CHANNEL, 'Messenger');
     if (content.type === 'typing') {
       await this.senderAction(psid, content.on);
       return {};
@@ -143,7 +144,7 @@ export class MessengerAdapter implements ChannelAdapter {
   }
 
   async sendTyping(address: ChannelAddress, on: boolean): Promise<void> {
-    await this.senderAction(recipientOf(address), on);
+    await this.senderAction(recipientOf(address, 'psid', CHANNEL, 'Messenger'), on);
   }
 
   /** How a message may go out given the window: RESPONSE/UPDATE inside, HUMAN_AGENT for operators after. */
@@ -183,19 +184,6 @@ export class MessengerAdapter implements ChannelAdapter {
     if (!this.runtime) throw new Error('the messenger adapter is not started');
     return this.runtime;
   }
-}
-
-function recipientOf(address: ChannelAddress): string {
-  const psid = address.psid;
-  if (typeof psid !== 'string' || psid === '') {
-    throw new ChannelApiError({
-      channel: CHANNEL,
-      method: 'send',
-      description: 'the message has no Messenger recipient (address.psid)',
-      permanent: true,
-    });
-  }
-  return psid;
 }
 
 /** The Messenger channel for the registry: on when any MESSENGER_* setting is set. */

@@ -21,8 +21,9 @@ import type {
 import type { ChannelDefinition } from '../../src/channels';
 import type { Config } from '../../src/config';
 import { ChannelApiError } from '../../src/errors';
-import type { ChannelAddress, Message } from '../../src/model';
+import type { Message } from '../../src/model';
 import { GraphClient, isWindowClosed } from '../meta/graph';
+import { recipientOf } from '../meta/recipient';
 import { mountMetaWebhook } from '../meta/verify';
 import { type WhatsAppSettings, whatsappSettings } from './config';
 import { CHANNEL, parseWhatsAppWebhook, type WhatsAppItem } from './parse';
@@ -143,7 +144,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
   }
 
   async send({ message, content, address, lastInboundAt }: OutboundDelivery): Promise<SendResult> {
-    const to = recipientOf(address);
+    const to = recipientOf(address, 'waId', CHANNEL, 'WhatsApp');
     const parts = renderWhatsApp(content);
     if (parts.length === 0) return {};
     const age = lastInboundAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - lastInboundAt;
@@ -259,19 +260,6 @@ export class WhatsAppAdapter implements ChannelAdapter {
     if (!this.runtime) throw new Error('the whatsapp adapter is not started');
     return this.runtime;
   }
-}
-
-function recipientOf(address: ChannelAddress): string {
-  const waId = address.waId;
-  if (typeof waId !== 'string' || waId === '') {
-    throw new ChannelApiError({
-      channel: CHANNEL,
-      method: 'send',
-      description: 'the message has no WhatsApp recipient (address.waId)',
-      permanent: true,
-    });
-  }
-  return waId;
 }
 
 /** The WhatsApp Cloud API channel for the registry: on when any WHATSAPP_* credential is set. */

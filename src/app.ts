@@ -5,13 +5,17 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { SlackAdapter } from '../adapters/slack';
 import { adaptersFromConfig } from './channels';
 import type { Config } from './config';
 import { Bot, type BotOptions } from './core/bot';
 import type { Context } from './core/context';
 import type { Action } from './flows/engine';
 import { FlowRuntime, hasBotContent } from './flows/runtime';
+import { Desk, type DeskOptions } from './desk';
+import { HANDOFF_FILE } from './handoff';
 
 /**
  * Until the bot has intents and flows, it greets and echoes: enough to see the whole
@@ -37,6 +41,8 @@ export interface SwitchboardOptions extends Omit<BotOptions, 'config'> {
   actions?: Record<string, Action>;
   /** Where the trained NLU model is cached (default DATA_DIR/nlu). */
   nluCacheDir?: string;
+  /** Operator desk settings (tests: a clock, faster timers); `false`: no desk even with a handoff.yml. */
+  desk?: Partial<Omit<DeskOptions, 'botDir' | 'slack' | 'flows'>> | false;
 }
 
 /**
@@ -45,6 +51,9 @@ export interface SwitchboardOptions extends Omit<BotOptions, 'config'> {
  * the start with its file:line:column message, before anything listens.
  */
 export class SwitchboardBot extends Bot<Context> {
+  /** The operator desk, when the bot folder has a handoff.yml. */
+  desk: Desk | undefined;
+
   constructor(
     options: BotOptions,
     /** The bot folder's content (NLU + flows), when it has any. */
@@ -61,7 +70,7 @@ export class SwitchboardBot extends Bot<Context> {
 
 /** Builds the bot `switchboard start` runs, from configuration. */
 export function createSwitchboard(config: Config, options: SwitchboardOptions = {}): SwitchboardBot {
-  const { setup, actions, nluCacheDir, ...botOptions } = options;
+  const { setup, actions, nluCacheDir, desk: deskOptions, ...botOptions } = options;
   const content = hasBotContent(config.botDir)
     ? new FlowRuntime(config.botDir, {
         cacheDir: nluCacheDir ?? path.join(config.dataDir, 'nlu'),
@@ -71,6 +80,21 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
     : undefined;
   const bot = new SwitchboardBot({ adapters: adaptersFromConfig(config), ...botOptions, config }, content);
   setup?.(bot);
+  if (deskOptions !== false && existsSync(path.join(config.botDir, HANDOFF_FILE))) {
+    // Before the bot's behaviour: it relays, keeps the bot silent while a person has the
+    // conversation, and queues what the behaviour hands off.
+    const slack = bot.adapter('slack');
+    const desk = new Desk(bot, {
+      botDir: config.botDir,
+      ...(slack instanceof SlackAdapter && { slack }),
+      flows: () => content?.engine?.flows,
+      ...(config.REDIS_URL && { redisUrl: config.REDIS_URL }),
+      ...deskOptions,
+    });
+    bot.desk = desk;
+    bot.addService(desk);
+    bot.use(desk.middleware());
+  }
   if (content) bot.use(content.middleware());
   else echoBehaviour(bot);
   return bot;

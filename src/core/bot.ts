@@ -41,10 +41,22 @@ export interface BotOptions {
   worker?: Partial<Pick<WorkerOptions, 'sweepIntervalMs' | 'leaseMs' | 'useLeases'>>;
 }
 
+/**
+ * Something that runs alongside the bot (the operator desk): started once the store, the
+ * channels and the HTTP server are up and before pending messages are handled; stopped
+ * after in-flight work has finished, before the store closes.
+ */
+export interface BotService {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export class Bot<C extends Context = Context> extends Composer<C> {
   readonly config: Config;
   readonly logger: Logger;
   private readonly adapters = new Map<string, ChannelAdapter>();
+  private readonly services: BotService[] = [];
   private errorHandler: ErrorHandler = () => {};
   private running:
     | {
@@ -74,6 +86,18 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     if (this.running) throw new Error('add adapters before start()');
     if (this.adapters.has(adapter.channel)) throw new Error(`channel ${adapter.channel} added twice`);
     this.adapters.set(adapter.channel, adapter);
+    return this;
+  }
+
+  /** The channel adapter for `channel`, if configured. */
+  adapter(channel: string): ChannelAdapter | undefined {
+    return this.adapters.get(channel);
+  }
+
+  /** Adds a service started and stopped with the bot. Call before {@link Bot.start}. */
+  addService(service: BotService): this {
+    if (this.running) throw new Error('add services before start()');
+    this.services.push(service);
     return this;
   }
 
@@ -184,6 +208,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         resolve();
       });
     });
+    for (const service of this.services) await service.start();
     await worker.start();
     outbox.start();
     logger.info(
@@ -213,6 +238,13 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       for (const adapter of this.adapters.values()) await adapter.stop().catch(() => {});
       await worker.stop();
       await outbox.stop();
+      for (const service of [...this.services].reverse()) {
+        await service
+          .stop()
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error, service: service.name }, 'service stop failed'),
+          );
+      }
     })();
     const timeout = new Promise<'timeout'>((resolve) =>
       setTimeout(() => resolve('timeout'), this.config.SHUTDOWN_TIMEOUT_MS).unref(),

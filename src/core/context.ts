@@ -36,6 +36,17 @@ export interface ReplyOptions {
   authorName?: string;
 }
 
+/** What {@link Context.handOff} needs: why, and optionally to whom and how urgently. */
+export interface HandOffRequest {
+  /** Shown to the operator as the card's title. */
+  reason: string;
+  /** A team from handoff.yml (an unknown one goes to its `default_team`). */
+  team?: string;
+  priority?: 'low' | 'normal' | 'high' | 'urgent';
+  /** What triggered it (default `code`). */
+  source?: string;
+}
+
 export class Context {
   /** Scratch space for this message's middleware (not persisted). */
   readonly state: Record<string, unknown> = {};
@@ -135,6 +146,38 @@ export class Context {
         this.logger.debug({ err: error, channel: this.channel }, 'typing indicator failed');
       });
     }
+  }
+
+  /**
+   * Escalates the conversation to a person: it is queued for the named team (handoff.yml)
+   * and the operator desk takes it from there. The flows' `handoff` step does the same.
+   *
+   * ```ts
+   * bot.on('text', async (ctx, next) => {
+   *   if (/refund/i.test(ctx.text ?? '')) return ctx.handOff({ reason: 'Refund request', team: 'returns', priority: 'high' });
+   *   return next();
+   * });
+   * ```
+   */
+  async handOff(request: HandOffRequest): Promise<Conversation> {
+    return this.updateConversation({
+      status: 'queued',
+      handoff: {
+        reason: request.reason,
+        team: request.team ?? 'support',
+        priority: request.priority ?? 'normal',
+        source: request.source ?? 'code',
+        requestedAt: Date.now(),
+        intent: this.nlu?.intent ?? null,
+        flow: this.conversation.flow
+          ? {
+              flowId: this.conversation.flow.flowId,
+              step: this.conversation.flow.step,
+              slots: this.conversation.flow.slots,
+            }
+          : null,
+      },
+    });
   }
 
   /** Persists a change to the conversation (status, flow state, data) and updates `ctx.conversation`. */

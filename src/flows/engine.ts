@@ -291,7 +291,8 @@ class Turn {
     const since = this.memory.queued;
     if (since === undefined || since + 1 >= QUEUE_REMINDER_EVERY) {
       this.memory.queued = 0;
-      await this.say(this.engine.message('queued'));
+      // The desk puts the customer's place in line on ctx.state.queue.
+      await this.say(this.engine.message(this.ctx.state.queue ? 'queued_position' : 'queued'));
     } else {
       this.memory.queued = since + 1;
     }
@@ -826,6 +827,7 @@ class Turn {
         : {},
       message: { text: this.ctx.text ?? '', channel: this.ctx.channel, payload: this.ctx.payload },
       flow: this.state ? { id: this.state.flowId, step: this.state.step } : {},
+      queue: this.ctx.state.queue ?? {},
       ...extra,
     };
   }

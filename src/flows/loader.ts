@@ -30,7 +30,7 @@ import {
 } from './types';
 
 /** Names an expression or template may use. */
-export const SCOPE_ROOTS = ['slots', 'customer', 'nlu', 'message', 'value', 'flow'] as const;
+export const SCOPE_ROOTS = ['slots', 'customer', 'nlu', 'message', 'value', 'flow', 'queue'] as const;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateFile = ajv.compile(flowsJsonSchema);

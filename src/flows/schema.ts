@@ -42,6 +42,7 @@ export const flowsJsonSchema = {
           'human_declined',
           'handoff',
           'queued',
+          'queued_position',
           'queue_left',
           'cancelled',
           'nothing_to_cancel',

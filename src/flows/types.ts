@@ -86,6 +86,8 @@ export const DEFAULT_MESSAGES = {
   human_declined: 'No problem. What else can I help you with?',
   handoff: "I'm passing you to a colleague. They'll reply here as soon as they can.",
   queued: "You're in the queue; a colleague will reply here. Say 'cancel' to go back to the assistant.",
+  queued_position:
+    "You're number {{queue.position}} in line; the expected wait is about {{queue.wait}}. A colleague will reply here. Say 'cancel' to go back to the assistant.",
   queue_left: "OK, you've left the queue and you're back with the assistant. How can I help?",
   cancelled: "OK, I've stopped that. What else can I help you with?",
   nothing_to_cancel: "There's nothing in progress to cancel. How can I help?",

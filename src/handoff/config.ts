@@ -31,11 +31,34 @@ export interface TeamConfig {
   handleTime: number;
 }
 
+/** What the desk tells the customer; `{name}` placeholders are filled in (docs/handoff.md). */
+export const DEFAULT_DESK_MESSAGES = {
+  position:
+    "You're number {position} in line; the expected wait is about {wait}. You can keep writing here, it reaches them. Say 'cancel' to go back to the assistant.",
+  joined: '{operator} has joined the conversation.',
+  transferred: "I'm passing you to our {team} team. You're number {position} in line.",
+  resolved: "{operator} has closed the chat. I'm here if you need anything else.",
+  handed_back: "You're back with the assistant. How can I help?",
+  already_claimed: '{operator} has already picked up your conversation and will reply here.',
+  csat: 'How did {operator} do? Rate from 1 (poor) to 5 (great).',
+  csat_thanks: 'Thank you for the feedback!',
+  resume: 'Shall we get back to {flow}?',
+};
+
+export type DeskMessageKey = keyof typeof DEFAULT_DESK_MESSAGES;
+
 export interface HandoffConfig {
   /** Escalations naming a team that is not configured go here. */
   defaultTeam: string;
   teams: Record<string, TeamConfig>;
   operators: Omit<Operator, 'availability'>[];
+  /** Ask the customer for a 1–5 rating after an operator resolves the chat. */
+  csat: boolean;
+  /** Escalate after this many negative messages in a row (0: never). */
+  negativeSentiment: number;
+  /** Escalate when the bot's own code fails on a message. */
+  escalateOnError: boolean;
+  messages: Record<DeskMessageKey, string>;
 }
 
 /** handoff.yml is broken; `problems` has each one with its file:line:column. */
@@ -61,6 +84,20 @@ const fileSchema = z.strictObject({
   default_team: name.optional(),
   claim_timeout: seconds.default(600),
   handle_time: seconds.default(300),
+  csat: z.boolean().default(true),
+  escalate_on: z
+    .strictObject({
+      negative_sentiment: z.number().int().min(0).max(20).default(0),
+      bot_error: z.boolean().default(true),
+    })
+    .default({ negative_sentiment: 0, bot_error: true }),
+  messages: z
+    .strictObject(
+      Object.fromEntries(
+        Object.keys(DEFAULT_DESK_MESSAGES).map((k) => [k, z.string().trim().min(1).optional()]),
+      ) as Record<DeskMessageKey, z.ZodOptional<z.ZodString>>,
+    )
+    .default({}),
   teams: z.record(name, teamSchema).refine((t) => Object.keys(t).length > 0, 'list at least one team'),
   operators: z
     .array(
@@ -162,6 +199,10 @@ export function parseHandoffConfig(source: string, file = HANDOFF_FILE): Handoff
   return {
     defaultTeam,
     teams,
+    csat: raw.csat,
+    negativeSentiment: raw.escalate_on.negative_sentiment,
+    escalateOnError: raw.escalate_on.bot_error,
+    messages: { ...DEFAULT_DESK_MESSAGES, ...withoutUndefined(raw.messages) },
     operators: raw.operators.map((op) => ({
       id: op.slack,
       name: op.name,
@@ -182,4 +223,8 @@ export async function loadHandoffConfig(botDir: string): Promise<HandoffConfig |
     throw error;
   }
   return parseHandoffConfig(source, file);
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

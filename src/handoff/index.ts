@@ -14,6 +14,8 @@ import type { HandoffQueue } from './types';
 
 export * from './types';
 export {
+  DEFAULT_DESK_MESSAGES,
+  type DeskMessageKey,
   HANDOFF_FILE,
   type HandoffConfig,
   HandoffConfigError,

@@ -160,7 +160,42 @@ CREATE TABLE handoff_operators (
 );
 `;
 
+// The operator desk (src/desk): Slack calls waiting to be made, in order per conversation,
+// each exactly once (an outbox like the messages'); and which Slack thread carries which
+// conversation. Ids 3 and 4 are reserved for the omnichannel tables.
+const desk = (dialect: 'sqlite' | 'postgres') => `
+CREATE TABLE desk_outbox (
+  seq ${dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY'},
+  conversation_id TEXT NOT NULL,
+  key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  uncertain INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  lease_owner TEXT,
+  lease_until BIGINT,
+  error TEXT,
+  result TEXT,
+  created_at BIGINT NOT NULL,
+  done_at BIGINT
+);
+CREATE INDEX desk_outbox_pending ON desk_outbox (conversation_id, seq) WHERE state = 'pending';
+CREATE INDEX desk_outbox_due ON desk_outbox (next_attempt_at) WHERE state = 'pending';
+CREATE TABLE desk_threads (
+  channel TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  team TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (channel, ts)
+);
+CREATE INDEX desk_threads_conversation ON desk_threads (conversation_id, created_at);
+`;
+
 export const migrations: Migration[] = [
   { id: 1, name: 'core', sqlite: core('sqlite'), postgres: core('postgres') },
   { id: 2, name: 'handoff queue', sqlite: handoff, postgres: handoff },
+  { id: 5, name: 'operator desk', sqlite: desk('sqlite'), postgres: desk('postgres') },
 ];

@@ -55,6 +55,8 @@ test('cancel while queued: back to the bot, handoff cleared, an event recorded',
   expect(conversation).toMatchObject({ status: 'bot', handoff: null, flow: null });
   const events = await bot.store.events.list(conversationId);
   expect(events.map((e) => [e.type, e.data])).toEqual([
+    // The desk (the sample bot has a handoff.yml) queued it…
+    ['handoff_requested', expect.objectContaining({ source: 'flow', team: 'support' })],
     ['handoff_cancelled', expect.objectContaining({ by: 'customer', team: 'support' })],
   ]);
 }, 30_000);

@@ -232,7 +232,7 @@ flows:
         handoff: true
 `);
   expect(await problems(dir2)).toEqual([
-    "flows/main.yml:7:17: bad expression: unknown name 'order' (use one of: slots, customer, nlu, message, value, flow)\n    hint: expressions compare with == != < > <= >=, combine with and / or / not; strings in 'quotes'",
+    "flows/main.yml:7:17: bad expression: unknown name 'order' (use one of: slots, customer, nlu, message, value, flow, queue)\n    hint: expressions compare with == != < > <= >=, combine with and / or / not; strings in 'quotes'",
     "flows/main.yml:10:15: unknown action 'lookup'\n    hint: export it from actions/index.ts (`export const actions = { name: async ({ args }) => … }`)",
     "flows/main.yml:11:9: step 'done' is both 'call' and 'handoff'\n    hint: one kind per step (`say:` may go with any); to continue elsewhere afterwards use `next: <step>`",
   ]);

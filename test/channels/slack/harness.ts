@@ -38,11 +38,26 @@ export type SlackResponder = (call: SlackCall) => {
   headers?: Record<string, string>;
 } | null;
 
+/** A message the fake "posted" (what conversations.history / replies return). */
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text?: string;
+  blocks?: unknown;
+  metadata?: unknown;
+  user?: string;
+}
+
 export interface FakeSlack {
   url: string;
   apiUrl: string;
   calls: SlackCall[];
+  /** Messages posted (and not failed), in order; chat.update changes them in place. */
+  messages: FakeSlackMessage[];
   posts(): SlackCall[];
+  /** Posts as chat.postMessage would (a responder can post and still answer 500: an uncertain outcome). */
+  postAnyway(call: SlackCall): { ok: true; channel: string; ts: string };
   /** Answers calls first (return null to fall back to the defaults). */
   respond(responder: SlackResponder | null): void;
   close(): Promise<void>;
@@ -50,6 +65,7 @@ export interface FakeSlack {
 
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
+  const messages: FakeSlackMessage[] = [];
   let custom: SlackResponder | null = null;
   let ts = 1767226000;
   const server = http.createServer((req, res) => {
@@ -68,11 +84,38 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   });
   const defaults = (call: SlackCall): NonNullable<ReturnType<SlackResponder>> => {
     if (call.method === 'auth.test') return { body: fixture('auth-test-response.json') };
-    if (call.method === 'chat.postMessage') {
-      ts += 1;
-      return { body: { ok: true, channel: call.args.channel, ts: `${ts}.000100` } };
+    if (call.method === 'chat.postMessage') return { body: post(call) };
+    if (call.method === 'chat.update') {
+      const found = messages.find((m) => m.channel === call.args.channel && m.ts === call.args.ts);
+      if (!found) return { body: { ok: false, error: 'message_not_found' } };
+      Object.assign(found, { text: call.args.text, blocks: call.args.blocks });
+      return { body: { ok: true, channel: found.channel, ts: found.ts } };
+    }
+    if (call.method === 'conversations.replies') {
+      const thread = messages.filter(
+        (m) => m.channel === call.args.channel && (m.ts === call.args.ts || m.thread_ts === call.args.ts),
+      );
+      return { body: { ok: true, messages: thread } };
+    }
+    if (call.method === 'conversations.history') {
+      const top = messages.filter((m) => m.channel === call.args.channel && !m.thread_ts);
+      return { body: { ok: true, messages: [...top].reverse() } };
     }
     return { body: { ok: true } };
+  };
+  /** Stores a chat.postMessage as Slack would, and answers with its ts. */
+  const post = (call: SlackCall) => {
+    ts += 1;
+    const message: FakeSlackMessage = {
+      channel: String(call.args.channel),
+      ts: `${ts}.000100`,
+      ...(call.args.thread_ts !== undefined && { thread_ts: String(call.args.thread_ts) }),
+      ...(call.args.text !== undefined && { text: String(call.args.text) }),
+      ...(call.args.blocks !== undefined && { blocks: call.args.blocks }),
+      ...(call.args.metadata !== undefined && { metadata: call.args.metadata }),
+    };
+    messages.push(message);
+    return { ok: true as const, channel: message.channel, ts: message.ts, message };
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -80,6 +123,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     url: base,
     apiUrl: `${base}/api/`,
     calls,
+    messages,
+    postAnyway: post,
     posts: () => calls.filter((c) => c.method === 'chat.postMessage'),
     respond: (next) => {
       custom = next;

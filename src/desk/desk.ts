@@ -1,0 +1,1238 @@
+/**
+ * The operator desk: the bot's side of human handoff, and its Slack face.
+ *
+ * - **Escalation.** A middleware around the bot notices a conversation becoming `queued`
+ *   (a flow's handoff step, "talk to a person", repeated misunderstanding, a failed action,
+ *   `ctx.handOff()`, or the desk's own triggers: negative sentiment, a bot error), puts it
+ *   in the {@link HandoffQueue} and tells the customer their place in line.
+ * - **Slack.** The card goes to the team's channel; its thread is the live conversation.
+ *   Customer messages are relayed into the thread; operator replies go to the customer on
+ *   whatever channel they use (`note:` keeps one internal); Claim, Transfer, Resolve and
+ *   Hand back are buttons and `/switchboard` subcommands; the App Home shows the queue.
+ * - **Nothing lost.** Every Slack call the desk makes is a row in the store first
+ *   ({@link DeskStore}) and is made by the {@link DeskSender}: in order per conversation,
+ *   retried through outages and rate limits, once. Operator replies to customers go through
+ *   the message outbox, idempotent on the Slack message's ts (Slack retries its events).
+ *
+ * The queue is the truth about who has what; the conversation's status follows it
+ * (`queued` ↔ waiting, `assigned` ↔ claimed), and {@link Desk.start} repairs the two after
+ * a crash between them.
+ *
+ * @module
+ */
+import type { webApi } from '@slack/bolt';
+import type {
+  SlackAdapter,
+  SlackDeskCommand,
+  SlackDeskEvent,
+  SlackDeskInteraction,
+  SlackDeskRequest,
+} from '../../adapters/slack';
+import { toDeliveryError } from '../../adapters/slack';
+import type { BotService } from '../core/bot';
+import type { Bot } from '../core/bot';
+import type { Middleware } from '../core/composer';
+import type { Context } from '../core/context';
+import { ChannelApiError, SwitchboardError } from '../errors';
+import type { FlowSet } from '../flows/types';
+import {
+  type DueTimer,
+  type HandoffConfig,
+  type HandoffQueue,
+  type HandoffTimers,
+  loadHandoffConfig,
+  openHandoffQueue,
+  type QueueEntry,
+  startHandoffTimers,
+} from '../handoff';
+import type { DeskMessageKey } from '../handoff/config';
+import { teamFor } from '../handoff/timing';
+import type { Conversation, Message } from '../model';
+import { SqlStore, type Store } from '../store';
+import {
+  ACTION,
+  type CardState,
+  formatWait,
+  renderCard,
+  renderHome,
+  renderRelay,
+  renderTranscript,
+} from './blocks';
+import { buildEnvelope, type HandoffRequest, requestOf } from './envelope';
+import { type DeskItem, DeskSender, type DeskSenderOptions, DeskStore, type DeskThread } from './outbox';
+
+/** What the desk keeps on `conversation.data.desk`. */
+interface DeskMemory {
+  /** Waiting for the customer's 1–5 rating of this operator. */
+  csat?: { operatorId: string; operatorName: string; askedAt: number };
+  /** How the last handoff ended (the card shows it). */
+  closed?: { kind: 'resolved' | 'handed_back' | 'cancelled'; by: string | null; at: number };
+}
+
+export interface DeskOptions {
+  /** The bot folder (handoff.yml). */
+  botDir: string;
+  /** Parsed handoff.yml; default: read from `botDir` at start (no file: no desk). */
+  config?: HandoffConfig;
+  /** The Slack adapter the desk shares with customers; without it the queue works, no desk. */
+  slack?: SlackAdapter;
+  /** The bot's flows, for "resolve and resume at a step". */
+  flows?: () => FlowSet | undefined;
+  /** REDIS_URL: the queue and its timers live in Redis. */
+  redisUrl?: string;
+  sender?: DeskSenderOptions;
+  /** How often the SLA timers are checked (default 5 s). */
+  timerIntervalMs?: number;
+  /** Epoch ms (tests). */
+  clock?: () => number;
+}
+
+export interface ResolveOptions {
+  outcome: 'resolved' | 'handed_back';
+  /** Continue the bot at this flow step with these slot values. */
+  resume?: { flow: string; step?: string; values?: Record<string, unknown> };
+}
+
+/** The outcome of an operator's action, with a sentence for them. */
+export type DeskResult = { ok: true; message: string } | { ok: false; message: string };
+
+const METADATA_TYPE = 'switchboard_desk';
+const NOTE = /^\s*note\s*:/i;
+const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|⭐+)?\s*[.!]*\s*$/i;
+
+export class Desk implements BotService {
+  readonly name = 'desk';
+  private config: HandoffConfig | null = null;
+  private queueImpl: HandoffQueue | undefined;
+  private deskStore: DeskStore | undefined;
+  private sender: DeskSender | undefined;
+  private timers: HandoffTimers | undefined;
+  private unregister: (() => void) | undefined;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly bot: Bot<Context>,
+    private readonly options: DeskOptions,
+  ) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** True once started with a handoff.yml. */
+  get enabled(): boolean {
+    return this.config !== null && this.queueImpl !== undefined;
+  }
+
+  get queue(): HandoffQueue {
+    if (!this.queueImpl) throw new Error('the desk is not started (or the bot has no handoff.yml)');
+    return this.queueImpl;
+  }
+
+  /** The desk's durable Slack calls (tests, diagnostics). */
+  get outbox(): DeskStore {
+    if (!this.deskStore) throw new Error('the desk is not started');
+    return this.deskStore;
+  }
+
+  private get store(): Store {
+    return this.bot.store;
+  }
+
+  private get slackClient(): webApi.WebClient | undefined {
+    return this.options.slack && this.sender ? this.options.slack.client : undefined;
+  }
+
+  async start(): Promise<void> {
+    this.config = this.options.config ?? (await loadHandoffConfig(this.options.botDir));
+    const config = this.config;
+    if (!config) return;
+    const store = this.store;
+    if (!(store instanceof SqlStore)) {
+      throw new SwitchboardError(
+        'SB_CONFIG_INVALID',
+        'The operator desk needs the SQL store (SQLite or PostgreSQL).',
+      );
+    }
+    this.queueImpl = await openHandoffQueue({
+      config,
+      store,
+      redisUrl: this.options.redisUrl,
+      ...(this.options.clock && { clock: this.options.clock }),
+    });
+    this.deskStore = new DeskStore(store.driver, this.clock);
+    const slack = this.options.slack;
+    const logger = this.bot.logger.child({ component: 'desk' });
+    if (slack) {
+      const channels = new Set(Object.values(config.teams).map((t) => t.channel));
+      this.unregister = slack.onOperatorEvent((request) => this.onSlack(request), {
+        channels: (id) => channels.has(id),
+      });
+      this.sender = new DeskSender(this.deskStore, (item) => this.perform(item), logger, this.options.sender);
+    } else {
+      logger.warn(
+        'handoff.yml is set but Slack is not (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): escalations are queued and customers told their place, but no operator desk shows them',
+      );
+    }
+    await this.reconcile();
+    this.sender?.start();
+    this.timers = await startHandoffTimers(this.queue, (timer) => this.onTimer(timer), {
+      redisUrl: this.options.redisUrl,
+      ...(this.options.timerIntervalMs !== undefined && { intervalMs: this.options.timerIntervalMs }),
+      onError: (error, timer) =>
+        logger.warn({ err: error, kind: timer?.kind }, 'desk: timer handling failed; will retry'),
+    });
+    logger.info(
+      { teams: Object.keys(config.teams), operators: config.operators.length, slack: Boolean(slack) },
+      'desk: ready',
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.timers?.stop();
+    await this.sender?.stop();
+    this.unregister?.();
+    await this.queueImpl?.close();
+    this.timers = undefined;
+    this.sender = undefined;
+    this.queueImpl = undefined;
+  }
+
+  /** Resolves when the desk's due Slack calls are made (tests, benchmarks). */
+  async idle(): Promise<void> {
+    await this.sender?.idle();
+  }
+
+  /** Runs the SLA timers due now (tests move the clock instead of waiting). */
+  async sweepTimers(now?: number): Promise<DueTimer[]> {
+    const fired = await this.queue.dueTimers(now);
+    for (const timer of fired) await this.onTimer(timer);
+    return fired;
+  }
+
+  // ---------------------------------------------------------------- the bot's side
+
+  /**
+   * The middleware, installed before the bot's own behaviour: relays while a person is
+   * involved, keeps the bot silent while one owns the conversation, takes ratings, and
+   * escalates what the behaviour (or a trigger) hands off.
+   */
+  middleware(): Middleware<Context> {
+    return async (ctx, next) => {
+      if (!this.enabled) return next();
+      const before = ctx.conversation.status;
+      const memory = (ctx.conversation.data.desk ?? {}) as DeskMemory;
+      if (before === 'bot' && memory.csat) {
+        if (await this.takeRating(ctx, memory)) return;
+      }
+      if (before === 'queued' || before === 'assigned')
+        await this.relayInbound(ctx.conversation.id, ctx.message);
+      // A person owns the conversation: the bot says nothing.
+      if (before === 'assigned') return;
+      if (before === 'queued') {
+        const position = await this.queue.position(ctx.conversation.id);
+        if (position)
+          ctx.state.queue = { position: position.position, wait: formatWait(position.expectedWaitMs) };
+      }
+      let failure: unknown;
+      try {
+        await next();
+      } catch (error) {
+        failure = error;
+      }
+      const config = this.config as HandoffConfig;
+      if (ctx.conversation.status === 'bot' && before === 'bot') {
+        if (failure !== undefined && config.escalateOnError) {
+          await ctx.handOff({ reason: 'The bot failed on a message', source: 'bot_error', priority: 'high' });
+        } else if (config.negativeSentiment > 0 && (await this.upset(ctx, config.negativeSentiment))) {
+          await ctx.handOff({
+            reason: 'The customer seems upset',
+            source: 'negative_sentiment',
+            priority: 'high',
+          });
+        }
+      }
+      const after = ctx.conversation.status;
+      if (after === 'queued' && before !== 'queued') await this.escalate(ctx.conversation);
+      else if (before === 'queued' && after === 'bot') await this.customerLeft(ctx);
+      if (failure !== undefined) throw failure;
+    };
+  }
+
+  /** The last `n` customer messages (this one included) were all negative. */
+  private async upset(ctx: Context, n: number): Promise<boolean> {
+    if (ctx.nlu?.sentiment?.label !== 'negative') return false;
+    if (n === 1) return true;
+    const recent = await this.store.messages.list(ctx.conversation.id, {
+      afterSeq: Math.max(0, ctx.message.seq - 4 * n),
+    });
+    const inbound = recent.filter((m) => m.direction === 'in' && m.seq < ctx.message.seq).slice(-(n - 1));
+    return inbound.length === n - 1 && inbound.every((m) => m.nlu?.sentiment?.label === 'negative');
+  }
+
+  private async takeRating(ctx: Context, memory: DeskMemory): Promise<boolean> {
+    const pending = memory.csat as NonNullable<DeskMemory['csat']>;
+    const { csat: _asked, ...rest } = memory;
+    const raw = ctx.payload?.startsWith('sb:csat:') ? ctx.payload.slice(8) : RATING.exec(ctx.text ?? '')?.[1];
+    const rating = raw ? Number(raw) : Number.NaN;
+    await ctx.updateConversation({ data: { ...ctx.conversation.data, desk: rest } });
+    if (!(rating >= 1 && rating <= 5)) return false;
+    await this.store.events.add(ctx.conversation.id, 'csat', {
+      rating,
+      operatorId: pending.operatorId,
+      operatorName: pending.operatorName,
+      channel: ctx.channel,
+    });
+    await ctx.reply(this.say('csat_thanks', { operator: pending.operatorName }));
+    return true;
+  }
+
+  /** A customer message while a person is involved: into the thread, exactly once. */
+  private async relayInbound(conversationId: string, message: Message): Promise<void> {
+    if (!this.sender) return;
+    await this.outbox.add(conversationId, `relay:${message.id}`, 'relay', { messageId: message.id });
+    this.sender.notify();
+  }
+
+  /**
+   * Puts a `queued` conversation in the queue: the team's card and transcript, the
+   * customer's place in line. Idempotent (crash recovery runs it again).
+   */
+  async escalate(conversation: Conversation): Promise<QueueEntry> {
+    const config = this.config as HandoffConfig;
+    const request = requestOf(conversation.handoff, this.clock()) as HandoffRequest;
+    const team = teamFor(config, request.team).name;
+    const { entry, created } = await this.queue.enqueue({
+      conversationId: conversation.id,
+      team,
+      priority: request.priority,
+      reason: request.reason,
+      waitingSince: request.requestedAt,
+    });
+    const spell = request.requestedAt;
+    if (created) {
+      await this.store.events.add(conversation.id, 'handoff_requested', {
+        reason: request.reason,
+        team: entry.team,
+        requestedTeam: request.team,
+        priority: request.priority,
+        source: request.source,
+      });
+    }
+    await this.postCard(conversation.id, entry.team, `${spell}`);
+    await this.tellPosition(conversation.id, 'position', `queue:${conversation.id}:${spell}`, entry.team);
+    return entry;
+  }
+
+  private async postCard(conversationId: string, team: string, tag: string): Promise<void> {
+    if (!this.sender) return;
+    const last = (await this.store.messages.list(conversationId)).at(-1);
+    await this.outbox.add(conversationId, `card:${conversationId}:${tag}`, 'card', { team });
+    await this.outbox.add(conversationId, `transcript:${conversationId}:${tag}`, 'transcript', {
+      uptoSeq: last?.seq ?? 0,
+    });
+    this.sender.notify();
+  }
+
+  private async tellPosition(
+    conversationId: string,
+    key: DeskMessageKey,
+    idempotencyKey: string,
+    team: string,
+  ) {
+    const position = await this.queue.position(conversationId);
+    if (!position) return;
+    await this.bot.send(
+      conversationId,
+      this.say(key, { position: position.position, wait: formatWait(position.expectedWaitMs), team }),
+      { idempotencyKey },
+    );
+  }
+
+  /** The customer said "cancel" while waiting (the flows gave the conversation back to the bot). */
+  private async customerLeft(ctx: Context): Promise<void> {
+    const id = ctx.conversation.id;
+    const left = await this.queue.cancel(id);
+    if (!left) {
+      const entry = await this.queue.get(id);
+      if (entry?.state === 'claimed') {
+        // An operator claimed it in the same instant: they keep it.
+        const operator = await this.queue.operator(entry.operatorId ?? '');
+        await ctx.updateConversation({
+          status: 'assigned',
+          handoff: { ...(ctx.conversation.handoff ?? {}) },
+        });
+        await ctx.reply(this.say('already_claimed', { operator: operator?.name ?? 'A colleague' }));
+        return;
+      }
+    }
+    await ctx.updateConversation({
+      data: { ...ctx.conversation.data, desk: { closed: { kind: 'cancelled', by: null, at: this.clock() } } },
+    });
+    await this.note(
+      id,
+      `left:${ctx.message.id}`,
+      ':leftwards_arrow_with_hook: The customer left the queue; the bot has the conversation again.',
+    );
+    await this.updateCard(id, `left:${ctx.message.id}`);
+  }
+
+  // ---------------------------------------------------------------- operator actions
+
+  /** An operator takes a waiting conversation. */
+  async claim(conversationId: string, operatorId: string): Promise<DeskResult> {
+    const result = await this.queue.claim(conversationId, operatorId);
+    if (!result.ok)
+      return { ok: false, message: await this.refusal(conversationId, operatorId, result.reason) };
+    const operator = await this.queue.operator(operatorId);
+    const name = operator?.name ?? operatorId;
+    const conversation = await this.conversation(conversationId);
+    const claimedAt = result.entry.claimedAt ?? this.clock();
+    await this.store.conversations.update(conversationId, {
+      status: 'assigned',
+      handoff: { ...(conversation.handoff ?? {}), operatorId, operatorName: name, claimedAt },
+    });
+    await this.store.events.add(conversationId, 'handoff_claimed', { operatorId, operatorName: name });
+    const tag = `claim:${claimedAt}:${operatorId}`;
+    await this.note(
+      conversationId,
+      tag,
+      `:raising_hand: <@${operatorId}> claimed this conversation. Reply in this thread to answer the customer; start with \`note:\` to keep a reply internal.`,
+    );
+    await this.updateCard(conversationId, tag);
+    await this.bot.send(conversationId, this.say('joined', { operator: name }), {
+      author: 'system',
+      idempotencyKey: `joined:${conversationId}:${claimedAt}`,
+    });
+    return {
+      ok: true,
+      message: `You have the conversation with ${await this.customerName(conversation)}. Reply in its thread.`,
+    };
+  }
+
+  /** To another team: a new card in that team's channel, the old one marked. */
+  async transfer(conversationId: string, team: string, operatorId: string | null): Promise<DeskResult> {
+    const config = this.config as HandoffConfig;
+    if (!config.teams[team])
+      return {
+        ok: false,
+        message: `There is no team "${team}". Teams: ${Object.keys(config.teams).join(', ')}.`,
+      };
+    const before = await this.queue.get(conversationId);
+    if (!before) return { ok: false, message: 'This conversation is not waiting for a person any more.' };
+    if (before.team === team && before.state === 'waiting')
+      return { ok: false, message: `It is already waiting in ${team}.` };
+    if (before.state === 'claimed' && operatorId && before.operatorId !== operatorId) {
+      const holder = await this.queue.operator(before.operatorId ?? '');
+      return {
+        ok: false,
+        message: `${holder?.name ?? 'Another operator'} has this conversation; only they can transfer it.`,
+      };
+    }
+    const entry = await this.queue.transfer(conversationId, team);
+    if (!entry) return { ok: false, message: 'This conversation is not waiting for a person any more.' };
+    const by = operatorId ? ((await this.queue.operator(operatorId))?.name ?? operatorId) : null;
+    await this.moved(conversationId, before, entry, by ? `by ${by}` : 'automatically');
+    return { ok: true, message: `Transferred to ${team}.` };
+  }
+
+  /** Marks the old card, posts the new one, moves the conversation back to `queued`. */
+  private async moved(
+    conversationId: string,
+    before: QueueEntry,
+    entry: QueueEntry,
+    how: string,
+  ): Promise<void> {
+    const now = this.clock();
+    const tag = `t${now}`;
+    if (before.state === 'claimed')
+      await this.store.conversations.update(conversationId, { status: 'queued' });
+    await this.store.events.add(conversationId, 'handoff_transferred', {
+      from: before.team,
+      to: entry.team,
+      how,
+    });
+    const old = await this.outbox.currentThread(conversationId).catch(() => null);
+    await this.note(conversationId, `moved:${tag}`, `:arrow_right: Transferred to *${entry.team}* ${how}.`);
+    if (this.sender && old)
+      await this.outbox.add(conversationId, `update:${tag}`, 'update_card', {
+        channel: old.channel,
+        ts: old.ts,
+        state: { kind: 'transferred', to: entry.team },
+      });
+    await this.postCard(conversationId, entry.team, tag);
+    await this.note(conversationId, `from:${tag}`, `:arrow_left: Transferred from *${before.team}* ${how}.`);
+    await this.tellPosition(
+      conversationId,
+      'transferred',
+      `transferred:${conversationId}:${tag}`,
+      entry.team,
+    );
+  }
+
+  /** Done (Resolve) or back to the bot (Hand back): the bot answers again. */
+  async resolve(conversationId: string, operatorId: string, options: ResolveOptions): Promise<DeskResult> {
+    const entry = await this.queue.get(conversationId);
+    if (!entry) return { ok: false, message: 'This conversation is not with a person any more.' };
+    if (entry.state === 'claimed' && entry.operatorId !== operatorId) {
+      const holder = await this.queue.operator(entry.operatorId ?? '');
+      return {
+        ok: false,
+        message: `${holder?.name ?? 'Another operator'} has this conversation; only they can close it.`,
+      };
+    }
+    const resume = options.resume ? this.resumeState(options.resume) : undefined;
+    if (resume && 'error' in resume) return { ok: false, message: resume.error };
+    const removed = await this.queue.resolve(conversationId);
+    if (!removed) return { ok: false, message: 'This conversation is not with a person any more.' };
+    const operator = await this.queue.operator(operatorId);
+    const name = operator?.name ?? operatorId;
+    const conversation = await this.conversation(conversationId);
+    const now = this.clock();
+    const askRating =
+      options.outcome === 'resolved' && this.config?.csat && !resume && entry.state === 'claimed';
+    const memory: DeskMemory = {
+      closed: { kind: options.outcome, by: name, at: now },
+      ...(askRating && { csat: { operatorId, operatorName: name, askedAt: now } }),
+    };
+    await this.store.conversations.update(conversationId, {
+      status: 'bot',
+      handoff: null,
+      data: { ...conversation.data, desk: memory },
+      ...(resume && { flow: resume.state }),
+    });
+    await this.store.events.add(
+      conversationId,
+      options.outcome === 'resolved' ? 'handoff_resolved' : 'handoff_handed_back',
+      {
+        operatorId,
+        operatorName: name,
+        team: entry.team,
+        waitedMs: (entry.claimedAt ?? now) - entry.waitingSince,
+        ...(options.resume && { resume: options.resume }),
+      },
+    );
+    const tag = `${options.outcome}:${now}`;
+    await this.note(
+      conversationId,
+      tag,
+      options.outcome === 'resolved'
+        ? `:white_check_mark: Resolved by <@${operatorId}>.${resume ? ` The bot resumes *${resume.state.flowId}* at \`${resume.state.step}\`.` : ''}`
+        : `:robot_face: Handed back to the bot by <@${operatorId}>.${resume ? ` It resumes *${resume.state.flowId}* at \`${resume.state.step}\`.` : ''}`,
+    );
+    await this.updateCard(conversationId, tag);
+    const key = (what: string) => `${what}:${conversationId}:${now}`;
+    await this.bot.send(
+      conversationId,
+      this.say(options.outcome === 'resolved' ? 'resolved' : 'handed_back', { operator: name }),
+      { author: 'system', idempotencyKey: key('closed') },
+    );
+    if (resume) {
+      await this.bot.send(
+        conversationId,
+        {
+          type: 'text',
+          text: this.say('resume', { flow: resume.title }),
+          quickReplies: [
+            { type: 'postback', title: 'Yes', payload: 'sb:yes' },
+            { type: 'postback', title: 'No', payload: 'sb:no' },
+          ],
+        },
+        { idempotencyKey: key('resume') },
+      );
+    } else if (askRating) {
+      await this.bot.send(
+        conversationId,
+        {
+          type: 'text',
+          text: this.say('csat', { operator: name }),
+          quickReplies: [1, 2, 3, 4, 5].map((n) => ({
+            type: 'postback' as const,
+            title: String(n),
+            payload: `sb:csat:${n}`,
+          })),
+        },
+        { idempotencyKey: key('csat') },
+      );
+    }
+    return { ok: true, message: options.outcome === 'resolved' ? 'Resolved.' : 'Handed back to the bot.' };
+  }
+
+  private resumeState(
+    resume: NonNullable<ResolveOptions['resume']>,
+  ): { state: NonNullable<Conversation['flow']>; title: string } | { error: string } {
+    const flows = this.options.flows?.();
+    const flow = flows?.flows.get(resume.flow);
+    if (!flows || !flow)
+      return {
+        error: `There is no flow "${resume.flow}"${flows ? `. Flows: ${[...flows.flows.keys()].join(', ')}` : ''}.`,
+      };
+    const step = resume.step ?? flow.order[0];
+    if (!step || !flow.steps[step])
+      return { error: `Flow "${flow.id}" has no step "${resume.step}". Steps: ${flow.order.join(', ')}.` };
+    return {
+      state: {
+        flowId: flow.id,
+        flowVersion: flow.version,
+        step,
+        slots: { ...(resume.values ?? {}) },
+        data: { awaiting: 'resume' },
+      },
+      title: flow.description ?? flow.id.replace(/_/g, ' '),
+    };
+  }
+
+  /** An operator's thread reply: to the customer (claiming a waiting conversation on the way). */
+  async operatorReply(
+    conversationId: string,
+    operatorId: string,
+    text: string,
+    idempotencyKey: string,
+  ): Promise<DeskResult> {
+    const operator = await this.queue.operator(operatorId);
+    if (!operator) return { ok: false, message: notOperator(operatorId) };
+    let entry = await this.queue.get(conversationId);
+    if (!entry)
+      return {
+        ok: false,
+        message: 'Not sent: this conversation is no longer with a person (resolved, or back with the bot).',
+      };
+    if (entry.state === 'waiting') {
+      const claimed = await this.claim(conversationId, operatorId);
+      if (!claimed.ok) return { ok: false, message: `Not sent: ${claimed.message}` };
+      entry = await this.queue.get(conversationId);
+    }
+    if (entry?.operatorId !== operatorId) {
+      const holder = await this.queue.operator(entry?.operatorId ?? '');
+      return {
+        ok: false,
+        message: `Not sent: ${holder?.name ?? 'another operator'} has this conversation. Start with \`note:\` to write an internal note.`,
+      };
+    }
+    await this.bot.send(conversationId, text, {
+      author: 'operator',
+      authorName: operator.name,
+      idempotencyKey,
+    });
+    await this.queue.touch(conversationId, operatorId);
+    return { ok: true, message: 'Sent.' };
+  }
+
+  async setAvailability(operatorId: string, availability: 'available' | 'away'): Promise<DeskResult> {
+    const state = await this.queue.setAvailability(operatorId, availability);
+    if (!state) return { ok: false, message: notOperator(operatorId) };
+    return {
+      ok: true,
+      message:
+        availability === 'available'
+          ? `You're available (${state.active}/${state.capacity} chats).`
+          : "You're away: no new chats for you. The ones you hold stay yours.",
+    };
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private async onTimer(timer: DueTimer): Promise<void> {
+    const id = timer.conversationId;
+    const tag = `${timer.kind}:${timer.dueAt}`;
+    const config = this.config as HandoffConfig;
+    switch (timer.kind) {
+      case 'renotify':
+        await this.note(
+          id,
+          tag,
+          `:alarm_clock: Still waiting after ${formatWait(this.clock() - timer.entry.waitingSince)}; nobody has claimed it yet.`,
+          true,
+        );
+        await this.updateCard(id, tag);
+        return;
+      case 'escalate': {
+        if (timer.entry.team !== timer.fromTeam) {
+          await this.moved(
+            id,
+            { ...timer.entry, team: timer.fromTeam, state: 'waiting' },
+            timer.entry,
+            `by the SLA (waiting ${formatWait(this.clock() - timer.entry.waitingSince)})`,
+          );
+        } else {
+          const team = config.teams[timer.entry.team];
+          await this.note(
+            id,
+            tag,
+            `:rotating_light: Waiting ${formatWait(this.clock() - timer.entry.waitingSince)}: past the ${team?.name ?? ''} team's SLA.`,
+            true,
+          );
+          await this.updateCard(id, tag);
+        }
+        return;
+      }
+      case 'claim_lapsed': {
+        await this.store.conversations.update(id, { status: 'queued' });
+        await this.store.events.add(id, 'handoff_claim_lapsed', { operatorId: timer.operatorId });
+        const team = teamFor(config, timer.entry.team);
+        await this.note(
+          id,
+          tag,
+          `:hourglass: <@${timer.operatorId}>'s claim lapsed after ${formatWait(team.claimTimeout * 1000)} without a reply; the conversation is waiting again.`,
+          true,
+        );
+        await this.updateCard(id, tag);
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- Slack in
+
+  private async onSlack(request: SlackDeskRequest) {
+    if (!this.enabled) return undefined;
+    switch (request.kind) {
+      case 'event':
+        return this.onEvent(request);
+      case 'interaction':
+        return this.onInteraction(request);
+      case 'command':
+        return this.onCommand(request);
+    }
+  }
+
+  private async onEvent(request: SlackDeskEvent): Promise<undefined> {
+    const event = request.event as unknown as Record<string, unknown>;
+    if (event.type === 'app_home_opened' && typeof event.user === 'string') {
+      if (event.tab === undefined || event.tab === 'home') await this.publishHome(event.user, request.client);
+      return undefined;
+    }
+    if (event.type !== 'message') return undefined;
+    const subtype = event.subtype as string | undefined;
+    if (subtype && subtype !== 'file_share' && subtype !== 'thread_broadcast') return undefined;
+    const { channel, thread_ts: threadTs, user, ts } = event as Record<string, string | undefined>;
+    if (!channel || !threadTs || !user || !ts || threadTs === ts) return undefined;
+    const thread = await this.outbox.threadAt(channel, threadTs);
+    if (!thread) return undefined;
+    const raw = typeof event.text === 'string' ? event.text : '';
+    if (NOTE.test(raw)) return undefined;
+    const files = Array.isArray(event.files) ? (event.files as unknown[]) : [];
+    const text = slackToPlain(raw);
+    if (!text) {
+      if (files.length)
+        await this.ephemeral(
+          request.client,
+          channel,
+          user,
+          threadTs,
+          'Not sent: attachments are not forwarded to customers yet; paste a link instead.',
+        );
+      return undefined;
+    }
+    const result = await this.operatorReply(thread.conversationId, user, text, `slack:${channel}:${ts}`);
+    if (!result.ok) await this.ephemeral(request.client, channel, user, threadTs, result.message);
+    else if (files.length)
+      await this.ephemeral(
+        request.client,
+        channel,
+        user,
+        threadTs,
+        'Your text was sent; attachments are not forwarded to customers yet.',
+      );
+    return undefined;
+  }
+
+  private async onInteraction(request: SlackDeskInteraction) {
+    const body = request.body as { user?: { id?: string }; view?: { type?: string } };
+    const user = body.user?.id;
+    const action = request.action as
+      | { action_id?: string; value?: string; selected_option?: { value?: string } }
+      | undefined;
+    if (!user || !action?.action_id) return undefined;
+    let result: DeskResult | undefined;
+    const value = action.value ?? '';
+    switch (action.action_id) {
+      case ACTION.claim:
+        result = await this.claim(value, user);
+        break;
+      case ACTION.resolve:
+        result = await this.resolve(value, user, { outcome: 'resolved' });
+        break;
+      case ACTION.handBack:
+        result = await this.resolve(value, user, { outcome: 'handed_back' });
+        break;
+      case ACTION.transfer: {
+        const [conversationId = '', team = ''] = (action.selected_option?.value ?? '').split('|');
+        result = (await this.queue.operator(user))
+          ? await this.transfer(conversationId, team, user)
+          : { ok: false, message: notOperator(user) };
+        break;
+      }
+      case ACTION.available:
+      case ACTION.away:
+        result = await this.setAvailability(
+          user,
+          action.action_id === ACTION.available ? 'available' : 'away',
+        );
+        break;
+      default:
+        return undefined;
+    }
+    if (body.view?.type === 'home') await this.publishHome(user, request.client);
+    else if (!result.ok)
+      await request.respond?.({ response_type: 'ephemeral', replace_original: false, text: result.message });
+    return undefined;
+  }
+
+  private async onCommand(request: SlackDeskCommand) {
+    const user = request.command.user_id;
+    const [sub = 'help', ...args] = request.command.text.trim().split(/\s+/).filter(Boolean);
+    const reply = (text: string) => ({ response_type: 'ephemeral', text });
+    switch (sub.toLowerCase()) {
+      case 'queue':
+        return reply(await this.queueText(args[0]));
+      case 'mine':
+        return reply(await this.mineText(user));
+      case 'available':
+      case 'away':
+        return reply((await this.setAvailability(user, sub.toLowerCase() as 'available' | 'away')).message);
+      case 'claim': {
+        const id = await this.pick(args[0], user, 'waiting');
+        return reply('error' in id ? id.error : (await this.claim(id.conversationId, user)).message);
+      }
+      case 'transfer': {
+        const [team, ref] = args;
+        if (!team) return reply('Usage: `/switchboard transfer <team> [conversation]`');
+        const id = await this.pick(ref, user, 'claimed');
+        return reply('error' in id ? id.error : (await this.transfer(id.conversationId, team, user)).message);
+      }
+      case 'resolve':
+      case 'handback': {
+        const parsed = parseResolveArgs(args);
+        if ('error' in parsed) return reply(parsed.error);
+        const id = await this.pick(parsed.ref, user, 'claimed');
+        if ('error' in id) return reply(id.error);
+        const result = await this.resolve(id.conversationId, user, {
+          outcome: sub.toLowerCase() === 'resolve' ? 'resolved' : 'handed_back',
+          ...(parsed.resume && { resume: parsed.resume }),
+        });
+        return reply(result.message);
+      }
+      default:
+        return reply(HELP);
+    }
+  }
+
+  /** The conversation a command means: the one named, or the operator's only one. */
+  private async pick(
+    ref: string | undefined,
+    operatorId: string,
+    state: 'waiting' | 'claimed',
+  ): Promise<{ conversationId: string } | { error: string }> {
+    if (ref) {
+      const id = ref.replace(/^`|`$/g, '');
+      return (await this.queue.get(id))
+        ? { conversationId: id }
+        : { error: `\`${id}\` is not in the queue.` };
+    }
+    if (state === 'waiting') {
+      const operator = await this.queue.operator(operatorId);
+      if (!operator) return { error: notOperator(operatorId) };
+      for (const team of operator.teams) {
+        const next = (await this.queue.listWaiting(team, 1))[0];
+        if (next) return { conversationId: next.conversationId };
+      }
+      return { error: 'Nobody is waiting in your teams.' };
+    }
+    const mine = await this.queue.listClaimed(operatorId);
+    if (mine.length === 1) return { conversationId: (mine[0] as QueueEntry).conversationId };
+    return {
+      error: mine.length
+        ? `You hold ${mine.length} conversations; name one: ${mine.map((e) => `\`${e.conversationId}\``).join(', ')}`
+        : "You don't hold any conversation. Name one: `/switchboard resolve <conversation id>`.",
+    };
+  }
+
+  private async queueText(team?: string): Promise<string> {
+    const waiting = await this.queue.listWaiting(team, 20);
+    if (!waiting.length) return team ? `Nobody is waiting in ${team}.` : 'Nobody is waiting. :tada:';
+    const now = this.clock();
+    const lines = await Promise.all(
+      waiting.map(
+        async (e, i) =>
+          `${i + 1}. *${e.reason}* — ${e.team}, ${e.priority}, waiting ${formatWait(now - e.waitingSince)} · \`${e.conversationId}\``,
+      ),
+    );
+    return `*Waiting${team ? ` in ${team}` : ''}* (${waiting.length}):\n${lines.join('\n')}\nClaim the next one with \`/switchboard claim\`.`;
+  }
+
+  private async mineText(operatorId: string): Promise<string> {
+    const operator = await this.queue.operator(operatorId);
+    if (!operator) return notOperator(operatorId);
+    const mine = await this.queue.listClaimed(operatorId);
+    const head = `You're ${operator.availability} with ${mine.length}/${operator.capacity} chats.`;
+    if (!mine.length) return head;
+    const now = this.clock();
+    return `${head}\n${mine.map((e) => `• *${e.reason}* — ${e.team}, claimed ${formatWait(now - (e.claimedAt ?? now))} ago · \`${e.conversationId}\``).join('\n')}`;
+  }
+
+  private async publishHome(userId: string, client: webApi.WebClient): Promise<void> {
+    const operator = await this.queue.operator(userId);
+    const describe = async (entry: QueueEntry) => {
+      const conversation = await this.store.conversations.get(entry.conversationId);
+      const thread = await this.outbox.currentThread(entry.conversationId);
+      return {
+        entry,
+        reason: entry.reason,
+        customer: conversation ? await this.customerName(conversation) : 'customer',
+        channel: thread?.channel ?? null,
+      };
+    };
+    const mine = operator ? await Promise.all((await this.queue.listClaimed(userId)).map(describe)) : [];
+    const teams = operator?.teams ?? Object.keys(this.config?.teams ?? {});
+    const waiting = (await Promise.all(teams.map((t) => this.queue.listWaiting(t, 20)))).flat();
+    const blocks = renderHome({
+      operator,
+      mine,
+      waiting: await Promise.all(waiting.map(describe)),
+      now: this.clock(),
+    });
+    try {
+      await client.views.publish({ user_id: userId, view: { type: 'home', blocks } as never });
+    } catch (error) {
+      this.bot.logger.warn({ err: error }, 'desk: could not publish the App Home');
+    }
+  }
+
+  private async ephemeral(
+    client: webApi.WebClient,
+    channel: string,
+    user: string,
+    threadTs: string,
+    text: string,
+  ) {
+    try {
+      await client.chat.postEphemeral({ channel, user, thread_ts: threadTs, text });
+    } catch (error) {
+      this.bot.logger.warn({ err: error }, 'desk: could not tell the operator (postEphemeral)');
+    }
+  }
+
+  // ---------------------------------------------------------------- Slack out
+
+  private async note(conversationId: string, tag: string, text: string, broadcast = false): Promise<void> {
+    if (!this.sender) return;
+    await this.outbox.add(conversationId, `note:${conversationId}:${tag}`, 'notice', { text, broadcast });
+    this.sender.notify();
+  }
+
+  private async updateCard(conversationId: string, tag: string): Promise<void> {
+    if (!this.sender) return;
+    await this.outbox.add(conversationId, `update:${conversationId}:${tag}`, 'update_card', {});
+    this.sender.notify();
+  }
+
+  /** Makes one desk item's Slack call (see {@link DeskSender}). */
+  private async perform(item: DeskItem): Promise<Record<string, unknown>> {
+    const client = this.slackClient;
+    if (!client)
+      throw new ChannelApiError({
+        channel: 'slack',
+        method: item.kind,
+        description: 'Slack is not configured',
+        permanent: true,
+      });
+    const config = this.config as HandoffConfig;
+    const metadata = { event_type: METADATA_TYPE, event_payload: { key: item.key } };
+    const call = async <T>(method: string, fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw toDeliveryError(error, method);
+      }
+    };
+    if (item.kind === 'card') {
+      const team = teamFor(config, String(item.payload.team));
+      if (item.uncertain) {
+        const found = await this.findPosted(client, team.channel, undefined, item);
+        if (found) {
+          await this.outbox.addThread({
+            conversationId: item.conversationId,
+            channel: team.channel,
+            ts: found,
+            team: team.name,
+          });
+          return { channel: team.channel, ts: found, found: true };
+        }
+      }
+      const card = await this.card(item.conversationId);
+      const result = await call('chat.postMessage', () =>
+        client.chat.postMessage({
+          channel: team.channel,
+          text: card.text,
+          blocks: card.blocks as never,
+          metadata,
+          unfurl_links: false,
+        }),
+      );
+      const ts = String(result.ts);
+      await this.outbox.addThread({
+        conversationId: item.conversationId,
+        channel: String(result.channel ?? team.channel),
+        ts,
+        team: team.name,
+      });
+      return { channel: team.channel, ts };
+    }
+    if (item.kind === 'update_card') {
+      const given = item.payload as { channel?: string; ts?: string; state?: CardState };
+      const thread =
+        given.channel && given.ts
+          ? { channel: given.channel, ts: given.ts }
+          : await this.outbox.currentThread(item.conversationId);
+      if (!thread) return { skipped: 'no card' };
+      const card = await this.card(item.conversationId, given.state);
+      await call('chat.update', () =>
+        client.chat.update({
+          channel: thread.channel,
+          ts: thread.ts,
+          text: card.text,
+          blocks: card.blocks as never,
+        }),
+      );
+      return { channel: thread.channel, ts: thread.ts };
+    }
+    const thread = await this.outbox.currentThread(item.conversationId);
+    if (!thread)
+      throw new ChannelApiError({
+        channel: 'slack',
+        method: item.kind,
+        description: 'the escalation card was never posted',
+        permanent: true,
+      });
+    if (item.uncertain) {
+      const found = await this.findPosted(client, thread.channel, thread, item);
+      if (found) return { channel: thread.channel, ts: found, found: true };
+    }
+    let message: { text: string; blocks?: unknown[] };
+    if (item.kind === 'transcript') {
+      const upto = Number(item.payload.uptoSeq ?? 0);
+      const messages = (await this.store.messages.list(item.conversationId)).filter((m) => m.seq <= upto);
+      message = renderTranscript(messages);
+    } else if (item.kind === 'relay') {
+      const relayed = await this.store.messages.get(String(item.payload.messageId));
+      if (!relayed) return { skipped: 'message not found' };
+      message = renderRelay(relayed);
+    } else {
+      message = { text: String(item.payload.text) };
+    }
+    const result = await call('chat.postMessage', () =>
+      client.chat.postMessage({
+        channel: thread.channel,
+        thread_ts: thread.ts,
+        text: message.text,
+        ...(message.blocks && { blocks: message.blocks as never }),
+        ...(item.payload.broadcast === true && { reply_broadcast: true }),
+        metadata,
+        unfurl_links: false,
+      } as never),
+    );
+    return { channel: thread.channel, ts: String((result as { ts?: string }).ts) };
+  }
+
+  /** After an uncertain attempt: the ts of the message this item already posted, if any. */
+  private async findPosted(
+    client: webApi.WebClient,
+    channel: string,
+    thread: DeskThread | undefined,
+    item: DeskItem,
+  ): Promise<string | undefined> {
+    const matches = (m: { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }) =>
+      m.metadata?.event_type === METADATA_TYPE && m.metadata.event_payload?.key === item.key;
+    try {
+      const page = thread
+        ? await client.conversations.replies({
+            channel,
+            ts: thread.ts,
+            include_all_metadata: true,
+            limit: 200,
+          })
+        : await client.conversations.history({
+            channel,
+            oldest: String(Math.floor(item.createdAt / 1000) - 60),
+            include_all_metadata: true,
+            limit: 200,
+          });
+      const found = (page.messages ?? []).find((m) => matches(m as never));
+      return found?.ts;
+    } catch (error) {
+      throw toDeliveryError(error, thread ? 'conversations.replies' : 'conversations.history');
+    }
+  }
+
+  /** The card as it should look now (or in `override`'s state). */
+  private async card(conversationId: string, override?: CardState) {
+    const config = this.config as HandoffConfig;
+    const conversation = await this.conversation(conversationId);
+    const entry = await this.queue.get(conversationId);
+    const memory = (conversation.data.desk ?? {}) as DeskMemory;
+    let state: CardState;
+    if (override) state = override;
+    else if (entry?.state === 'waiting') state = { kind: 'waiting', entry };
+    else if (entry?.state === 'claimed')
+      state = {
+        kind: 'claimed',
+        entry,
+        operatorName: (await this.queue.operator(entry.operatorId ?? ''))?.name ?? '',
+      };
+    else if (memory.closed?.kind === 'resolved') state = { kind: 'resolved', by: memory.closed.by };
+    else if (memory.closed?.kind === 'handed_back') state = { kind: 'handed_back', by: memory.closed.by };
+    else state = { kind: 'cancelled' };
+    const request =
+      requestOf(conversation.handoff, this.clock()) ??
+      ({
+        reason: entry?.reason ?? 'Handoff',
+        team: entry?.team ?? config.defaultTeam,
+        priority: entry?.priority ?? 'normal',
+        source: 'flow',
+        requestedAt: entry?.waitingSince ?? conversation.updatedAt,
+      } satisfies HandoffRequest);
+    const envelope = await buildEnvelope(this.store, conversation, {
+      ...request,
+      team: entry?.team ?? teamFor(config, request.team).name,
+    });
+    const recent = await this.store.messages.list(conversationId, {
+      afterSeq: Math.max(0, envelope.summary.messages - 6),
+    });
+    return renderCard({ envelope, state, teams: Object.keys(config.teams), recent, now: this.clock() });
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /**
+   * Repairs what a crash between two writes can leave: a `queued` conversation not in the
+   * queue (enqueue it), a queue entry whose conversation went back to the bot (cancel it),
+   * an `assigned` conversation whose entry is gone (give it back to the bot).
+   */
+  private async reconcile(): Promise<void> {
+    const store = this.store;
+    for (const conversation of await store.conversations.listByStatus('queued', 10_000)) {
+      const entry = await this.queue.get(conversation.id);
+      if (!entry) await this.escalate(conversation);
+      else if (entry.state === 'claimed')
+        await store.conversations.update(conversation.id, { status: 'assigned' });
+    }
+    for (const conversation of await store.conversations.listByStatus('assigned', 10_000)) {
+      const entry = await this.queue.get(conversation.id);
+      if (!entry) await store.conversations.update(conversation.id, { status: 'bot', handoff: null });
+      else if (entry.state === 'waiting')
+        await store.conversations.update(conversation.id, { status: 'queued' });
+    }
+    for (const entry of await this.queue.listWaiting(undefined, 10_000)) {
+      const conversation = await store.conversations.get(entry.conversationId);
+      if (!conversation || conversation.status === 'bot' || conversation.status === 'closed')
+        await this.queue.cancel(entry.conversationId);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private async conversation(id: string): Promise<Conversation> {
+    const conversation = await this.store.conversations.get(id);
+    if (!conversation) throw new SwitchboardError('SB_NOT_FOUND', `conversation ${id} does not exist`);
+    return conversation;
+  }
+
+  private async customerName(conversation: Conversation): Promise<string> {
+    const customer = await this.store.customers.get(conversation.customerId);
+    return customer?.profile.name ?? `a customer on ${conversation.lastChannel}`;
+  }
+
+  private async refusal(conversationId: string, operatorId: string, reason: string): Promise<string> {
+    switch (reason) {
+      case 'unknown_operator':
+        return notOperator(operatorId);
+      case 'operator_away':
+        return "You're set to away: `/switchboard available` first.";
+      case 'at_capacity': {
+        const op = await this.queue.operator(operatorId);
+        return `You already hold ${op?.active ?? 'your maximum of'} conversations (capacity ${op?.capacity ?? '?'}). Resolve or transfer one first.`;
+      }
+      default: {
+        const entry = await this.queue.get(conversationId);
+        if (entry?.state === 'claimed') {
+          const holder = await this.queue.operator(entry.operatorId ?? '');
+          return entry.operatorId === operatorId
+            ? 'You already have it.'
+            : `${holder?.name ?? 'Someone'} already claimed it.`;
+        }
+        return 'It is not waiting any more (resolved, cancelled or back with the bot).';
+      }
+    }
+  }
+
+  private say(key: DeskMessageKey, values: Record<string, string | number>): string {
+    const template = (this.config as HandoffConfig).messages[key];
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+      name in values ? String(values[name]) : whole,
+    );
+  }
+}
+
+const HELP = [
+  '*Switchboard desk* — `/switchboard <command>`',
+  '• `queue [team]` — who is waiting',
+  '• `mine` — the conversations you hold',
+  '• `available` / `away` — take new chats or not',
+  '• `claim [conversation]` — take one (default: the next in your teams)',
+  '• `transfer <team> [conversation]` — to another team',
+  '• `resolve [conversation] [resume=<flow>.<step>] [slot=value …]` — done; the bot takes over (optionally at a flow step)',
+  '• `handback [conversation] [resume=…]` — back to the bot without closing as resolved',
+  'In a card’s thread: your replies go to the customer; start with `note:` to keep one internal.',
+].join('\n');
+
+function notOperator(userId: string): string {
+  return `You (<@${userId}>) are not an operator: add your Slack user id to handoff.yml (\`operators:\`).`;
+}
+
+/** `resolve [ref] [resume=flow.step] [key=value …]` */
+export function parseResolveArgs(
+  args: string[],
+): { ref?: string; resume?: NonNullable<ResolveOptions['resume']> } | { error: string } {
+  let ref: string | undefined;
+  let resume: NonNullable<ResolveOptions['resume']> | undefined;
+  const values: Record<string, unknown> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    if (eq < 0) {
+      if (ref)
+        return {
+          error: `Unexpected "${arg}". Usage: \`/switchboard resolve [conversation] [resume=<flow>.<step>] [slot=value …]\``,
+        };
+      ref = arg;
+      continue;
+    }
+    const key = arg.slice(0, eq);
+    const value = arg.slice(eq + 1);
+    if (key === 'resume') {
+      const [flow = '', step] = value.split('.');
+      if (!flow) return { error: 'resume= needs a flow: `resume=returns.ask_reason`' };
+      resume = { flow, ...(step && { step }) };
+    } else if (/^[a-z_][a-z0-9_]*$/i.test(key)) {
+      values[key] = value;
+    } else {
+      return { error: `"${key}" is not a slot name.` };
+    }
+  }
+  if (Object.keys(values).length && !resume) return { error: 'Slot values need resume=<flow>.<step>.' };
+  if (resume && Object.keys(values).length) resume.values = values;
+  return { ...(ref && { ref }), ...(resume && { resume }) };
+}
+
+/** Slack mrkdwn as the customer should read it: links and mentions unwrapped, entities decoded. */
+export function slackToPlain(text: string): string {
+  return text
+    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
+    .replace(/<(https?:[^>]+)>/g, '$1')
+    .replace(/<mailto:([^|>]+)(\|[^>]+)?>/g, '$1')
+    .replace(/<#[A-Z0-9]+\|([^>]+)>/g, '#$1')
+    .replace(/<@[A-Z0-9]+(\|([^>]+))?>/g, (_m, _g, name: string | undefined) => (name ? `@${name}` : ''))
+    .replace(/<!(here|channel|everyone)[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .trim();
+}

@@ -2,6 +2,8 @@
  * The link repository's contract (codes, merge, unmerge), run on SQLite and PostgreSQL by
  * links.sqlite.test.ts and links.postgres.test.ts.
  */
+import { findCodeClaim } from '../../src/identity/codes';
+import { DEFAULT_LINKING, issueLinkCode, redeemCode } from '../../src/identity/linking';
 import type { ConversationStatus } from '../../src/model';
 import type { Store } from '../../src/store';
 import type { StoreFactory } from './store.contract';
@@ -270,6 +272,57 @@ export function linksContract(name: string, factory: () => StoreFactory): void {
         lastChannel: 'web',
         lastIdentityId: a.identity.id,
       });
+    });
+
+    test('redeeming a code: two identities racing for it — one is linked, the other is told it was used', async () => {
+      const web = await person('web', 'visitor-8', ['where is my order?']);
+      const a = await person('telegram', '801', []);
+      const b = await person('telegram', '802', []);
+      const { code } = await issueLinkCode(store, { customerId: web.customer.id, ttlMs: 60_000 });
+      const claim = findCodeClaim({ type: 'text', text: `/start ${code}` }, {});
+      if (!claim) throw new Error('the code was not recognised');
+      const outcomes = await Promise.all(
+        [a, b].map((p) =>
+          store.transaction((tx) =>
+            redeemCode(tx, DEFAULT_LINKING, claim, { identity: p.identity, customer: p.customer }),
+          ),
+        ),
+      );
+      expect(outcomes.map((o) => (o?.outcome === 'rejected' ? o.reason : o?.outcome)).sort()).toEqual([
+        'linked',
+        'used',
+      ]);
+      const channels = (await store.identities.listByCustomer(web.customer.id)).map((i) => i.externalId);
+      expect(channels).toHaveLength(2);
+      expect(await store.links.listByCustomer(web.customer.id)).toHaveLength(1);
+    });
+
+    test('a crash in the middle of a redemption links nothing and leaves the code usable', async () => {
+      const web = await person('web', 'visitor-9', ['hello', 'Hi!']);
+      const tg = await person('whatsapp', '4916', ['hallo', 'Hallo!']);
+      const before = await snapshot(
+        [web.customer.id, tg.customer.id],
+        [web.conversationId as string, tg.conversationId as string],
+      );
+      const { code } = await issueLinkCode(store, { customerId: web.customer.id });
+      const claim = findCodeClaim({ type: 'text', text: code }, {});
+      if (!claim) throw new Error('the code was not recognised');
+      await expect(
+        store.transaction(async (tx) => {
+          const outcome = await redeemCode(tx, DEFAULT_LINKING, claim, tg);
+          expect(outcome?.outcome).toBe('linked');
+          throw new Error('the process died before the message was stored');
+        }),
+      ).rejects.toThrow('the process died');
+      expect(
+        await snapshot(
+          [web.customer.id, tg.customer.id],
+          [web.conversationId as string, tg.conversationId as string],
+        ),
+      ).toEqual(before);
+      expect(await store.links.listByCustomer(web.customer.id)).toEqual([]);
+      const retried = await store.transaction((tx) => redeemCode(tx, DEFAULT_LINKING, claim, tg));
+      expect(retried?.outcome).toBe('linked');
     });
 
     test('nonsense is refused: linking a customer to itself, unknown customers, unknown links', async () => {

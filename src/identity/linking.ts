@@ -32,6 +32,8 @@ export const DEFAULT_LINKING: LinkingSettings = {
   attemptWindowMs: 15 * 60_000,
 };
 
+const EXPIRED_CODES_KEPT_MS = 24 * 3_600_000;
+
 /** Why a presented code linked nothing. */
 export type RejectionReason = 'unknown' | 'expired' | 'used' | 'rate_limited';
 
@@ -74,6 +76,9 @@ export async function issueLinkCode(
   const code = newLinkCode();
   const now = Date.now();
   const expiresAt = now + (init.ttlMs ?? DEFAULT_LINKING.codeTtlMs);
+  // Housekeeping on the (rare) issuing path rather than a timer. Expired codes are kept a
+  // day, so that a late tap is told "expired" rather than "unknown".
+  await store.links.deleteExpiredCodes(now - EXPIRED_CODES_KEPT_MS);
   await store.links.addCode({
     codeHash: hashCode('link_code', linkCodeIn(code) ?? code),
     kind: 'link_code',

@@ -68,6 +68,22 @@ export { WhatsAppWebAdapter } from '../adapters/whatsapp-web';
 
 // === Storage
 export { openStore, type Store, type StoreTx } from './store';
+export type { LinkCode, LinkRecord, LinkRepo, LinkUndo } from './store';
+
+// === One customer across channels: verified identity linking (docs/omnichannel.md)
+export {
+  type CodeDestination,
+  deepLink,
+  issueLinkCode,
+  type LinkingSettings,
+  linkCustomers,
+  loggingCodeSender,
+  type OneTimeCodeSender,
+  type Redemption,
+  type RejectionReason,
+  requestOneTimeCode,
+  unlinkCustomers,
+} from './identity';
 
 // === Human handoff: the queue behind the operator desk
 export {

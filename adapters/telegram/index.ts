@@ -115,6 +115,17 @@ export class TelegramAdapter implements ChannelAdapter {
   }
 
   /**
+   * `https://t.me/<bot>?start=<code>`: Telegram opens the chat and, when the customer taps
+   * Start, sends `/start <code>` (payloads are 1–64 characters of A–Z a–z 0–9 _ -). The
+   * username comes from getMe; until it is known there is no link.
+   */
+  linkUrl(code: string): string | undefined {
+    const username = this.bot.botInfo?.username;
+    if (!username || !/^[A-Za-z0-9_-]{1,64}$/.test(code)) return undefined;
+    return `https://t.me/${username}?start=${code}`;
+  }
+
+  /**
    * telegraf calls getMe before handling the first update unless it knows the bot; ask
    * once at start so webhooks never wait on it. A rejected token stops the start; an
    * unreachable API does not (telegraf asks again with the first update).

@@ -63,6 +63,25 @@ export const settingsSchema = z.object({
   OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
 
+  // Verified identity linking (docs/omnichannel.md)
+  /** How long a "continue on …" link code is valid. */
+  LINK_CODE_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** How long a one-time code sent to an email or phone is valid. */
+  LINK_OTP_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+  /** Wrong, expired or reused codes one sender may present per LINK_CODE_TTL_MINUTES. */
+  LINK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** `on`: the built-in "continue on Telegram" / `/link telegram` commands answer with a link. */
+  LINK_COMMANDS: z.enum(['on', 'off']).default('on'),
+  /** The Facebook Page's username or id, for m.me links. */
+  LINK_MESSENGER_PAGE: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.]{5,50}$/.test(v), {
+    message: 'must be the Page username or numeric id, as in https://m.me/<page> (e.g. northwindgoods)',
+  }),
+  /** The WhatsApp business number, for wa.me links. */
+  LINK_WHATSAPP_NUMBER: optionalString.refine(
+    (v) => v === undefined || /^\+?[1-9]\d{6,14}$/.test(v.replace(/[\s-]/g, '')),
+    { message: 'must be the WhatsApp number in international format, e.g. +4915112345678' },
+  ),
+
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Trust X-Forwarded-* headers (behind a reverse proxy). */
   TRUST_PROXY: bool,

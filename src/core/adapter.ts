@@ -97,4 +97,10 @@ export interface ChannelAdapter {
   send?(delivery: OutboundDelivery): Promise<SendResult>;
   /** Best effort; errors are logged, never retried. */
   sendTyping?(address: ChannelAddress, on: boolean): Promise<void>;
+  /**
+   * A deep link that opens a chat with this bot and hands it `code` (Telegram:
+   * `https://t.me/<bot>?start=<code>`), for "continue on this channel" offers. Undefined
+   * when the channel cannot make one (yet).
+   */
+  linkUrl?(code: string): string | undefined;
 }

@@ -21,6 +21,8 @@ import { openStore, type Store } from '../store';
 import type { ChannelAdapter } from './adapter';
 import { type Bus, LocalBus, RedisBus } from './bus';
 import { Composer, type Middleware } from './composer';
+import { identityLinking } from '../identity/middleware';
+import { linkingSettings } from '../identity/linking';
 import { numberedReplies } from './numbered-replies';
 import type { Context, ContextRuntime, ReplyOptions } from './context';
 import { type ContentInput, contentToText, type Message, toContent } from '../model';
@@ -78,6 +80,15 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     super(numberedReplies as Middleware<C>);
     this.config = options.config ?? loadConfig();
     this.logger = options.logger ?? createLogger({ level: this.config.LOG_LEVEL });
+    // Built in, before the bot's own middleware: link codes are answered here (the inbox
+    // redeemed them) and never reach the flows; "continue on telegram" gets a link.
+    this.use(
+      identityLinking({
+        settings: linkingSettings(this.config),
+        config: this.config,
+        adapter: (channel) => this.adapters.get(channel),
+      }) as Middleware<C>,
+    );
     for (const adapter of options.adapters ?? []) this.addAdapter(adapter);
   }
 
@@ -187,7 +198,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       logger,
       { useLeases: store.kind === 'postgres', ...this.options.worker },
     );
-    const inbox = new Inbox(store, bus, metrics, (id) => worker.notify(id));
+    const inbox = new Inbox(store, bus, metrics, (id) => worker.notify(id), linkingSettings(config));
     this.running = { store, bus, http, inbox, worker, outbox, metrics, ownsStore, ownsBus };
 
     for (const adapter of this.adapters.values()) {

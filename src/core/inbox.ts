@@ -6,6 +6,14 @@
  *
  * @module
  */
+import { findCodeClaim } from '../identity/codes';
+import {
+  DEFAULT_LINKING,
+  type LinkingSettings,
+  type Redemption,
+  recordRedemption,
+  redeemCode,
+} from '../identity/linking';
 import { contentToText, type Conversation, type Customer, type Identity, type Message } from '../model';
 import type { Metrics } from '../observability/metrics';
 import { retryOnConflict, type Store, type StoreTx } from '../store';
@@ -19,6 +27,8 @@ export interface AcceptResult {
   conversation: Conversation;
   customer: Customer;
   identity: Identity;
+  /** The message presented a link code or one-time code: what it did (linked, or why not). */
+  redemption?: Redemption;
 }
 
 /** Identity namespace for accounts vouched for by a host site (signed web identity tokens). */
@@ -30,6 +40,7 @@ export class Inbox {
     private readonly bus: Bus,
     private readonly metrics: Metrics,
     private readonly onAccepted: (conversationId: string) => void,
+    private readonly linking: LinkingSettings = DEFAULT_LINKING,
   ) {}
 
   /** Stores the event (or recognises it as a duplicate) and schedules its processing. */
@@ -113,6 +124,23 @@ export class Inbox {
     }
     const now = Date.now();
     let { identity, customer } = await this.resolveSender(tx, event);
+    // Verified linking happens here, before the conversation is chosen, in this transaction:
+    // the message lands in the conversation it continues, and a crash cannot half-link. A
+    // redelivery never gets here (it is a duplicate above), so a code is presented once.
+    // All a message without a code pays is the regular expression.
+    const claim = findCodeClaim(event.content, event.address);
+    const redemption = claim
+      ? await redeemCode(tx, this.linking, claim, { identity, customer }, now)
+      : undefined;
+    if (redemption?.outcome === 'linked') {
+      customer = redemption.customer;
+      identity = {
+        ...identity,
+        customerId: customer.id,
+        linkedBy: redemption.kind,
+        linkedByWhom: 'customer',
+      };
+    }
     // Refresh the reply address and last-inbound time, but spare a write per message for a
     // chatty customer: minute precision is plenty for messaging windows.
     if (
@@ -155,7 +183,21 @@ export class Inbox {
     if (customer.profile.name === undefined && event.sender.profile) {
       customer = await tx.customers.update(customer.id, { profile: withoutUndefined(event.sender.profile) });
     }
-    return { duplicate: !created, message, conversation, customer, identity };
+    if (redemption && created) {
+      await recordRedemption(tx, redemption, {
+        conversationId: conversation.id,
+        messageId: message.id,
+        channel: event.channel,
+      });
+    }
+    return {
+      duplicate: !created,
+      message,
+      conversation,
+      customer,
+      identity,
+      ...(redemption && { redemption }),
+    };
   }
 
   private async resolveSender(

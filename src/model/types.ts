@@ -112,7 +112,11 @@ export interface Message {
   id: string;
   conversationId: string;
   customerId: string;
-  /** Position in the conversation, from 1, gapless and in commit order. */
+  /**
+   * Position in the conversation, from 1, gapless and in commit order (an unmerge that takes
+   * moved messages back out of a conversation that went on may leave a gap: see
+   * docs/omnichannel.md).
+   */
   seq: number;
   direction: Direction;
   author: Author;

@@ -162,7 +162,7 @@ CREATE TABLE handoff_operators (
 
 // The operator desk (src/desk): Slack calls waiting to be made, in order per conversation,
 // each exactly once (an outbox like the messages'); and which Slack thread carries which
-// conversation. Ids 3 and 4 are reserved for the omnichannel tables.
+// conversation. (Id 4 was reserved for another omnichannel migration.)
 const desk = (dialect: 'sqlite' | 'postgres') => `
 CREATE TABLE desk_outbox (
   seq ${dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY'},
@@ -194,8 +194,48 @@ CREATE TABLE desk_threads (
 CREATE INDEX desk_threads_conversation ON desk_threads (conversation_id, created_at);
 `;
 
+// Verified identity linking (src/identity): link codes and one-time codes, stored only as
+// hashes, and one row per link with everything needed to undo it exactly. Same SQL on both
+// dialects.
+const links = `
+CREATE TABLE link_codes (
+  code_hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  customer_id TEXT NOT NULL REFERENCES customers(id),
+  conversation_id TEXT,
+  offered_seq BIGINT,
+  channel TEXT,
+  identity_id TEXT,
+  destination TEXT,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT,
+  used_by_identity_id TEXT,
+  link_id TEXT
+);
+CREATE INDEX link_codes_pending_otp ON link_codes (identity_id, expires_at)
+  WHERE identity_id IS NOT NULL AND used_at IS NULL;
+CREATE INDEX link_codes_expiry ON link_codes (expires_at);
+CREATE TABLE identity_links (
+  id TEXT PRIMARY KEY,
+  method TEXT NOT NULL,
+  by_whom TEXT,
+  from_customer_id TEXT NOT NULL REFERENCES customers(id),
+  into_customer_id TEXT NOT NULL REFERENCES customers(id),
+  identity_id TEXT,
+  conversation_id TEXT,
+  undo TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  undone_at BIGINT,
+  undone_by TEXT
+);
+CREATE INDEX identity_links_from ON identity_links (from_customer_id, created_at);
+CREATE INDEX identity_links_into ON identity_links (into_customer_id, created_at);
+`;
+
 export const migrations: Migration[] = [
   { id: 1, name: 'core', sqlite: core('sqlite'), postgres: core('postgres') },
   { id: 2, name: 'handoff queue', sqlite: handoff, postgres: handoff },
+  { id: 3, name: 'links', sqlite: links, postgres: links },
   { id: 5, name: 'operator desk', sqlite: desk('sqlite'), postgres: desk('postgres') },
 ];

@@ -15,6 +15,7 @@ import type {
 } from '../model';
 import { newId } from '../util/ids';
 import { type Param, type Row, type SqlDriver, StoreConflictError } from './driver';
+import { sqlLinkRepo } from './link-repo';
 import { migrations } from './migrations';
 import type {
   AppendResult,
@@ -25,6 +26,7 @@ import type {
   EventRepo,
   IdentityRepo,
   KvRepo,
+  LinkRepo,
   MessageRepo,
   NewMessage,
   SearchQuery,
@@ -145,6 +147,7 @@ function first<T>(rows: T[]): T | null {
 }
 
 class Repos implements StoreTx {
+  readonly links: LinkRepo;
   readonly customers: CustomerRepo;
   readonly identities: IdentityRepo;
   readonly conversations: ConversationRepo;
@@ -154,6 +157,7 @@ class Repos implements StoreTx {
 
   constructor(db: SqlDriver) {
     const one = async (sql: string, params: Param[]) => first(await db.all(sql, params));
+    this.links = sqlLinkRepo(db);
 
     this.customers = {
       async create(init = {}) {

@@ -164,8 +164,109 @@ export interface KvRepo {
   delete(key: string): Promise<void>;
 }
 
+/** A link code or one-time code, as stored: only its hash, never the code itself. */
+export interface LinkCode {
+  codeHash: string;
+  /** `link_code`: anyone holding it may redeem it once; `one_time_code`: only `identityId` may. */
+  kind: 'link_code' | 'one_time_code';
+  /** The customer the redeeming identity joins. */
+  customerId: string;
+  /** Where the code was offered (the conversation to continue) and at which message. */
+  conversationId?: string;
+  offeredSeq?: number;
+  /** The channel it was offered for (link codes), informational. */
+  channel?: string;
+  /** One-time codes: the identity that asked for it and alone may redeem it. */
+  identityId?: string;
+  /** One-time codes: where it was sent, masked (`a***@example.com`). */
+  destination?: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt?: number;
+  usedByIdentityId?: string;
+  linkId?: string;
+}
+
+/** What a link moved, so that {@link LinkRepo.unmerge} can put it back exactly. */
+export interface LinkUndo {
+  /** The `from` customer's identities, as they were. */
+  identities: { id: string; linkedBy: IdentityLink; linkedByWhom: string | null }[];
+  /** The `from` customer's conversations, now the `into` customer's. */
+  conversations: string[];
+  /** Both had an open conversation: this one was closed and its messages appended to `survivor`. */
+  absorbed?: {
+    id: string;
+    customerId: string;
+    status: ConversationStatus;
+    closedAt: number | null;
+    lastSeq: number;
+    survivor: string;
+    survivorLastSeqBefore: number;
+    survivorLastSeqAfter: number;
+    messages: { id: string; seq: number; customerId: string }[];
+  };
+}
+
+/** One link between two customers: how, by whom, and how to undo it. */
+export interface LinkRecord {
+  id: string;
+  method: IdentityLink;
+  byWhom?: string;
+  /** The customer that was merged away (kept, empty, so that an unmerge can restore it). */
+  fromCustomerId: string;
+  intoCustomerId: string;
+  /** The identity that proved the link (the one that redeemed the code), if any. */
+  identityId?: string;
+  /** The customer's open conversation after the link (where the customer continues). */
+  conversationId?: string;
+  undo: LinkUndo;
+  createdAt: number;
+  undoneAt?: number;
+  undoneBy?: string;
+}
+
+/**
+ * Verified identity linking's storage: codes (hashed) and link records. `merge` and
+ * `unmerge` move identities, conversations and messages between customers atomically.
+ */
+export interface LinkRepo {
+  addCode(code: Omit<LinkCode, 'usedAt' | 'usedByIdentityId' | 'linkId'>): Promise<void>;
+  getCode(codeHash: string): Promise<LinkCode | null>;
+  /**
+   * Marks an unused, unexpired code used by `identityId`. True only for the one caller that
+   * used it: a code can be redeemed once, even by racing requests.
+   */
+  useCode(codeHash: string, identityId: string, now: number): Promise<boolean>;
+  /** Records the link a used code made. */
+  setCodeLink(codeHash: string, linkId: string): Promise<void>;
+  /** One-time codes waiting for `identityId` (unused, unexpired). */
+  pendingOneTimeCodes(identityId: string, now: number): Promise<LinkCode[]>;
+  /** Deletes codes that expired before `before`. Returns how many. */
+  deleteExpiredCodes(before: number): Promise<number>;
+  /**
+   * Moves every identity and conversation of `from` to `into`. When both have an open
+   * conversation, one is closed and its messages are appended to the other (the one a person
+   * is working on, else `into`'s), so no message is lost and the invariant of one open
+   * conversation per customer holds. Returns the record, with what {@link LinkRepo.unmerge}
+   * needs to put everything back.
+   */
+  merge(init: {
+    from: string;
+    into: string;
+    method: IdentityLink;
+    byWhom?: string;
+    identityId?: string;
+  }): Promise<LinkRecord>;
+  /** Undoes a link. Fails with SB_NOT_FOUND / SB_STORE_CONFLICT when unknown or already undone. */
+  unmerge(linkId: string, byWhom?: string): Promise<LinkRecord>;
+  get(linkId: string): Promise<LinkRecord | null>;
+  /** Links where the customer is either side, newest first. */
+  listByCustomer(customerId: string): Promise<LinkRecord[]>;
+}
+
 /** Everything a transaction can do. */
 export interface StoreTx {
+  links: LinkRepo;
   customers: CustomerRepo;
   identities: IdentityRepo;
   conversations: ConversationRepo;

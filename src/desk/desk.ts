@@ -705,7 +705,9 @@ export class Desk implements BotService {
     if (subtype && subtype !== 'file_share' && subtype !== 'thread_broadcast') return undefined;
     const { channel, thread_ts: threadTs, user, ts } = event as Record<string, string | undefined>;
     if (!channel || !threadTs || !user || !ts || threadTs === ts) return undefined;
-    const thread = await this.outbox.threadAt(channel, threadTs);
+    const thread =
+      (await this.outbox.threadAt(channel, threadTs)) ??
+      (await this.unrecordedCard(request.client, channel, threadTs));
     if (!thread) return undefined;
     const raw = typeof event.text === 'string' ? event.text : '';
     if (NOTE.test(raw)) return undefined;
@@ -733,6 +735,46 @@ export class Desk implements BotService {
         'Your text was sent; attachments are not forwarded to customers yet.',
       );
     return undefined;
+  }
+
+  /**
+   * A reply in the thread of a card that is in Slack but not yet known to the desk: Slack
+   * posted it and its answer was lost (a 5xx, a timeout), and the outbox has not found it
+   * yet (it looks only on its next attempt, after a backoff of up to minutes). Operators
+   * already see the card and reply in its thread; without this their reply would be
+   * dropped silently. The card's metadata names its outbox item, so the thread is recorded
+   * here. Only asked while such a card exists; if Slack cannot be asked, this throws and
+   * the event is answered 500, so Slack delivers it again.
+   */
+  private async unrecordedCard(
+    client: webApi.WebClient,
+    channel: string,
+    threadTs: string,
+  ): Promise<DeskThread | null> {
+    if (!(await this.outbox.hasUncertainCard())) return null;
+    let page: Awaited<ReturnType<webApi.WebClient['conversations']['replies']>>;
+    try {
+      page = await client.conversations.replies({
+        channel,
+        ts: threadTs,
+        limit: 1,
+        include_all_metadata: true,
+      });
+    } catch (error) {
+      throw toDeliveryError(error, 'conversations.replies');
+    }
+    const parent = (page.messages ?? []).find((m) => m.ts === threadTs) as
+      | { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }
+      | undefined;
+    const key =
+      parent?.metadata?.event_type === METADATA_TYPE ? parent.metadata.event_payload?.key : undefined;
+    const conversationId = typeof key === 'string' ? /^card:([^:]+):/.exec(key)?.[1] : undefined;
+    if (!conversationId) return null;
+    const item = (await this.outbox.list(conversationId)).find((i) => i.key === key);
+    if (!item) return null;
+    const team = teamFor(this.config as HandoffConfig, String(item.payload.team)).name;
+    await this.outbox.addThread({ conversationId, channel, ts: threadTs, team });
+    return this.outbox.threadAt(channel, threadTs);
   }
 
   private async onInteraction(request: SlackDeskInteraction) {

@@ -151,6 +151,14 @@ export class DeskStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** A card may be in Slack without its thread recorded (an attempt's outcome is unknown). */
+  async hasUncertainCard(): Promise<boolean> {
+    const rows = await this.db.all(
+      `SELECT 1 AS x FROM desk_outbox WHERE kind = 'card' AND state = 'pending' AND uncertain = 1 LIMIT 1`,
+    );
+    return rows.length > 0;
+  }
+
   async pendingCount(): Promise<number> {
     const rows = await this.db.all(`SELECT COUNT(*) AS n FROM desk_outbox WHERE state = 'pending'`);
     return Number(rows[0]?.n ?? 0);

@@ -80,6 +80,8 @@ export interface DeskOptions {
   flows?: () => FlowSet | undefined;
   /** REDIS_URL: the queue and its timers live in Redis. */
   redisUrl?: string;
+  /** Their Redis key prefix (default `sb:handoff`): every process of one bot must use the same. */
+  redisPrefix?: string;
   sender?: DeskSenderOptions;
   /** How often the SLA timers are checked (default 5 s). */
   timerIntervalMs?: number;
@@ -156,6 +158,7 @@ export class Desk implements BotService {
       config,
       store,
       redisUrl: this.options.redisUrl,
+      ...(this.options.redisPrefix && { prefix: this.options.redisPrefix }),
       ...(this.options.clock && { clock: this.options.clock }),
     });
     this.deskStore = new DeskStore(store.driver, this.clock);
@@ -176,6 +179,7 @@ export class Desk implements BotService {
     this.sender?.start();
     this.timers = await startHandoffTimers(this.queue, (timer) => this.onTimer(timer), {
       redisUrl: this.options.redisUrl,
+      ...(this.options.redisPrefix && { prefix: this.options.redisPrefix }),
       ...(this.options.timerIntervalMs !== undefined && { intervalMs: this.options.timerIntervalMs }),
       onError: (error, timer) =>
         logger.warn({ err: error, kind: timer?.kind }, 'desk: timer handling failed; will retry'),

@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- <name> [options]]`: Switchboard's benchmarks, each measured side by
- * side with its peers in one run. Names: `web` (default), `nlu`, `all`.
+ * side with its peers in one run. Names: `web` (default), `nlu`, `desk`, `all`.
  */
 const benches: Record<string, () => { run(argv: string[]): Promise<void> }> = {
   web: () => require('./web'),
   nlu: () => require('./nlu'),
+  desk: () => require('./desk'),
 };
 
 async function main(): Promise<void> {

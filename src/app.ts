@@ -9,6 +9,7 @@ import path from 'node:path';
 import { adaptersFromConfig } from './channels';
 import type { Config } from './config';
 import { Bot, type BotOptions } from './core/bot';
+import { fileProfileProvider, type ProfileProvider, webhookProfileProvider } from './crm';
 import type { Context } from './core/context';
 import type { Action } from './flows/engine';
 import { FlowRuntime, hasBotContent } from './flows/runtime';
@@ -69,9 +70,30 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
         ...(actions ? { actions } : {}),
       })
     : undefined;
-  const bot = new SwitchboardBot({ adapters: adaptersFromConfig(config), ...botOptions, config }, content);
+  const profileProvider = botOptions.profileProvider ?? profileProviderFromConfig(config);
+  const bot = new SwitchboardBot(
+    {
+      adapters: adaptersFromConfig(config),
+      ...botOptions,
+      ...(profileProvider && { profileProvider }),
+      config,
+    },
+    content,
+  );
   setup?.(bot);
   if (content) bot.use(content.middleware());
   else echoBehaviour(bot);
   return bot;
+}
+
+/** The CRM profile provider the settings describe: CRM_WEBHOOK_URL, else CRM_FILE, else none. */
+export function profileProviderFromConfig(config: Config): ProfileProvider | undefined {
+  if (config.CRM_WEBHOOK_URL) {
+    return webhookProfileProvider({
+      url: config.CRM_WEBHOOK_URL,
+      ...(config.CRM_WEBHOOK_SECRET && { secret: config.CRM_WEBHOOK_SECRET }),
+    });
+  }
+  if (config.CRM_FILE) return fileProfileProvider(path.resolve(config.botDir, config.CRM_FILE));
+  return undefined;
 }

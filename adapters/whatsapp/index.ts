@@ -16,6 +16,8 @@ import type {
   ChannelAdapter,
   ChannelCapabilities,
   OutboundDelivery,
+  ProactiveTarget,
+  ProactiveVerdict,
   SendResult,
 } from '../../src/core/adapter';
 import type { ChannelDefinition } from '../../src/channels';
@@ -174,6 +176,33 @@ export class WhatsAppAdapter implements ChannelAdapter {
       throw error;
     }
     return platformMessageId ? { platformMessageId } : {};
+  }
+
+  /**
+   * Inside the 24-hour window a proactive message goes as it is; outside, the configured
+   * template goes instead — unless there is none, or it already went out and the
+   * customer has not answered (what {@link WhatsAppAdapter.send} would refuse anyway).
+   */
+  async proactiveVerdict({ address, lastInboundAt }: ProactiveTarget): Promise<ProactiveVerdict> {
+    const age = lastInboundAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - lastInboundAt;
+    if (age <= WHATSAPP_WINDOW_MS) return { allowed: true, via: 'free_form' };
+    const since = lastInboundAt === undefined ? 'never wrote' : `last wrote ${Math.floor(age / HOUR)} h ago`;
+    const name = this.settings.WHATSAPP_TEMPLATE_NAME;
+    if (!name) {
+      return {
+        allowed: false,
+        reason: `outside WhatsApp's 24-hour window (the customer ${since}) and no WHATSAPP_TEMPLATE_NAME is set`,
+      };
+    }
+    const to = typeof address.waId === 'string' ? address.waId : undefined;
+    const sentAt = to ? await this.need().store.kv.get<number>(`whatsapp:template-sent:${to}`) : null;
+    if (sentAt !== null && (lastInboundAt === undefined || sentAt > lastInboundAt)) {
+      return {
+        allowed: false,
+        reason: `outside WhatsApp's 24-hour window (the customer ${since}); the template "${name}" already went out ${new Date(sentAt).toISOString()} and the customer has not answered yet`,
+      };
+    }
+    return { allowed: true, via: 'template' };
   }
 
   /**

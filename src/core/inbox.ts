@@ -19,6 +19,8 @@ export interface AcceptResult {
   conversation: Conversation;
   customer: Customer;
   identity: Identity;
+  /** True when this message's sender became a new customer (first contact). */
+  newCustomer: boolean;
 }
 
 /** Identity namespace for accounts vouched for by a host site (signed web identity tokens). */
@@ -30,6 +32,8 @@ export class Inbox {
     private readonly bus: Bus,
     private readonly metrics: Metrics,
     private readonly onAccepted: (conversationId: string) => void,
+    /** Called once per new customer, before its first message is handled (the CRM lookup). */
+    private readonly onNewCustomer?: (customerId: string) => void,
   ) {}
 
   /** Stores the event (or recognises it as a duplicate) and schedules its processing. */
@@ -48,6 +52,7 @@ export class Inbox {
         message: result.message,
       });
     }
+    if (result.newCustomer) this.onNewCustomer?.(result.customer.id);
     // Even for a duplicate: if the first delivery was stored but never processed, this nudges it.
     this.onAccepted(result.conversation.id);
     return result;
@@ -107,12 +112,12 @@ export class Inbox {
         const customer = await tx.customers.get(existing.customerId);
         const identity = await tx.identities.find(event.channel, event.sender.externalId);
         if (conversation && customer && identity) {
-          return { duplicate: true, message: existing, conversation, customer, identity };
+          return { duplicate: true, message: existing, conversation, customer, identity, newCustomer: false };
         }
       }
     }
     const now = Date.now();
-    let { identity, customer } = await this.resolveSender(tx, event);
+    let { identity, customer, newCustomer } = await this.resolveSender(tx, event);
     // Refresh the reply address and last-inbound time, but spare a write per message for a
     // chatty customer: minute precision is plenty for messaging windows.
     if (
@@ -155,14 +160,22 @@ export class Inbox {
     if (customer.profile.name === undefined && event.sender.profile) {
       customer = await tx.customers.update(customer.id, { profile: withoutUndefined(event.sender.profile) });
     }
-    return { duplicate: !created, message, conversation, customer, identity };
+    return {
+      duplicate: !created,
+      message,
+      conversation,
+      customer,
+      identity,
+      newCustomer: newCustomer && created,
+    };
   }
 
   private async resolveSender(
     tx: StoreTx,
     event: InboundEvent,
-  ): Promise<{ identity: Identity; customer: Customer }> {
+  ): Promise<{ identity: Identity; customer: Customer; newCustomer: boolean }> {
     let identity = await tx.identities.find(event.channel, event.sender.externalId);
+    let newCustomer = false;
     const account = event.verifiedAccount;
     if (account) {
       // The host site vouches for this sender: its account decides the customer.
@@ -172,6 +185,7 @@ export class Inbox {
           ? await tx.customers.get(identity.customerId)
           : await tx.customers.create({ profile: withoutUndefined(account.profile ?? {}) });
         if (!owner) throw new Error(`identity ${identity?.id} points at a missing customer`);
+        newCustomer = !identity;
         accountIdentity = await tx.identities.create({
           channel: ACCOUNT_CHANNEL,
           externalId: account.id,
@@ -205,11 +219,11 @@ export class Inbox {
         linkedBy: 'first_contact',
         address: event.address,
       });
-      return { identity, customer };
+      return { identity, customer, newCustomer: true };
     }
     const customer = await tx.customers.get(identity.customerId);
     if (!customer) throw new Error(`identity ${identity.id} points at a missing customer`);
-    return { identity, customer };
+    return { identity, customer, newCustomer };
   }
 }
 

@@ -16,6 +16,7 @@ import type {
 import { newId } from '../util/ids';
 import { type Param, type Row, type SqlDriver, StoreConflictError } from './driver';
 import { migrations } from './migrations';
+import { searchConversations } from './search';
 import type {
   AppendResult,
   ConversationEvent,
@@ -328,6 +329,9 @@ class Repos implements StoreTx {
           [status, limit],
         );
         return rows.map(toConversation);
+      },
+      search(query) {
+        return searchConversations(db, query, (tx) => indexPendingMessages(tx));
       },
     };
 

@@ -18,7 +18,6 @@ import {
   whatsappMessage,
 } from '../channels/meta-harness';
 import type { FakeApi, RecordedCall } from '../helpers/fake-api';
-import { startTestBot } from '../helpers/bot';
 import { ProactiveError } from '../../src/errors';
 
 const TOKEN = 'test-admin-token-0123456789abcdef';
@@ -84,14 +83,20 @@ describe('authentication', () => {
     expect(graph.sends().length).toBe(sent);
   });
 
-  test('without ADMIN_API_TOKEN the admin API is off and says how to turn it on', async () => {
-    const plain = await startTestBot();
+  test('without ADMIN_API_TOKEN the admin API is off: the log and the API say how to turn it on', async () => {
+    const plain = await startMetaBot(metaEnv(graph.url), testBehaviour);
     try {
-      const res = await fetch(`${plain.baseUrl}/api/v1/conversations`, {
+      const res = await fetch(`${plain.url}/api/v1/conversations`, {
         headers: { authorization: `Bearer ${TOKEN}` },
       });
       expect(res.status).toBe(404);
       expect((await json(res)).error.message).toMatch(/ADMIN_API_TOKEN/);
+      expect(plain.logs.map((l) => l.msg)).toContain(
+        'the admin API (/api/v1) is off: set ADMIN_API_TOKEN to turn it on',
+      );
+      expect(sb.logs.map((l) => l.msg)).not.toContain(
+        'the admin API (/api/v1) is off: set ADMIN_API_TOKEN to turn it on',
+      );
     } finally {
       await plain.stop();
     }

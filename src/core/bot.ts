@@ -235,9 +235,6 @@ export class Bot<C extends Context = Context> extends Composer<C> {
           enrichCustomer: (customerId, reason) => this.enrichCustomer(customerId, reason),
         }),
       );
-    } else {
-      http.router.use('/api/v1', adminApiOff());
-      logger.info('the admin API (/api/v1) is off: set ADMIN_API_TOKEN to turn it on');
     }
 
     for (const adapter of this.adapters.values()) {
@@ -250,6 +247,11 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         config,
         logger,
       });
+    }
+    if (!config.ADMIN_API_TOKEN) {
+      // Mounted after the channels: a route of theirs under /api/v1 is not shadowed.
+      http.router.use('/api/v1', adminApiOff());
+      logger.info('the admin API (/api/v1) is off: set ADMIN_API_TOKEN to turn it on');
     }
     await new Promise<void>((resolve, reject) => {
       http.server.once('error', reject);

@@ -21,6 +21,11 @@ export interface AcceptResult {
   identity: Identity;
   /** True when this message's sender became a new customer (first contact). */
   newCustomer: boolean;
+  /**
+   * When the sender last wrote on this channel before this message (undefined: never).
+   * Channels with a messaging window see from it whether this message reopened one.
+   */
+  previousInboundAt?: number;
 }
 
 /** Identity namespace for accounts vouched for by a host site (signed web identity tokens). */
@@ -118,6 +123,7 @@ export class Inbox {
     }
     const now = Date.now();
     let { identity, customer, newCustomer } = await this.resolveSender(tx, event);
+    const previousInboundAt = identity.lastInboundAt;
     // Refresh the reply address and last-inbound time, but spare a write per message for a
     // chatty customer: minute precision is plenty for messaging windows.
     if (
@@ -167,6 +173,7 @@ export class Inbox {
       customer,
       identity,
       newCustomer: newCustomer && created,
+      ...(previousInboundAt !== undefined && { previousInboundAt }),
     };
   }
 

@@ -148,6 +148,20 @@ describe('WhatsApp', () => {
     ]);
   });
 
+  test('the text the template stood in for follows as written once the customer answers', async () => {
+    const customerId = await whatsappSays('hi');
+    await ageWindow(sb.bot, 'whatsapp', WA_ID, 30);
+    const res = await api('/messages', { body: { customerId, text: 'Your order ORD-10001 has shipped.' } });
+    expect(await json(res)).toMatchObject({ via: 'template' });
+    await sb.bot.idle();
+    expect(bodies().at(-1).type).toBe('template');
+    await whatsappSays('hello?');
+    await until(() => bodies().some((b) => b.text?.body === 'Your order ORD-10001 has shipped.'));
+    await sb.bot.idle();
+    expect(bodies().filter((b) => b.text?.body === 'Your order ORD-10001 has shipped.')).toHaveLength(1);
+    expect(bodies().some((b) => b.text?.body === 'echo: hello?')).toBe(true);
+  });
+
   test('without a template, outside the window: 422 naming the missing setting', async () => {
     await sb.stop();
     sb = await startMetaBot(metaEnv(graph.url, { ADMIN_API_TOKEN: TOKEN }), testBehaviour);

@@ -11,6 +11,7 @@ import { SlackAdapter } from '../adapters/slack';
 import { adaptersFromConfig } from './channels';
 import type { Config } from './config';
 import { Bot, type BotOptions } from './core/bot';
+import { fileProfileProvider, type ProfileProvider, webhookProfileProvider } from './crm';
 import type { Context } from './core/context';
 import type { Action } from './flows/engine';
 import { FlowRuntime, hasBotContent } from './flows/runtime';
@@ -78,7 +79,16 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
         ...(actions ? { actions } : {}),
       })
     : undefined;
-  const bot = new SwitchboardBot({ adapters: adaptersFromConfig(config), ...botOptions, config }, content);
+  const profileProvider = botOptions.profileProvider ?? profileProviderFromConfig(config);
+  const bot = new SwitchboardBot(
+    {
+      adapters: adaptersFromConfig(config),
+      ...botOptions,
+      ...(profileProvider && { profileProvider }),
+      config,
+    },
+    content,
+  );
   setup?.(bot);
   if (deskOptions !== false && existsSync(path.join(config.botDir, HANDOFF_FILE))) {
     // Before the bot's behaviour: it relays, keeps the bot silent while a person has the
@@ -98,4 +108,16 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
   if (content) bot.use(content.middleware());
   else echoBehaviour(bot);
   return bot;
+}
+
+/** The CRM profile provider the settings describe: CRM_WEBHOOK_URL, else CRM_FILE, else none. */
+export function profileProviderFromConfig(config: Config): ProfileProvider | undefined {
+  if (config.CRM_WEBHOOK_URL) {
+    return webhookProfileProvider({
+      url: config.CRM_WEBHOOK_URL,
+      ...(config.CRM_WEBHOOK_SECRET && { secret: config.CRM_WEBHOOK_SECRET }),
+    });
+  }
+  if (config.CRM_FILE) return fileProfileProvider(path.resolve(config.botDir, config.CRM_FILE));
+  return undefined;
 }

@@ -25,7 +25,10 @@ export type ErrorCode =
   | 'SB_INTENTS_INVALID'
   | 'SB_FLOWS_INVALID'
   | 'SB_NOT_FOUND'
-  | 'SB_SHUTTING_DOWN';
+  | 'SB_SHUTTING_DOWN'
+  | 'SB_UNAUTHORIZED'
+  | 'SB_OPTED_OUT'
+  | 'SB_UNREACHABLE';
 
 /** Base class of every error Switchboard raises on purpose. */
 export class SwitchboardError extends Error {
@@ -145,6 +148,27 @@ export class TransportError extends SwitchboardError {
     options?: { cause?: unknown },
   ) {
     super('SB_TRANSPORT', `${channel}: ${message}`, options);
+  }
+}
+
+/** Why a proactive message was refused. */
+export type ProactiveRefusal = 'opted_out' | 'unreachable';
+
+/**
+ * A proactive message (one that does not answer the customer) was refused before it was
+ * stored: the customer opted out (`SB_OPTED_OUT`, HTTP 409), or no channel the customer
+ * can be reached on allows a message now (`SB_UNREACHABLE`, HTTP 422: every messaging
+ * window closed and no template, never wrote on the requested channel, …). `details`
+ * says, per channel, why.
+ */
+export class ProactiveError extends SwitchboardError {
+  override readonly name = 'ProactiveError';
+  constructor(
+    readonly reason: ProactiveRefusal,
+    message: string,
+    readonly details: { channel: string; reason: string }[] = [],
+  ) {
+    super(reason === 'opted_out' ? 'SB_OPTED_OUT' : 'SB_UNREACHABLE', message);
   }
 }
 

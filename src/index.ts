@@ -12,7 +12,7 @@
  */
 
 // === Building a bot
-export { Bot, type BotOptions } from './core/bot';
+export { Bot, type BotOptions, type ConversationHistory } from './core/bot';
 export { Composer, compose, type Middleware, type MiddlewareFn, type NextFunction } from './core/composer';
 export { Context, type ReplyOptions } from './core/context';
 export { createSwitchboard, SwitchboardBot, type SwitchboardOptions } from './app';
@@ -56,6 +56,8 @@ export type {
   ChannelCapabilities,
   InboundEvent,
   OutboundDelivery,
+  ProactiveTarget,
+  ProactiveVerdict,
   SendResult,
 } from './core/adapter';
 export { WebAdapter, signIdentityToken, verifyIdentityToken } from '../adapters/web';
@@ -111,8 +113,34 @@ export {
   type TimerHandler,
 } from './handoff';
 
+// === Omnichannel: proactive messages, opt-outs, CRM context, conversation search
+export type { ProactiveMessage, ProactiveRecipient, ProactiveResult } from './proactive';
+export {
+  DEFAULT_OPT_IN_KEYWORDS,
+  DEFAULT_OPT_OUT_KEYWORDS,
+  isOptedOut,
+  type OptOutOptions,
+} from './core/opt-out';
+export {
+  type EnrichReason,
+  type EnrichResult,
+  fileProfileProvider,
+  type ProfileLookup,
+  type ProfileProvider,
+  webhookProfileProvider,
+} from './crm';
+export type {
+  ConversationEvent,
+  ConversationOutcome,
+  ConversationSearch,
+  ConversationSummary,
+  SentimentLabel,
+} from './store';
+
 // === Errors
 export {
+  ProactiveError,
+  type ProactiveRefusal,
   SwitchboardError,
   ChannelApiError,
   TransportError,

@@ -15,6 +15,8 @@ import type {
   ChannelAdapter,
   ChannelCapabilities,
   OutboundDelivery,
+  ProactiveTarget,
+  ProactiveVerdict,
   SendResult,
 } from '../../src/core/adapter';
 import type { Config } from '../../src/config';
@@ -141,6 +143,16 @@ export class MessengerAdapter implements ChannelAdapter {
       platformMessageId = res.message_id ?? platformMessageId;
     }
     return platformMessageId ? { platformMessageId } : {};
+  }
+
+  /** The rules {@link MessengerAdapter.send} applies, asked before a proactive message is stored. */
+  async proactiveVerdict({ lastInboundAt, author }: ProactiveTarget): Promise<ProactiveVerdict> {
+    try {
+      const mode = this.messagingMode(author, lastInboundAt, false);
+      return { allowed: true, via: mode.tag ? 'message_tag' : 'free_form' };
+    } catch (error) {
+      return { allowed: false, reason: (error as ChannelApiError).description };
+    }
   }
 
   async sendTyping(address: ChannelAddress, on: boolean): Promise<void> {

@@ -6,7 +6,9 @@
  * customer's last message. Outside it (by our clock, or when the platform answers
  * 131047) the configured template goes out instead — once per closed window, and the
  * free-form text stays out of it — and the conversation records a
- * `window_template_sent` event. Without a template the message fails at once with a
+ * `window_template_sent` event. When the customer answers, the message the template
+ * stood in for (outside the window by our clock) goes out as written
+ * (`window_message_released`). Without a template the message fails at once with a
  * clear error (a `delivery_failed` event), never an endless retry.
  *
  * @module
@@ -16,6 +18,8 @@ import type {
   ChannelAdapter,
   ChannelCapabilities,
   OutboundDelivery,
+  ProactiveTarget,
+  ProactiveVerdict,
   SendResult,
 } from '../../src/core/adapter';
 import type { ChannelDefinition } from '../../src/channels';
@@ -35,6 +39,8 @@ export { renderWhatsApp } from './render';
 
 const HOUR = 3_600_000;
 export const WHATSAPP_WINDOW_MS = 24 * HOUR;
+/** Where the message a template stood in for waits for the customer's answer. */
+const heldKey = (waId: string) => `whatsapp:held:${waId}`;
 
 interface SendResponse {
   messages?: { id?: string }[];
@@ -83,9 +89,18 @@ export class WhatsAppAdapter implements ChannelAdapter {
   private async handle(body: unknown): Promise<void> {
     const runtime = this.need();
     const fresh: string[] = [];
+    const reopened = new Set<string>();
     for (const item of parseWhatsAppWebhook(body, this.settings.WHATSAPP_PHONE_NUMBER_ID)) {
-      const id = await this.apply(item, runtime);
-      if (id) fresh.push(id);
+      const accepted = await this.apply(item, runtime);
+      if (!accepted) continue;
+      fresh.push(accepted.id);
+      if (accepted.reopened) reopened.add(accepted.from);
+    }
+    // The customer wrote after the window had closed: what a template stood in for goes out now.
+    for (const waId of reopened) {
+      this.releaseHeld(waId).catch((error: unknown) =>
+        runtime.logger.warn({ err: error, channel: CHANNEL }, 'releasing held messages failed'),
+      );
     }
     // Blue ticks, after the messages are stored; best effort, off the ack path.
     for (const id of fresh) {
@@ -101,12 +116,24 @@ export class WhatsAppAdapter implements ChannelAdapter {
     }
   }
 
-  /** Applies one item; returns the platform id of a newly stored message. */
-  private async apply(item: WhatsAppItem, runtime: AdapterRuntime): Promise<string | undefined> {
+  /**
+   * Applies one item; for a newly stored message returns its platform id, its sender,
+   * and whether it reopened a closed window.
+   */
+  private async apply(
+    item: WhatsAppItem,
+    runtime: AdapterRuntime,
+  ): Promise<{ id: string; from: string; reopened: boolean } | undefined> {
     switch (item.kind) {
       case 'message': {
         const accepted = await runtime.inbox.accept(item.event);
-        return accepted.duplicate ? undefined : item.event.platformMessageId;
+        if (accepted.duplicate || !item.event.platformMessageId) return undefined;
+        const previous = accepted.previousInboundAt;
+        return {
+          id: item.event.platformMessageId,
+          from: item.event.sender.externalId,
+          reopened: previous === undefined || accepted.message.createdAt - previous > WHATSAPP_WINDOW_MS,
+        };
       }
       case 'status':
         if (item.status === 'sent') {
@@ -148,7 +175,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
     const parts = renderWhatsApp(content);
     if (parts.length === 0) return {};
     const age = lastInboundAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - lastInboundAt;
-    if (age > WHATSAPP_WINDOW_MS) return this.sendTemplate(message, to, lastInboundAt);
+    if (age > WHATSAPP_WINDOW_MS) return this.sendTemplate(message, to, lastInboundAt, undefined, true);
     const context = await this.contextFor(message);
     let platformMessageId: string | undefined;
     try {
@@ -177,6 +204,33 @@ export class WhatsAppAdapter implements ChannelAdapter {
   }
 
   /**
+   * Inside the 24-hour window a proactive message goes as it is; outside, the configured
+   * template goes instead — unless there is none, or it already went out and the
+   * customer has not answered (what {@link WhatsAppAdapter.send} would refuse anyway).
+   */
+  async proactiveVerdict({ address, lastInboundAt }: ProactiveTarget): Promise<ProactiveVerdict> {
+    const age = lastInboundAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - lastInboundAt;
+    if (age <= WHATSAPP_WINDOW_MS) return { allowed: true, via: 'free_form' };
+    const since = lastInboundAt === undefined ? 'never wrote' : `last wrote ${Math.floor(age / HOUR)} h ago`;
+    const name = this.settings.WHATSAPP_TEMPLATE_NAME;
+    if (!name) {
+      return {
+        allowed: false,
+        reason: `outside WhatsApp's 24-hour window (the customer ${since}) and no WHATSAPP_TEMPLATE_NAME is set`,
+      };
+    }
+    const to = typeof address.waId === 'string' ? address.waId : undefined;
+    const sentAt = to ? await this.need().store.kv.get<number>(`whatsapp:template-sent:${to}`) : null;
+    if (sentAt !== null && (lastInboundAt === undefined || sentAt > lastInboundAt)) {
+      return {
+        allowed: false,
+        reason: `outside WhatsApp's 24-hour window (the customer ${since}); the template "${name}" already went out ${new Date(sentAt).toISOString()} and the customer has not answered yet`,
+      };
+    }
+    return { allowed: true, via: 'template' };
+  }
+
+  /**
    * Outside the window: the configured template, once per closed window (a second
    * message before the customer answers fails, rather than spamming templates).
    */
@@ -185,6 +239,8 @@ export class WhatsAppAdapter implements ChannelAdapter {
     to: string,
     lastInboundAt: number | undefined,
     platformError?: ChannelApiError,
+    /** Deliver the message itself once the customer answers (see {@link releaseHeld}). */
+    hold = false,
   ): Promise<SendResult> {
     const runtime = this.need();
     const since =
@@ -225,18 +281,44 @@ export class WhatsAppAdapter implements ChannelAdapter {
       'send_template',
     );
     await runtime.store.kv.set(key, Date.now(), 30 * 24 * HOUR);
+    const id = res.messages?.[0]?.id;
+    if (hold && id)
+      await runtime.store.kv.set(heldKey(to), { messageId: message.id, template: id }, 30 * 24 * HOUR);
     await runtime.store.events.add(message.conversationId, 'window_template_sent', {
       messageId: message.id,
       channel: CHANNEL,
       template: name,
-      note: `outside WhatsApp's 24-hour window (${since}): the template "${name}" went out instead of this message's text`,
+      note: `outside WhatsApp's 24-hour window (${since}): the template "${name}" went out instead of this message's text${hold && id ? '; the text follows when the customer answers' : ''}`,
     });
     runtime.logger.info(
       { channel: CHANNEL, messageId: message.id, template: name },
       'window closed: sent template',
     );
-    const id = res.messages?.[0]?.id;
     return id ? { platformMessageId: id } : {};
+  }
+
+  /**
+   * The customer answered after a template stood in for a message: that message goes
+   * out now, as written (the window is open again). Only while it still carries the
+   * template's id: once delivered as text, a second release is a no-op.
+   */
+  private async releaseHeld(waId: string): Promise<void> {
+    const { store } = this.need();
+    const held = await store.kv.get<{ messageId: string; template: string }>(heldKey(waId));
+    if (!held) return;
+    await store.kv.delete(heldKey(waId));
+    const message = await store.messages.get(held.messageId);
+    if (!message || message.platformMessageId !== held.template || message.delivery === 'pending') return;
+    await store.messages.updateDelivery(message.id, {
+      delivery: 'pending',
+      deliveryError: null,
+      nextAttemptAt: Date.now(),
+    });
+    await store.events.add(message.conversationId, 'window_message_released', {
+      messageId: message.id,
+      channel: CHANNEL,
+      note: 'the customer answered the template: the message it stood in for goes out now',
+    });
   }
 
   /** The customer's message this one answers, quoted on the first reply to it. */

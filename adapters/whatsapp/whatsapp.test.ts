@@ -303,10 +303,24 @@ describe('with a template configured', () => {
     expect(graph.sends()).toHaveLength(2);
     expect((await sb.bot.store.messages.get(second.id))?.deliveryError).toMatch(/already went out/);
 
-    // The customer taps the template's button: the window is open again.
+    // The customer taps the template's button: the window is open again, and the message the
+    // template stood in for goes out as written, besides the answer to the tap.
     await postSigned(hook, fixtureText('whatsapp-cloud', 'webhook-message-template-quick-reply.json'));
-    await until(() => graph.sends().length >= 3);
-    expect(bodies()[2].text.body).toBe('picked RESUME_CHAT');
+    await until(() => graph.sends().length >= 4);
+    await sb.bot.idle();
+    expect(
+      bodies()
+        .slice(2)
+        .map((b) => b.text?.body)
+        .sort(),
+    ).toEqual(['Your parcel has shipped.', 'picked RESUME_CHAT']);
+    expect(graph.sends()).toHaveLength(4);
+    expect((await sb.bot.store.messages.get(first.id))?.delivery).toBe('sent');
+    expect((await sb.bot.store.events.list(conversationId)).map((e) => e.type)).toContain(
+      'window_message_released',
+    );
+    // The failed second message stays failed: the operator saw it fail.
+    expect((await sb.bot.store.messages.get(second.id))?.delivery).toBe('failed');
   });
 
   test('error 131047 from the platform inside our window: the template, never an endless retry', async () => {

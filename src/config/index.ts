@@ -27,6 +27,17 @@ const url = (protocols: string[]) =>
     },
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
+const keywordList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    v === undefined
+      ? undefined
+      : v
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+  );
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .optional()
@@ -81,6 +92,28 @@ export const settingsSchema = z.object({
     (v) => v === undefined || /^\+?[1-9]\d{6,14}$/.test(v.replace(/[\s-]/g, '')),
     { message: 'must be the WhatsApp number in international format, e.g. +4915112345678' },
   ),
+
+  // Admin API (proactive messages, conversation search, customers)
+  /** Bearer token of the admin API (`/api/v1`). Unset: the admin API is off. */
+  ADMIN_API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, {
+    message: 'must be at least 24 characters (use `openssl rand -hex 32`)',
+  }),
+
+  // Opt-outs: whole messages that opt a customer out of (or back into) proactive messages
+  /** Comma-separated; unset: STOP, STOPALL, UNSUBSCRIBE, OPT OUT…; empty: off. */
+  OPT_OUT_KEYWORDS: keywordList,
+  /** Comma-separated; unset: START, UNSTOP, SUBSCRIBE, OPT IN. */
+  OPT_IN_KEYWORDS: keywordList,
+
+  // CRM profile provider (customer.profile.crm), on first contact and on handoff
+  /** A JSON file of customers keyed by e-mail, phone or account id (relative to BOT_DIR). */
+  CRM_FILE: optionalString,
+  /** An HTTP endpoint answering `POST {customerId, reason, profile, identities}` with the customer's data. */
+  CRM_WEBHOOK_URL: url(['http:', 'https:']),
+  /** Signs webhook requests (`X-Switchboard-Signature: sha256=<hex HMAC of the body>`). */
+  CRM_WEBHOOK_SECRET: optionalString,
+  /** How long a lookup may take before it is abandoned (the reply never waits longer). */
+  CRM_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
 
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Trust X-Forwarded-* headers (behind a reverse proxy). */

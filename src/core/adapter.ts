@@ -7,7 +7,15 @@
 import type { Server } from 'node:http';
 import type { Router } from 'express';
 import type { Config } from '../config';
-import type { ChannelAddress, ChannelId, Content, CustomerProfile, MediaKind, Message } from '../model';
+import type {
+  Author,
+  ChannelAddress,
+  ChannelId,
+  Content,
+  CustomerProfile,
+  MediaKind,
+  Message,
+} from '../model';
 import type { Logger } from '../observability/logger';
 import type { Store } from '../store';
 import type { Bus } from './bus';
@@ -69,6 +77,25 @@ export interface SendResult {
   platformMessageId?: string;
 }
 
+/**
+ * Whether a message that does not answer the customer (a proactive one) may go out on a
+ * channel now, and how: as it is (`free_form`), replaced by an approved template
+ * (`template`, WhatsApp outside its window), or with a message tag (`message_tag`,
+ * Messenger's HUMAN_AGENT). Refusals say why in words an operator understands.
+ */
+export type ProactiveVerdict =
+  | { allowed: true; via: 'free_form' | 'template' | 'message_tag' }
+  | { allowed: false; reason: string };
+
+/** What {@link ChannelAdapter.proactiveVerdict} is asked about. */
+export interface ProactiveTarget {
+  /** Where the message would go (the identity's address). */
+  address: ChannelAddress;
+  /** When the customer last wrote on this channel (ms), if ever. */
+  lastInboundAt?: number;
+  author: Author;
+}
+
 /** What the framework gives an adapter when it starts. */
 export interface AdapterRuntime {
   /** Mount HTTP routes here (`/webhooks/<channel>`…); raw bodies are on `req.rawBody`. */
@@ -95,6 +122,12 @@ export interface ChannelAdapter {
   stop(): Promise<void>;
   /** Required for `push` adapters. Throw ChannelApiError / TransportError on failure. */
   send?(delivery: OutboundDelivery): Promise<SendResult>;
+  /**
+   * Channel rules for proactive messages (messaging windows, templates, tags). Without
+   * it, a message is allowed unless `capabilities.messageWindowHours` says the window
+   * closed.
+   */
+  proactiveVerdict?(target: ProactiveTarget): Promise<ProactiveVerdict>;
   /** Best effort; errors are logged, never retried. */
   sendTyping?(address: ChannelAddress, on: boolean): Promise<void>;
   /**

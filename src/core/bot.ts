@@ -16,8 +16,17 @@ import { type Config, loadConfig } from '../config';
 import { SwitchboardError, asError } from '../errors';
 import { type Logger, createLogger } from '../observability/logger';
 import { type Metrics, createMetrics } from '../observability/metrics';
+import { CustomerEnricher, type EnrichReason, type EnrichResult, type ProfileProvider } from '../crm';
+import { type ProactiveMessage, type ProactiveResult, sendProactive } from '../proactive';
+import { adminApiOff, adminRouter } from '../server/admin';
 import { createHttpServer, type HttpParts } from '../server/http';
-import { openStore, type Store } from '../store';
+import {
+  type ConversationEvent,
+  type ConversationSearch,
+  type ConversationSummary,
+  openStore,
+  type Store,
+} from '../store';
 import type { ChannelAdapter } from './adapter';
 import { type Bus, LocalBus, RedisBus } from './bus';
 import { Composer, type Middleware } from './composer';
@@ -25,7 +34,8 @@ import { identityLinking } from '../identity/middleware';
 import { linkingSettings } from '../identity/linking';
 import { numberedReplies } from './numbered-replies';
 import type { Context, ContextRuntime, ReplyOptions } from './context';
-import { type ContentInput, contentToText, type Message, toContent } from '../model';
+import { type ContentInput, contentToText, type Customer, type Message, toContent } from '../model';
+import { type OptOutOptions, optOutMiddleware, recordOptOut } from './opt-out';
 import { Inbox } from './inbox';
 import { Outbox, type OutboxOptions } from './outbox';
 import { ConversationWorker, type ErrorHandler, type WorkerOptions } from './worker';
@@ -41,6 +51,25 @@ export interface BotOptions {
   adapters?: ChannelAdapter[];
   outbox?: Partial<OutboxOptions>;
   worker?: Partial<Pick<WorkerOptions, 'sweepIntervalMs' | 'leaseMs' | 'useLeases'>>;
+  /**
+   * Looks customers up in your CRM on first contact and when {@link Bot.enrichCustomer} is
+   * called (the desk does on handoff); the data lands on `customer.profile.crm`.
+   */
+  profileProvider?: ProfileProvider;
+  /**
+   * The built-in opt-out keywords (STOP / START…) and their confirmations; `false` turns
+   * them off. Keywords default to OPT_OUT_KEYWORDS / OPT_IN_KEYWORDS.
+   */
+  optOut?: OptOutOptions | false;
+}
+
+/** A conversation's whole story, for operators: the summary, every message, every event. */
+export interface ConversationHistory {
+  conversation: ConversationSummary;
+  handoff: Record<string, unknown> | null;
+  flow: { id: string; step: string } | null;
+  messages: Message[];
+  events: ConversationEvent[];
 }
 
 /**
@@ -69,6 +98,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         worker: ConversationWorker;
         outbox: Outbox;
         metrics: Metrics;
+        enricher: CustomerEnricher;
         ownsStore: boolean;
         ownsBus: boolean;
       }
@@ -89,6 +119,20 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         adapter: (channel) => this.adapters.get(channel),
       }) as Middleware<C>,
     );
+    if (options.optOut !== false) {
+      const keywords = options.optOut?.keywords ?? this.config.OPT_OUT_KEYWORDS;
+      const optInKeywords = options.optOut?.optInKeywords ?? this.config.OPT_IN_KEYWORDS;
+      // An empty OPT_OUT_KEYWORDS turns opt-out by keyword off.
+      if (keywords === undefined || keywords.length > 0) {
+        this.use(
+          optOutMiddleware({
+            ...options.optOut,
+            ...(keywords !== undefined && { keywords }),
+            ...(optInKeywords !== undefined && { optInKeywords }),
+          }) as Middleware<C>,
+        );
+      }
+    }
     for (const adapter of options.adapters ?? []) this.addAdapter(adapter);
   }
 
@@ -187,6 +231,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       countDelivered: (channel) => metrics.messagesOut.inc({ channel }),
     };
     const handler = this.middleware();
+    const enricher = new CustomerEnricher(store, this.options.profileProvider, logger, config.CRM_TIMEOUT_MS);
     const worker = new ConversationWorker(
       store,
       runtime,
@@ -196,10 +241,37 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       (error, ctx) => this.errorHandler(error, ctx),
       metrics,
       logger,
-      { useLeases: store.kind === 'postgres', ...this.options.worker },
+      {
+        useLeases: store.kind === 'postgres',
+        ...this.options.worker,
+        // A new customer's CRM lookup gets a head start on their first reply (bounded by CRM_TIMEOUT_MS).
+        ...(enricher.enabled && { beforeHandle: (message: Message) => enricher.pending(message.customerId) }),
+      },
     );
-    const inbox = new Inbox(store, bus, metrics, (id) => worker.notify(id), linkingSettings(config));
-    this.running = { store, bus, http, inbox, worker, outbox, metrics, ownsStore, ownsBus };
+    const inbox = new Inbox(
+      store,
+      bus,
+      metrics,
+      (id) => worker.notify(id),
+      enricher.enabled ? (customerId) => enricher.firstContact(customerId) : undefined,
+      linkingSettings(config),
+    );
+    this.running = { store, bus, http, inbox, worker, outbox, metrics, enricher, ownsStore, ownsBus };
+
+    if (config.ADMIN_API_TOKEN) {
+      http.router.use(
+        '/api/v1',
+        adminRouter({
+          token: config.ADMIN_API_TOKEN,
+          store,
+          sendProactive: (message) => this.sendProactive(message),
+          setOptOut: (customerId, optedOut) => this.setOptOut(customerId, optedOut),
+          searchConversations: (query) => this.searchConversations(query),
+          conversationHistory: (id) => this.conversationHistory(id),
+          enrichCustomer: (customerId, reason) => this.enrichCustomer(customerId, reason),
+        }),
+      );
+    }
 
     for (const adapter of this.adapters.values()) {
       await adapter.start({
@@ -211,6 +283,11 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         config,
         logger,
       });
+    }
+    if (!config.ADMIN_API_TOKEN) {
+      // Mounted after the channels: a route of theirs under /api/v1 is not shadowed.
+      http.router.use('/api/v1', adminApiOff());
+      logger.info('the admin API (/api/v1) is off: set ADMIN_API_TOKEN to turn it on');
     }
     await new Promise<void>((resolve, reject) => {
       http.server.once('error', reject);
@@ -286,6 +363,94 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     input: ContentInput,
     options: ReplyOptions & { channel?: string; idempotencyKey?: string } = {},
   ): Promise<Message> {
+    return (await this.post(conversationId, input, options)).message;
+  }
+
+  /**
+   * Writes first: a proactive message to a customer ("your order has shipped", a
+   * follow-up after a human chat), into their open conversation or a new one, on a
+   * channel that allows it now (messaging windows, templates, opt-outs: see
+   * `src/proactive`). Throws a {@link ProactiveError} (`opted_out` / `unreachable`) when
+   * it cannot go out, and SB_NOT_FOUND for an unknown recipient.
+   *
+   * ```ts
+   * const { conversationId, channel, via } = await bot.sendProactive({
+   *   to: { customerId }, content: 'Your order ORD-10001 has shipped.', idempotencyKey: 'ship-ORD-10001',
+   * });
+   * ```
+   */
+  async sendProactive(message: ProactiveMessage): Promise<ProactiveResult> {
+    const { store } = this.need();
+    return sendProactive(
+      {
+        store,
+        adapter: (channel) => this.adapters.get(channel),
+        send: (conversationId, content, options) => this.post(conversationId, content, options),
+      },
+      message,
+    );
+  }
+
+  /**
+   * Opts a customer out of proactive messages (or back in), as writing STOP / START
+   * does. Recorded on `customer.attributes.optedOut` and as an event.
+   */
+  async setOptOut(customerId: string, optedOut: boolean): Promise<Customer> {
+    const { store } = this.need();
+    if (!(await store.customers.get(customerId)))
+      throw new SwitchboardError('SB_NOT_FOUND', `customer ${customerId} does not exist`);
+    return recordOptOut(store, customerId, optedOut, { via: 'api' });
+  }
+
+  /**
+   * Looks the customer up with the profile provider now and stores the result on
+   * `customer.profile.crm` (the desk calls this on handoff, so the card shows fresh
+   * data). Resolves within CRM_TIMEOUT_MS; the provider's failures are in the result,
+   * not thrown.
+   */
+  enrichCustomer(customerId: string, reason: EnrichReason = 'api'): Promise<EnrichResult> {
+    return this.need().enricher.enrich(customerId, reason);
+  }
+
+  /**
+   * Finds past and current conversations by text, channel, outcome, sentiment or
+   * customer, most recently active first (what `GET /api/v1/conversations` and the desk's
+   * search run).
+   *
+   * ```ts
+   * const hits = await bot.searchConversations({ text: 'refund', outcome: 'resolved', sentiment: 'negative' });
+   * ```
+   */
+  searchConversations(query: ConversationSearch): Promise<ConversationSummary[]> {
+    return this.need().store.conversations.search(query);
+  }
+
+  /** A conversation's summary, transcript (each message with its channel) and event log; null if unknown. */
+  async conversationHistory(conversationId: string): Promise<ConversationHistory | null> {
+    const { store } = this.need();
+    const conversation = await store.conversations.get(conversationId);
+    if (!conversation) return null;
+    const [messages, events, summary] = await Promise.all([
+      store.messages.list(conversationId),
+      store.events.list(conversationId),
+      store.conversations.search({ conversationId, limit: 1 }),
+    ]);
+    const found = summary[0];
+    if (!found) return null;
+    return {
+      conversation: found,
+      handoff: conversation.handoff,
+      flow: conversation.flow ? { id: conversation.flow.flowId, step: conversation.flow.step } : null,
+      messages,
+      events,
+    };
+  }
+
+  private async post(
+    conversationId: string,
+    input: ContentInput,
+    options: ReplyOptions & { channel?: string; idempotencyKey?: string },
+  ): Promise<{ message: Message; created: boolean }> {
     const { store, bus, outbox, metrics } = this.need();
     const conversation = await store.conversations.get(conversationId);
     if (!conversation)
@@ -322,7 +487,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       if (message.delivery === 'pending') outbox.notify();
       else metrics.messagesOut.inc({ channel: message.channel });
     }
-    return message;
+    return { message, created };
   }
 
   /** Resolves when every accepted message is handled and every due delivery done (tests, benchmarks). */

@@ -29,6 +29,13 @@ export interface AcceptResult {
   identity: Identity;
   /** The message presented a link code or one-time code: what it did (linked, or why not). */
   redemption?: Redemption;
+  /** True when this message's sender became a new customer (first contact). */
+  newCustomer: boolean;
+  /**
+   * When the sender last wrote on this channel before this message (undefined: never).
+   * Channels with a messaging window see from it whether this message reopened one.
+   */
+  previousInboundAt?: number;
 }
 
 /** Identity namespace for accounts vouched for by a host site (signed web identity tokens). */
@@ -40,6 +47,8 @@ export class Inbox {
     private readonly bus: Bus,
     private readonly metrics: Metrics,
     private readonly onAccepted: (conversationId: string) => void,
+    /** Called once per new customer, before its first message is handled (the CRM lookup). */
+    private readonly onNewCustomer?: (customerId: string) => void,
     private readonly linking: LinkingSettings = DEFAULT_LINKING,
   ) {}
 
@@ -59,6 +68,7 @@ export class Inbox {
         message: result.message,
       });
     }
+    if (result.newCustomer) this.onNewCustomer?.(result.customer.id);
     // Even for a duplicate: if the first delivery was stored but never processed, this nudges it.
     this.onAccepted(result.conversation.id);
     return result;
@@ -118,12 +128,13 @@ export class Inbox {
         const customer = await tx.customers.get(existing.customerId);
         const identity = await tx.identities.find(event.channel, event.sender.externalId);
         if (conversation && customer && identity) {
-          return { duplicate: true, message: existing, conversation, customer, identity };
+          return { duplicate: true, message: existing, conversation, customer, identity, newCustomer: false };
         }
       }
     }
     const now = Date.now();
-    let { identity, customer } = await this.resolveSender(tx, event);
+    let { identity, customer, newCustomer } = await this.resolveSender(tx, event);
+    const previousInboundAt = identity.lastInboundAt;
     // Verified linking happens here, before the conversation is chosen, in this transaction:
     // the message lands in the conversation it continues, and a crash cannot half-link. A
     // redelivery never gets here (it is a duplicate above), so a code is presented once.
@@ -197,14 +208,17 @@ export class Inbox {
       customer,
       identity,
       ...(redemption && { redemption }),
+      newCustomer: newCustomer && created,
+      ...(previousInboundAt !== undefined && { previousInboundAt }),
     };
   }
 
   private async resolveSender(
     tx: StoreTx,
     event: InboundEvent,
-  ): Promise<{ identity: Identity; customer: Customer }> {
+  ): Promise<{ identity: Identity; customer: Customer; newCustomer: boolean }> {
     let identity = await tx.identities.find(event.channel, event.sender.externalId);
+    let newCustomer = false;
     const account = event.verifiedAccount;
     if (account) {
       // The host site vouches for this sender: its account decides the customer.
@@ -214,6 +228,7 @@ export class Inbox {
           ? await tx.customers.get(identity.customerId)
           : await tx.customers.create({ profile: withoutUndefined(account.profile ?? {}) });
         if (!owner) throw new Error(`identity ${identity?.id} points at a missing customer`);
+        newCustomer = !identity;
         accountIdentity = await tx.identities.create({
           channel: ACCOUNT_CHANNEL,
           externalId: account.id,
@@ -247,11 +262,11 @@ export class Inbox {
         linkedBy: 'first_contact',
         address: event.address,
       });
-      return { identity, customer };
+      return { identity, customer, newCustomer: true };
     }
     const customer = await tx.customers.get(identity.customerId);
     if (!customer) throw new Error(`identity ${identity.id} points at a missing customer`);
-    return { identity, customer };
+    return { identity, customer, newCustomer };
   }
 }
 

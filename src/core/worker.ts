@@ -26,6 +26,11 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** How often to look for work left behind (a crash, another process's failed lease). */
   sweepIntervalMs?: number;
+  /**
+   * Something to wait for before a message is handled, if anything (a new customer's CRM
+   * lookup still running). Kept cheap: it returns undefined on the ordinary path.
+   */
+  beforeHandle?: (message: Message) => Promise<unknown> | undefined;
   /** Builds the context (plugins extend it). */
   createContext?: (message: Message, runtime: ContextRuntime) => Promise<Context | null>;
 }
@@ -119,6 +124,8 @@ export class ConversationWorker {
   }
 
   private async process(message: Message): Promise<void> {
+    const wait = this.options.beforeHandle?.(message);
+    if (wait) await wait.catch(() => {});
     const ctx = await this.createContext(message);
     if (!ctx) {
       await this.store.messages.markProcessed(message.id);

@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../core/context';
-import type { Content, FlowState, PostbackButton } from '../model';
+import type { Content, Customer, FlowState, PostbackButton } from '../model';
 import type { IntentSet, NluEngine, NluResult } from '../nlu';
 import type { Store } from '../store';
 import { Expression } from './expression';
@@ -813,10 +813,9 @@ class Turn {
   }
 
   scope(extra: Record<string, unknown> = {}): Record<string, unknown> {
-    const { profile, attributes, id } = this.ctx.customer;
     return {
       slots: this.state?.slots ?? {},
-      customer: { id, ...profile, attributes },
+      customer: customerScope(this.ctx.customer),
       nlu: this.nlu
         ? {
             intent: this.nlu.intent,
@@ -856,6 +855,21 @@ class Turn {
       ...(this.released ? { status: 'bot' as const, handoff: null } : {}),
     });
   }
+}
+
+/**
+ * The customer as templates and actions see it. CRM data (`profile.crm`) fills in what
+ * the channels did not tell, so `{{customer.name}}`, `{{customer.profile.name}}` and
+ * `{{customer.profile.tier}}` all work; `{{customer.profile.crm.tier}}` is the CRM's own.
+ */
+export function customerScope(customer: Customer): Record<string, unknown> {
+  const { crm, ...own } = customer.profile;
+  const profile = { ...(crm ?? {}), ...withoutUndefined(own), ...(crm ? { crm } : {}) };
+  return { ...profile, profile, id: customer.id, attributes: customer.attributes };
+}
+
+function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
 
 function filled(value: unknown): boolean {

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { PayloadError, SignatureError, SwitchboardError } from '../errors';
+import { PayloadError, ProactiveError, SignatureError, SwitchboardError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store';
@@ -94,10 +94,21 @@ export function createHttpServer(deps: {
   return { app, server, router };
 }
 
-export function errorResponse(error: unknown): {
-  status: number;
-  body: { error: { code: string; message: string; field?: string } };
-} {
+/** The one JSON error shape: `{error: {code, message, field?, reason?, details?}}`. */
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    /** The offending input field (400). */
+    field?: string;
+    /** Why a proactive message was refused (`opted_out`, `unreachable`). */
+    reason?: string;
+    /** Per channel, why it could not be used. */
+    details?: { channel: string; reason: string }[];
+  };
+}
+
+export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof PayloadError) {
     return {
       status: 400,
@@ -118,8 +129,23 @@ export function errorResponse(error: unknown): {
   if (parserError.type === 'entity.too.large') {
     return { status: 413, body: { error: { code: 'SB_PAYLOAD_INVALID', message: 'body is too large' } } };
   }
-  if (error instanceof SwitchboardError && error.code === 'SB_SHUTTING_DOWN') {
-    return { status: 503, body: { error: { code: error.code, message: error.message } } };
+  if (error instanceof ProactiveError) {
+    return {
+      status: error.reason === 'opted_out' ? 409 : 422,
+      body: {
+        error: { code: error.code, message: error.message, reason: error.reason, details: error.details },
+      },
+    };
+  }
+  if (error instanceof SwitchboardError) {
+    const status: Partial<Record<string, number>> = {
+      SB_SHUTTING_DOWN: 503,
+      SB_NOT_FOUND: 404,
+      SB_UNAUTHORIZED: 401,
+    };
+    const code = status[error.code];
+    if (code !== undefined)
+      return { status: code, body: { error: { code: error.code, message: error.message } } };
   }
   return { status: 500, body: { error: { code: 'SB_INTERNAL', message: 'internal error' } } };
 }

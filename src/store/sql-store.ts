@@ -17,6 +17,7 @@ import { newId } from '../util/ids';
 import { type Param, type Row, type SqlDriver, StoreConflictError } from './driver';
 import { sqlLinkRepo } from './link-repo';
 import { migrations } from './migrations';
+import { searchConversations } from './search';
 import type {
   AppendResult,
   ConversationEvent,
@@ -332,6 +333,9 @@ class Repos implements StoreTx {
           [status, limit],
         );
         return rows.map(toConversation);
+      },
+      search(query) {
+        return searchConversations(db, query, (tx) => indexPendingMessages(tx));
       },
     };
 

@@ -64,6 +64,82 @@ export interface ConversationRepo {
   tryLease(id: string, owner: string, ttlMs: number, now?: number): Promise<boolean>;
   releaseLease(id: string, owner: string): Promise<void>;
   listByStatus(status: ConversationStatus, limit: number): Promise<Conversation[]>;
+  /**
+   * Finds conversations by words in their messages, channel, outcome, sentiment or
+   * customer; most recently active first. See {@link ConversationSearch}.
+   */
+  search(query: ConversationSearch): Promise<ConversationSummary[]>;
+}
+
+/**
+ * How a conversation ended up, from its status and its event log (the desk writes
+ * `handoff_*` events; the flow engine writes `handoff_cancelled`), first match wins:
+ * - `queued` / `assigned`: waiting for, or with, a person now (the status);
+ * - `resolved` / `handed_back` / `cancelled`: the latest handoff ended that way
+ *   (`handoff_resolved`, `handoff_handed_back`, `handoff_cancelled`);
+ * - `closed`: closed, and no handoff ever ended in it;
+ * - `bot`: the bot has it and it never went to a person.
+ */
+export type ConversationOutcome =
+  | 'resolved'
+  | 'handed_back'
+  | 'cancelled'
+  | 'queued'
+  | 'assigned'
+  | 'closed'
+  | 'bot';
+
+export type SentimentLabel = 'negative' | 'neutral' | 'positive';
+
+export interface ConversationSearch {
+  /** Words that must all appear in one of the conversation's messages. */
+  text?: string;
+  /** Conversations with at least one message on this channel. */
+  channel?: ChannelId;
+  outcome?: ConversationOutcome;
+  /**
+   * By the average sentiment score of the customer's messages (negative ≤ -0.1 <
+   * neutral < 0.1 ≤ positive, the NLU's own thresholds). Conversations without any
+   * scored message match no sentiment.
+   */
+  sentiment?: SentimentLabel;
+  customerId?: string;
+  conversationId?: string;
+  /** Default 20, at most 200. */
+  limit?: number;
+}
+
+/** One search hit: the conversation at a glance. */
+export interface ConversationSummary {
+  id: string;
+  customerId: string;
+  status: ConversationStatus;
+  outcome: ConversationOutcome;
+  lastChannel: ChannelId;
+  /** Every channel the conversation has messages on. */
+  channels: ChannelId[];
+  messageCount: number;
+  sentiment: {
+    /** Average score of the customer's scored messages (-1…1), null when none was scored. */
+    average: number | null;
+    label: SentimentLabel | null;
+    /** The latest scored customer message's sentiment. */
+    last: { score: number; label: SentimentLabel } | null;
+  };
+  /** The latest `csat` event's rating, if the customer gave one. */
+  csat: number | null;
+  createdAt: number;
+  lastMessageAt: number;
+  closedAt: number | null;
+  /** With `text`: the newest matching messages (at most 3). */
+  matches: {
+    messageId: string;
+    seq: number;
+    channel: ChannelId;
+    author: Message['author'];
+    text: string;
+    createdAt: number;
+  }[];
 }
 
 /** A message to append. `seq`, `id` and `createdAt` are assigned by the store. */

@@ -335,6 +335,129 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
       expect(await store.messages.search({ text: 'elephant' })).toEqual([]);
     });
 
+    test('conversation search: by words, channel, outcome (status + event log), sentiment, customer', async () => {
+      const t0 = Date.now() - 60_000;
+      let tick = 0;
+      const at = () => t0 + ++tick * 10;
+      async function make(
+        lines: { text: string; channel?: string; score?: number; out?: boolean }[],
+        options: {
+          events?: [string, Record<string, unknown>?][];
+          status?: 'queued' | 'assigned' | 'closed';
+        } = {},
+      ) {
+        const { customer, conversation: c } = await conversation();
+        for (const line of lines) {
+          const { message } = await store.messages.append(
+            line.out
+              ? {
+                  ...inbound(c.id, customer.id, line.text, {
+                    channel: line.channel ?? 'web',
+                    createdAt: at(),
+                  }),
+                  direction: 'out',
+                  author: 'bot',
+                  delivery: 'sent',
+                }
+              : inbound(c.id, customer.id, line.text, { channel: line.channel ?? 'web', createdAt: at() }),
+          );
+          if (line.score !== undefined) {
+            const label = line.score >= 0.1 ? 'positive' : line.score <= -0.1 ? 'negative' : 'neutral';
+            await store.messages.markProcessed(message.id, {
+              nlu: { intent: null, confidence: 0, sentiment: { score: line.score, label } },
+            });
+          }
+        }
+        for (const [type, data] of options.events ?? []) await store.events.add(c.id, type, data);
+        if (options.status)
+          await store.conversations.update(c.id, {
+            status: options.status,
+            ...(options.status === 'closed' && { closedAt: at() }),
+          });
+        return { id: c.id, customerId: customer.id };
+      }
+      const happy = await make([
+        { text: 'Where is my parcel?', score: 0.2 },
+        { text: 'It is on its way', out: true },
+        { text: 'Great, thank you!', score: 0.8 },
+      ]);
+      const resolved = await make(
+        [
+          { text: 'The parcel arrived broken, I want a refund', channel: 'telegram', score: -0.6 },
+          { text: 'Still waiting for my refund', channel: 'web', score: -0.2 },
+        ],
+        {
+          events: [['handoff_requested'], ['handoff_claimed'], ['handoff_resolved'], ['csat', { rating: 2 }]],
+        },
+      );
+      const queued = await make([{ text: 'refund please', channel: 'whatsapp', score: 0 }], {
+        events: [['handoff_requested']],
+        status: 'queued',
+      });
+      const cancelled = await make([{ text: 'a person please', score: -0.05 }], {
+        events: [['handoff_requested'], ['handoff_resolved'], ['handoff_requested'], ['handoff_cancelled']],
+        status: 'closed',
+      });
+      const closed = await make([{ text: 'opening hours?' }], { status: 'closed' });
+      const handedBack = await make([{ text: 'I need a human' }], {
+        events: [['handoff_requested'], ['handoff_handed_back']],
+      });
+      const ids = (list: { id: string }[]) => list.map((c) => c.id);
+
+      expect(ids(await store.conversations.search({}))).toEqual(
+        ids([handedBack, closed, cancelled, queued, resolved, happy]),
+      );
+      expect(ids(await store.conversations.search({ limit: 2 }))).toEqual(ids([handedBack, closed]));
+      const outcome = async (o: Parameters<Store['conversations']['search']>[0]['outcome']) =>
+        ids(await store.conversations.search({ outcome: o }));
+      expect(await outcome('bot')).toEqual([happy.id]);
+      expect(await outcome('resolved')).toEqual([resolved.id]);
+      expect(await outcome('queued')).toEqual([queued.id]);
+      expect(await outcome('cancelled')).toEqual([cancelled.id]);
+      expect(await outcome('closed')).toEqual([closed.id]);
+      expect(await outcome('handed_back')).toEqual([handedBack.id]);
+      expect(await outcome('assigned')).toEqual([]);
+
+      expect(ids(await store.conversations.search({ sentiment: 'positive' }))).toEqual([happy.id]);
+      expect(ids(await store.conversations.search({ sentiment: 'negative' }))).toEqual([resolved.id]);
+      expect(ids(await store.conversations.search({ sentiment: 'neutral' }))).toEqual(
+        ids([cancelled, queued]),
+      );
+
+      const refunds = await store.conversations.search({ text: 'refund' });
+      expect(ids(refunds)).toEqual(ids([queued, resolved]));
+      expect(refunds[1]?.matches.map((m) => [m.channel, m.text])).toEqual([
+        ['web', 'Still waiting for my refund'],
+        ['telegram', 'The parcel arrived broken, I want a refund'],
+      ]);
+      expect(ids(await store.conversations.search({ text: 'refund', channel: 'telegram' }))).toEqual([
+        resolved.id,
+      ]);
+      expect(ids(await store.conversations.search({ text: 'parcel broken' }))).toEqual([resolved.id]);
+      expect(await store.conversations.search({ text: '" OR * NEAR(' })).toEqual([]);
+      expect(await store.conversations.search({ text: 'elephant' })).toEqual([]);
+      expect(ids(await store.conversations.search({ channel: 'whatsapp' }))).toEqual([queued.id]);
+      expect(ids(await store.conversations.search({ customerId: happy.customerId }))).toEqual([happy.id]);
+
+      const [summary] = await store.conversations.search({ conversationId: resolved.id });
+      expect(summary).toMatchObject({
+        id: resolved.id,
+        customerId: resolved.customerId,
+        status: 'bot',
+        outcome: 'resolved',
+        lastChannel: 'web',
+        channels: ['telegram', 'web'],
+        messageCount: 2,
+        sentiment: { average: -0.4, label: 'negative', last: { score: -0.2, label: 'negative' } },
+        csat: 2,
+        closedAt: null,
+        matches: [],
+      });
+      const [quiet] = await store.conversations.search({ conversationId: closed.id });
+      expect(quiet?.sentiment).toEqual({ average: null, label: null, last: null });
+      expect(quiet?.closedAt).toEqual(expect.any(Number));
+    });
+
     test('events and kv', async () => {
       const { conversation: c } = await conversation();
       await store.events.add(c.id, 'delivery_failed', { reason: 'blocked' });

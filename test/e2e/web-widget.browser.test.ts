@@ -87,4 +87,58 @@ async function openWidget(page: Page): Promise<void> {
     expect(offHost).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  /** A host page of the shop (served by the test at `path`) embedding the widget with `attributes`. */
+  async function hostPage(
+    ctx: BrowserContext,
+    pagePath: string,
+    attributes: string,
+    script = '',
+  ): Promise<Page> {
+    const page = await ctx.newPage();
+    await page.route(`${bot.baseUrl}${pagePath}`, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><title>Shop</title><h1>Shop</h1>${script}<script src="/widget.js" ${attributes} async></script>`,
+      }),
+    );
+    await page.goto(`${bot.baseUrl}${pagePath}`, WAIT);
+    return page;
+  }
+
+  test('a page trigger opens the chat with its greeting; the visitor answers in the same chat', async () => {
+    const ctx = await browser.newContext({ reducedMotion: 'reduce' });
+    try {
+      const triggers = JSON.stringify([
+        { page: '/pricing', afterSeconds: 1, greeting: 'Questions about our plans? Ask me.' },
+        { page: '/help/*', greeting: 'Looking for help?' },
+      ]);
+      const page = await hostPage(ctx, '/pricing', `data-triggers='${triggers}'`);
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.getByTestId('sb-panel').waitFor({ state: 'visible', ...WAIT });
+      await bubbles(page, 'bot', 'Questions about our plans? Ask me.').waitFor(WAIT);
+      expect(await bubbles(page, 'bot', 'Looking for help?').count()).toBe(0);
+      const input = page.getByTestId('sb-input');
+      await input.fill('how much is the pro plan');
+      await input.press('Enter');
+      await bubbles(page, 'bot', 'You said: how much is the pro plan').waitFor(WAIT);
+      // Once per visitor: remembered, so the next visit to /pricing does not greet again.
+      expect(
+        await page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('switchboard.trigger.'))"),
+      ).toEqual(['switchboard.trigger./pricing|Questions about our plans? Ask me.']);
+
+      // Switchboard.init() from the host page, queued before the async script loads; a prefix page.
+      const help = await hostPage(
+        ctx,
+        '/help/returns',
+        '',
+        `<script>window.Switchboard = [['init', { triggers: [{ page: '/help/*', greeting: 'Need help with a return?' }] }]];</script>`,
+      );
+      await bubbles(help, 'bot', 'Need help with a return?').waitFor(WAIT);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 /*! Switchboard web chat widget. Plain ES2020, no dependencies, everything inside an open Shadow DOM.
  * Embed: <script src="https://bot.example.com/widget.js" data-title="Acme" async></script>
- * API: window.Switchboard.open() / .close() / .identify(token) / .send(text)
+ * API: window.Switchboard.open() / .close() / .identify(token) / .send(text) / .init({ triggers })
+ * Triggers (data-triggers='[…]' JSON, or init): [{ page: '/pricing' | '/docs/*', afterSeconds: 20, greeting: '…' }]
  * Server side: adapters/web/index.ts (POST/GET /web/messages, WebSocket /web/socket). */
 (() => {
   if (window.Switchboard?.version) return; // loaded twice: keep the first
@@ -986,6 +987,71 @@ textarea{font-size:16px}
     if (hadFocus) $.launcher.focus();
   }
 
+  // ---------- triggers: open with a contextual greeting (page, time on page) ----------
+  // The greeting is shown here, not stored: it becomes a conversation only if the visitor answers.
+  const timers = new Map();
+  /** `/pricing` (exact, trailing slash ignored), `/docs/*` (prefix), or no page: every page. */
+  function pageMatches(pattern, path) {
+    if (pattern == null || pattern === '*') return true;
+    const trim = (p) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
+    if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
+    return trim(pattern) === trim(path);
+  }
+  function triggerKey(t) {
+    return 'switchboard.trigger.' + (t.id || (t.page || '*') + '|' + t.greeting);
+  }
+  function fire(t) {
+    timers.delete(triggerKey(t));
+    if (isOpen) return; // already talking: no interruption
+    if (t.once !== false) store.setItem(triggerKey(t), String(Date.now()));
+    const rec = {
+      m: {
+        id: 'greeting:' + triggerKey(t),
+        author: 'bot',
+        authorName: cfg.botName || title,
+        content: { type: 'text', text: t.greeting },
+        text: t.greeting,
+        createdAt: new Date().toISOString(),
+      },
+      state: null,
+      server: true,
+    };
+    if (byId.has(rec.m.id)) return;
+    byId.set(rec.m.id, rec);
+    render(rec);
+    rec.row.dataset.trigger = t.id || t.page || '*';
+    place(rec);
+    regroup();
+    open();
+  }
+  /** Schedules the triggers that match this page; time on page counts from the page's load. */
+  function initTriggers(list) {
+    if (!Array.isArray(list)) return;
+    for (const t of list) {
+      if (!t || typeof t.greeting !== 'string' || !t.greeting.trim()) {
+        console.warn('Switchboard: a trigger needs a greeting', t);
+        continue;
+      }
+      const key = triggerKey(t);
+      if (timers.has(key) || !pageMatches(t.page, location.pathname)) continue;
+      if (t.once !== false && store.getItem(key)) continue; // once per visitor unless once: false
+      const due = Math.max(0, (Number(t.afterSeconds) || 0) * 1000 - performance.now());
+      timers.set(
+        key,
+        setTimeout(() => fire(t), due),
+      );
+    }
+  }
+  function dataTriggers() {
+    if (!cfg.triggers) return [];
+    try {
+      return JSON.parse(cfg.triggers);
+    } catch {
+      console.warn('Switchboard: data-triggers is not valid JSON');
+      return [];
+    }
+  }
+
   // The button colour is the host's choice: pick readable text for it.
   function applyAccent() {
     if (!cfg.accent) return;
@@ -1004,6 +1070,7 @@ textarea{font-size:16px}
     applyAccent();
     if (visitorId) start(); // a returning visitor: fetch the conversation now so the badge can count replies
     if (cfg.open === 'true') open();
+    initTriggers(dataTriggers());
   }
 
   const previous = window.Switchboard;
@@ -1029,6 +1096,12 @@ textarea{font-size:16px}
       if (typeof text !== 'string' || !text.trim()) return;
       open();
       send({ text: text.trim() });
+    },
+    /** More settings from the host page: `{ triggers: [{ page, afterSeconds, greeting, id?, once? }] }`. */
+    init(options) {
+      const run = () => initTriggers(options?.triggers);
+      if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', run);
+      else run();
     },
   };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);

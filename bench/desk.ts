@@ -4,7 +4,7 @@
  * A real `createSwitchboard` bot (the sample bot: intents, flows, handoff.yml; SQLite WAL)
  * with its Slack app pointed at a fake Slack Web API on 127.0.0.1 that answers at once and
  * records when each call arrives. `--customers` web customers in parallel each:
- * 1. ask a question and wait for the bot's answer — **bot reply** (the peer figure: the
+ * 1. ask `--relays` questions, each answered by the bot — **bot reply** (the peer figure: the
  *    ordinary path, POST → NLU → flow → stored → pushed on the WebSocket);
  * 2. ask for a person — **escalation → card**: from the POST to the card's
  *    `chat.postMessage` reaching Slack (queue, envelope, desk outbox, Block Kit);
@@ -24,6 +24,7 @@ import { WebSocket } from 'ws';
 import { signSlackRequest } from '../adapters/slack';
 import { createSwitchboard } from '../src/app';
 import { loadConfig } from '../src/config';
+import { parseHandoffConfig } from '../src/handoff';
 import { percentile, table } from './load';
 
 const root = path.resolve(__dirname, '../..');
@@ -105,7 +106,15 @@ export async function run(argv: string[]): Promise<void> {
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_API_URL: slack.apiUrl,
   });
-  const bot = createSwitchboard(config, { desk: { sender: { pollIntervalMs: 500 } } });
+  // The sample bot's teams, with operators roomy enough for every bench customer at once.
+  const handoff = parseHandoffConfig(`
+default_team: support
+teams:
+  support: { channel: C0SUPPORT1 }
+operators:
+${OPERATORS.map((id) => `  - { slack: ${id}, name: ${id}, teams: [support], capacity: ${customers} }`).join('\n')}
+`);
+  const bot = createSwitchboard(config, { desk: { config: handoff } });
   await bot.start();
   const url = bot.url;
   const signed = (p: string, raw: string, contentType: string) => {
@@ -157,11 +166,15 @@ export async function run(argv: string[]): Promise<void> {
       });
       return (await res.json()) as { conversationId: string; messageId: string };
     };
-    // 1. The bot's own answer (the peer figure).
+    // 1. The bot's own answers (the peer figure), as many as there will be relays.
     let from = heard.length;
     let t0 = performance.now();
-    await say('what are your opening hours?');
-    lat.reply.push((await hear((m) => m.author === 'bot', from)).at - t0);
+    for (let r = 0; r < relays; r++) {
+      from = heard.length;
+      t0 = performance.now();
+      await say(r % 2 ? 'what are your opening hours?' : 'how long does shipping take?');
+      lat.reply.push((await hear((m) => m.author === 'bot', from)).at - t0);
+    }
     // 2. Escalation → card in Slack.
     t0 = performance.now();
     const { conversationId } = await say('I want to talk to a person');

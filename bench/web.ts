@@ -11,6 +11,7 @@
  * Rounds alternate the two servers (the machine is noisy); medians are reported.
  *
  * Usage: npm run bench -- web [--visitors 50] [--seconds 10] [--rounds 3]
+ * (`SB_BENCH_PROFILE=/tmp/prof` writes a CPU profile of the Switchboard server.)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -202,16 +203,24 @@ export async function run(argv: string[]): Promise<void> {
         await child.stop();
       } else {
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-'));
-        const child = await startChild(process.execPath, [path.join(root, 'bin/switchboard.js'), 'start'], {
-          PORT: '0',
-          HOST: '127.0.0.1',
-          DATA_DIR: dataDir,
-          // An empty bot folder: the greet-and-echo bot, so this measures the path itself
-          // (inbox → worker → outbox → push), not the sample bot's NLU and flows.
-          BOT_DIR: dataDir,
-          LOG_LEVEL: 'info',
-          NODE_ENV: 'production',
-        });
+        // SB_BENCH_PROFILE=<dir>: a V8 CPU profile of the Switchboard server per round.
+        const profile = process.env.SB_BENCH_PROFILE
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SB_BENCH_PROFILE}`]
+          : [];
+        const child = await startChild(
+          process.execPath,
+          [...profile, path.join(root, 'bin/switchboard.js'), 'start'],
+          {
+            PORT: '0',
+            HOST: '127.0.0.1',
+            DATA_DIR: dataDir,
+            // An empty bot folder: the greet-and-echo bot, so this measures the path itself
+            // (inbox → worker → outbox → push), not the sample bot's NLU and flows.
+            BOT_DIR: dataDir,
+            LOG_LEVEL: 'info',
+            NODE_ENV: 'production',
+          },
+        );
         results.switchboard.push(
           await measure(child, () => driveSwitchboard(child.port, visitors, seconds, round)),
         );

@@ -211,7 +211,7 @@ export class DeskStore {
 export type DeskPerformer = (item: DeskItem) => Promise<Record<string, unknown>>;
 
 export interface DeskSenderOptions {
-  /** Items in flight at once (each conversation has at most one). Default 4. */
+  /** Items in flight at once (each conversation has at most one). Default 16. */
   concurrency?: number;
   /** How often to look for due items. Default 500 ms. */
   pollIntervalMs?: number;
@@ -284,7 +284,7 @@ export class DeskSender {
   }
 
   private async pump(): Promise<void> {
-    const concurrency = this.options.concurrency ?? 4;
+    const concurrency = this.options.concurrency ?? 16;
     const free = concurrency - this.inFlight.size;
     if (free <= 0) return;
     const items = await this.store.take(free, this.options.leaseMs ?? 60_000, new Set(this.inFlight.keys()));

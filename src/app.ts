@@ -36,7 +36,7 @@ export function echoBehaviour(bot: Bot<Context>): void {
 }
 
 export interface SwitchboardOptions extends Omit<BotOptions, 'config'> {
-  /** Middleware to install before the default behaviour (it runs first). */
+  /** Middleware to install before the default behaviour (it runs first; inside the operator desk's, which keeps the bot silent while a person has the conversation). */
   setup?: (bot: Bot<Context>) => void;
   /** Actions for the flows' `call` steps, in addition to the bot folder's `actions/`. */
   actions?: Record<string, Action>;
@@ -89,10 +89,10 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
     },
     content,
   );
-  setup?.(bot);
   if (deskOptions !== false && existsSync(path.join(config.botDir, HANDOFF_FILE))) {
-    // Before the bot's behaviour: it relays, keeps the bot silent while a person has the
-    // conversation, and queues what the behaviour hands off.
+    // Around the bot's behaviour (the author's middleware included): it relays, keeps the bot
+    // silent while a person has the conversation, and queues what the behaviour hands off
+    // (`ctx.handOff()`, a flow's handoff step) or fails on.
     const slack = bot.adapter('slack');
     const desk = new Desk(bot, {
       botDir: config.botDir,
@@ -105,6 +105,7 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
     bot.addService(desk);
     bot.use(desk.middleware());
   }
+  setup?.(bot);
   if (content) bot.use(content.middleware());
   else echoBehaviour(bot);
   return bot;

@@ -99,6 +99,8 @@ export interface ResolveOptions {
 export type DeskResult = { ok: true; message: string } | { ok: false; message: string };
 
 const METADATA_TYPE = 'switchboard_desk';
+/** Pages of 200 a lookup reads before concluding a call did not reach Slack. */
+const MAX_LOOKUP_PAGES = 50;
 const NOTE = /^\s*note\s*:/i;
 const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|⭐+)?\s*[.!]*\s*$/i;
 
@@ -1088,25 +1090,36 @@ export class Desk implements BotService {
   ): Promise<string | undefined> {
     const matches = (m: { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }) =>
       m.metadata?.event_type === METADATA_TYPE && m.metadata.event_payload?.key === item.key;
-    try {
-      const page = thread
-        ? await client.conversations.replies({
-            channel,
-            ts: thread.ts,
-            include_all_metadata: true,
-            limit: 200,
-          })
-        : await client.conversations.history({
-            channel,
-            oldest: String(Math.floor(item.createdAt / 1000) - 60),
-            include_all_metadata: true,
-            limit: 200,
-          });
-      const found = (page.messages ?? []).find((m) => matches(m as never));
-      return found?.ts;
-    } catch (error) {
-      throw toDeliveryError(error, thread ? 'conversations.replies' : 'conversations.history');
+    // Every page: a long thread has more than one (replies come oldest first), and a busy
+    // channel may have more than one page since the item was queued.
+    let cursor: string | undefined;
+    for (let pages = 0; pages < MAX_LOOKUP_PAGES; pages++) {
+      let page: { messages?: unknown[]; response_metadata?: { next_cursor?: string } };
+      try {
+        page = thread
+          ? await client.conversations.replies({
+              channel,
+              ts: thread.ts,
+              include_all_metadata: true,
+              limit: 200,
+              ...(cursor && { cursor }),
+            })
+          : await client.conversations.history({
+              channel,
+              oldest: String(Math.floor(item.createdAt / 1000) - 60),
+              include_all_metadata: true,
+              limit: 200,
+              ...(cursor && { cursor }),
+            });
+      } catch (error) {
+        throw toDeliveryError(error, thread ? 'conversations.replies' : 'conversations.history');
+      }
+      const found = (page.messages ?? []).find((m) => matches(m as never)) as { ts?: string } | undefined;
+      if (found) return found.ts;
+      cursor = page.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
     }
+    return undefined;
   }
 
   /** The card as it should look now (or in `override`'s state). */

@@ -183,3 +183,67 @@ test('429s, 500s and 500-after-posting: afterwards each card, transcript, relay 
   expect(customer.heard.filter((m) => m.author === 'operator').map((m) => m.text)).toEqual(fromOperator);
   customer.close();
 });
+
+test('a long thread: after an uncertain relay the desk pages through the replies and posts it once', async () => {
+  const customer = await webVisitor(h.url, 'visitor-outage-002');
+  const { conversationId } = await customer.say('I want to talk to a person');
+  await customer.hears(/number 1 in line/i);
+  await h.click(ADA, 'desk:claim', conversationId);
+  await customer.hears(/Ada has joined/);
+  await h.idle();
+  const thread = await h.desk.outbox.currentThread(conversationId);
+  if (!thread) throw new Error('no thread');
+  // A long chat: 250 earlier replies in the thread.
+  for (let i = 0; i < 250; i++) {
+    h.fake.messages.push({
+      channel: SUPPORT,
+      ts: `1767228000.${String(i).padStart(6, '0')}`,
+      thread_ts: thread.ts,
+      text: `earlier reply ${i}`,
+      user: ADA,
+    });
+  }
+  // Slack as it is: conversations.replies returns the thread oldest first, `limit` at a
+  // time, with a cursor for the rest. The relay's first post is made but answered 500.
+  const text = 'long thread: are you still there?';
+  let lied = false;
+  h.fake.respond((call) => {
+    if (call.method === 'conversations.replies') {
+      const all = h.fake.messages.filter(
+        (m) => m.channel === call.args.channel && (m.ts === call.args.ts || m.thread_ts === call.args.ts),
+      );
+      const start = Number(call.args.cursor ?? 0);
+      const limit = Number(call.args.limit ?? 1000);
+      const next = start + limit < all.length ? String(start + limit) : '';
+      return {
+        body: {
+          ok: true,
+          messages: all.slice(start, start + limit),
+          has_more: next !== '',
+          response_metadata: { next_cursor: next },
+        },
+      };
+    }
+    if (call.method === 'chat.postMessage' && !lied && String(call.args.text).includes(text)) {
+      lied = true;
+      h.fake.postAnyway(call);
+      return { status: 500, body: { ok: false, error: 'internal_error' } };
+    }
+    return null;
+  });
+  try {
+    await customer.say(text);
+    await until(async () => {
+      const items = await h.desk.outbox.list(conversationId);
+      return lied && items.every((i) => i.state === 'done');
+    }, 30_000);
+    await h.idle();
+    const relays = h.fake.messages.filter((m) => m.thread_ts === thread.ts && String(m.text).includes(text));
+    expect(relays).toHaveLength(1);
+  } finally {
+    h.fake.respond(null);
+  }
+  await h.click(ADA, 'desk:resolve', conversationId);
+  await customer.hears(/Ada has closed the chat/);
+  customer.close();
+});

@@ -164,6 +164,9 @@ export class Desk implements BotService {
       ...(this.options.clock && { clock: this.options.clock }),
     });
     this.deskStore = new DeskStore(store.driver, this.clock);
+    // SQLite has one process (the worker uses no leases either): the Slack calls a crashed
+    // run was making are due now, not when their leases (default 60 s) run out.
+    if (store.kind === 'sqlite') await this.deskStore.releaseLeases();
     const slack = this.options.slack;
     const logger = this.bot.logger.child({ component: 'desk' });
     if (slack) {

@@ -117,6 +117,18 @@ export class DeskStore {
     return taken;
   }
 
+  /**
+   * Frees every leased item. Only for a store one process has to itself (SQLite): a lease
+   * found at start was held by a process that died in the middle of a call. The item stays
+   * `uncertain`, so its next attempt looks before posting.
+   */
+  async releaseLeases(): Promise<number> {
+    return this.db.run(
+      `UPDATE desk_outbox SET lease_owner = NULL, lease_until = NULL
+        WHERE state = 'pending' AND lease_owner IS NOT NULL`,
+    );
+  }
+
   async done(item: DeskItem, result: Record<string, unknown> = {}): Promise<void> {
     await this.db.run(
       `UPDATE desk_outbox SET state = 'done', result = ?, error = NULL, lease_owner = NULL, lease_until = NULL,

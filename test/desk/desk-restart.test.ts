@@ -12,10 +12,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   type FakeSlack,
+  fixture,
   SECRET,
   type SlackCall,
   slackHeaders,
@@ -270,5 +273,57 @@ test('SIGKILL while Slack is down: after the restart the card is posted exactly 
     );
     expect(transcripts).toHaveLength(1);
     await sigkill(second.child);
+  }
+});
+
+test('SIGKILL during a Slack call that never answered: the restarted process posts the card once, without waiting out the lease', async () => {
+  // A Slack that takes the card's post and never answers; the first process holds the
+  // outbox item (leased for 10 minutes) when it dies.
+  const hung: http.ServerResponse[] = [];
+  let posts = 0;
+  const stuck = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url?.endsWith('/auth.test')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(fixture('auth-test-response.json')));
+        return;
+      }
+      if (req.url?.endsWith('/chat.postMessage')) posts++;
+      hung.push(res);
+    });
+  });
+  await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
+  try {
+    const dataDir = tempDir('sb-desk-restart-');
+    const visitor = 'visitor-restart-h1';
+    const first = await startBot(dataDir, {
+      SLACK_API_URL: `http://127.0.0.1:${(stuck.address() as AddressInfo).port}/api/`,
+      SB_TEST_DESK_LEASE_MS: '600000',
+    });
+    const { conversationId } = await say(first.url, visitor, 'I want to talk to a person', 'h-1');
+    await hears(first.url, visitor, /number 1 in line/i);
+    await until(() => posts >= 1, 60_000);
+    await sigkill(first.child);
+    expect(
+      query<{ n: number }>(dataDir, 'SELECT COUNT(*) AS n FROM desk_outbox WHERE lease_owner IS NOT NULL')[0]
+        ?.n,
+    ).toBe(1);
+
+    // SQLite: this process is the only one on DATA_DIR; a lease left behind is a dead one's.
+    const second = await startBot(dataDir);
+    await until(() => cardsOf(conversationId).length > 0, 60_000);
+    await until(
+      () =>
+        query<{ n: number }>(dataDir, "SELECT COUNT(*) AS n FROM desk_outbox WHERE state != 'done'")[0]?.n ===
+        0,
+      60_000,
+    );
+    expect(cardsOf(conversationId)).toHaveLength(1);
+    await sigkill(second.child);
+  } finally {
+    for (const res of hung) res.destroy();
+    stuck.closeAllConnections();
+    await new Promise((resolve) => stuck.close(resolve));
   }
 });

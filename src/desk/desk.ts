@@ -34,6 +34,8 @@ import type { Bot } from '../core/bot';
 import type { Middleware } from '../core/composer';
 import type { Context } from '../core/context';
 import { ChannelApiError, SwitchboardError } from '../errors';
+import { linkCustomers, unlinkCustomers } from '../identity';
+import type { ConversationSearch } from '../store';
 import type { FlowSet } from '../flows/types';
 import {
   type DueTimer,
@@ -326,6 +328,8 @@ export class Desk implements BotService {
         source: request.source,
       });
     }
+    // The CRM's view of the customer for the card (bounded by CRM_TIMEOUT_MS; a failing CRM only logs).
+    if (created) await this.bot.enrichCustomer(conversation.customerId, 'handoff').catch(() => undefined);
     await this.postCard(conversation.id, entry.team, `${spell}`);
     await this.tellPosition(conversation.id, 'position', `queue:${conversation.id}:${spell}`, entry.team);
     return entry;
@@ -862,6 +866,11 @@ export class Desk implements BotService {
         });
         return reply(result.message);
       }
+      case 'search':
+        return reply(await this.searchText(user, args));
+      case 'link':
+      case 'unlink':
+        return reply(await this.linkText(user, sub.toLowerCase() as 'link' | 'unlink', args));
       default:
         return reply(HELP);
     }
@@ -895,6 +904,70 @@ export class Desk implements BotService {
         ? `You hold ${mine.length} conversations; name one: ${mine.map((e) => `\`${e.conversationId}\``).join(', ')}`
         : "You don't hold any conversation. Name one: `/switchboard resolve <conversation id>`.",
     };
+  }
+
+  /** `/switchboard search <words> [channel:web] [outcome:resolved] [sentiment:negative]` */
+  private async searchText(operatorId: string, args: string[]): Promise<string> {
+    if (!(await this.queue.operator(operatorId))) return notOperator(operatorId);
+    const query: ConversationSearch = { limit: 10 };
+    const words: string[] = [];
+    for (const arg of args) {
+      const [key, value] = arg.split(':', 2);
+      if (value && key === 'channel') query.channel = value;
+      else if (value && key === 'outcome') query.outcome = value as ConversationSearch['outcome'];
+      else if (value && key === 'sentiment') query.sentiment = value as ConversationSearch['sentiment'];
+      else words.push(arg);
+    }
+    if (words.length) query.text = words.join(' ');
+    if (!words.length && !query.channel && !query.outcome && !query.sentiment)
+      return 'Usage: `/switchboard search <words> [channel:web] [outcome:resolved] [sentiment:negative]`';
+    let hits: Awaited<ReturnType<Bot['searchConversations']>>;
+    try {
+      hits = await this.bot.searchConversations(query);
+    } catch (error) {
+      return `Search failed: ${(error as Error).message}`;
+    }
+    if (!hits.length) return 'No conversation matches.';
+    const lines = hits.map((hit) => {
+      const match = hit.matches[0];
+      const quote = match ? ` — “${clipText(match.text, 90)}” (${match.channel})` : '';
+      const csat = hit.csat === null ? '' : ` · rated ${hit.csat}/5`;
+      return `• \`${hit.id}\` ${hit.outcome}, ${hit.channels.join('+')}, ${hit.messageCount} messages, ${new Date(hit.lastMessageAt).toISOString().slice(0, 10)}${csat}${quote}`;
+    });
+    return `*${hits.length} conversation${hits.length === 1 ? '' : 's'}*\n${lines.join('\n')}`;
+  }
+
+  /**
+   * `/switchboard link <from> <into>`: the operator vouches that two customers (or the
+   * customers of two conversations) are one person; `unlink <link id>` undoes it.
+   */
+  private async linkText(operatorId: string, sub: 'link' | 'unlink', args: string[]): Promise<string> {
+    const operator = await this.queue.operator(operatorId);
+    if (!operator) return notOperator(operatorId);
+    try {
+      if (sub === 'unlink') {
+        const [linkId] = args;
+        if (!linkId) return 'Usage: `/switchboard unlink <link id>` (the id `/switchboard link` answered with)';
+        await unlinkCustomers(this.store, { linkId, byWhom: operatorId });
+        return `Unlinked: \`${linkId}\` is undone; both customers have their own conversations and channels again.`;
+      }
+      const [a, b] = args;
+      if (!a || !b)
+        return 'Usage: `/switchboard link <conversation or customer> <conversation or customer>`: the first one joins the second.';
+      const from = await this.customerOf(a);
+      const into = await this.customerOf(b);
+      if (!from || !into) return `No customer or conversation \`${from ? b : a}\`.`;
+      const link = await linkCustomers(this.store, { from, into, by: 'operator_merge', byWhom: operatorId });
+      return `Linked by ${operator.name}: one customer now, with one conversation. Undo with \`/switchboard unlink ${link.id}\`.`;
+    } catch (error) {
+      return `Not done: ${(error as Error).message}`;
+    }
+  }
+
+  private async customerOf(ref: string): Promise<string | null> {
+    const id = ref.replace(/^`|`$/g, '');
+    if (id.startsWith('cnv_')) return (await this.store.conversations.get(id))?.customerId ?? null;
+    return (await this.store.customers.get(id))?.id ?? null;
   }
 
   private async queueText(team?: string): Promise<string> {
@@ -1234,6 +1307,10 @@ export class Desk implements BotService {
   }
 }
 
+function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 const HELP = [
   '*Switchboard desk* — `/switchboard <command>`',
   '• `queue [team]` — who is waiting',
@@ -1243,6 +1320,8 @@ const HELP = [
   '• `transfer <team> [conversation]` — to another team',
   '• `resolve [conversation] [resume=<flow>.<step>] [slot=value …]` — done; the bot takes over (optionally at a flow step)',
   '• `handback [conversation] [resume=…]` — back to the bot without closing as resolved',
+  '• `search <words> [channel:web] [outcome:resolved] [sentiment:negative]` — past conversations',
+  '• `link <conversation|customer> <conversation|customer>` — the same person: merge them (`unlink <link id>` undoes it)',
   'In a card’s thread: your replies go to the customer; start with `note:` to keep one internal.',
 ].join('\n');
 

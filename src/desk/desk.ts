@@ -947,7 +947,8 @@ export class Desk implements BotService {
     try {
       if (sub === 'unlink') {
         const [linkId] = args;
-        if (!linkId) return 'Usage: `/switchboard unlink <link id>` (the id `/switchboard link` answered with)';
+        if (!linkId)
+          return 'Usage: `/switchboard unlink <link id>` (the id `/switchboard link` answered with)';
         await unlinkCustomers(this.store, { linkId, byWhom: operatorId });
         return `Unlinked: \`${linkId}\` is undone; both customers have their own conversations and channels again.`;
       }

@@ -8,13 +8,14 @@
  *
  * @module
  */
-import { ChannelApiError, TransportError, asError } from '../errors';
+import { ChannelApiError, asError } from '../errors';
 import type { Message } from '../model';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store';
 import type { ChannelAdapter } from './adapter';
 import type { Bus } from './bus';
+import { ConversationPump, retryDelay } from './pump';
 
 export interface OutboxOptions {
   /** Deliveries in flight at once (each conversation has at most one). */
@@ -27,79 +28,33 @@ export interface OutboxOptions {
   pollIntervalMs?: number;
 }
 
-export class Outbox {
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private pumping = false;
-  private pumpAgain = false;
-  private stopped = true;
-
+export class Outbox extends ConversationPump<Message> {
   constructor(
     private readonly store: Store,
     private readonly adapters: ReadonlyMap<string, ChannelAdapter>,
     private readonly bus: Bus,
     private readonly metrics: Metrics,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly options: OutboxOptions,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => this.notify(), this.options.pollIntervalMs ?? 500);
-    this.timer.unref();
-    this.notify();
+  ) {
+    super(logger, {
+      concurrency: options.concurrency,
+      pollIntervalMs: options.pollIntervalMs ?? 500,
+      name: 'outbox',
+    });
   }
 
-  /** Stops taking new deliveries and waits for those in flight. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([...this.inFlight.values()]);
+  protected async due(limit: number, busy: ReadonlySet<string>): Promise<Message[]> {
+    const due = await this.store.messages.dueForDelivery(Date.now(), limit + busy.size);
+    return due.filter((m) => !busy.has(m.conversationId));
   }
 
-  /** Something may be due: look now. */
-  notify(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    void this.pump()
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'outbox pump failed'))
-      .finally(() => {
-        this.pumping = false;
-        if (this.pumpAgain) {
-          this.pumpAgain = false;
-          this.notify();
-        }
-      });
+  protected handle(message: Message): Promise<void> {
+    return this.deliver(message);
   }
 
-  /** Resolves when no delivery is in flight and nothing is due now (tests). */
-  async idle(): Promise<void> {
-    for (;;) {
-      await Promise.allSettled([...this.inFlight.values()]);
-      const due = await this.store.messages.dueForDelivery(Date.now(), 1);
-      if (this.inFlight.size === 0 && due.length === 0 && !this.pumping) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      this.notify();
-    }
-  }
-
-  private async pump(): Promise<void> {
-    const free = this.options.concurrency - this.inFlight.size;
-    if (free <= 0) return;
-    const due = await this.store.messages.dueForDelivery(Date.now(), free + this.inFlight.size);
-    for (const message of due) {
-      if (this.stopped || this.inFlight.size >= this.options.concurrency) break;
-      if (this.inFlight.has(message.conversationId)) continue;
-      const delivery = this.deliver(message).finally(() => {
-        this.inFlight.delete(message.conversationId);
-        this.notify();
-      });
-      this.inFlight.set(message.conversationId, delivery);
-    }
+  protected async anyDue(): Promise<boolean> {
+    return (await this.store.messages.dueForDelivery(Date.now(), 1)).length > 0;
   }
 
   private async deliver(message: Message): Promise<void> {
@@ -189,15 +144,6 @@ export class Outbox {
   }
 
   private retryDelay(attempts: number, error: Error): number {
-    if (error instanceof ChannelApiError && error.retryAfter !== undefined)
-      return Math.ceil(error.retryAfter * 1000);
-    const base = this.options.retryBaseMs ?? 1000;
-    const max = this.options.maxRetryDelayMs ?? 5 * 60_000;
-    const exponential = Math.min(max, base * 2 ** (attempts - 1));
-    // Full jitter on the upper half: spreads retries of many conversations after an outage.
-    const jittered = exponential / 2 + Math.random() * (exponential / 2);
-    return error instanceof TransportError || error instanceof ChannelApiError
-      ? jittered
-      : Math.max(jittered, base);
+    return retryDelay(attempts, error, this.options.retryBaseMs, this.options.maxRetryDelayMs);
   }
 }

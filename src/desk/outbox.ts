@@ -11,10 +11,11 @@
  *
  * @module
  */
-import { ChannelApiError, TransportError, asError } from '../errors';
+import { ChannelApiError, asError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Row, SqlDriver } from '../store/driver';
 import { newId } from '../util/ids';
+import { ConversationPump, retryDelay } from '../core/pump';
 
 export type DeskItemKind = 'card' | 'transcript' | 'relay' | 'notice' | 'update_card';
 
@@ -236,77 +237,30 @@ export interface DeskSenderOptions {
 }
 
 /** Makes the desk's Slack calls from {@link DeskStore}, like the message outbox does for channels. */
-export class DeskSender {
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private pumping = false;
-  private again = false;
-  private stopped = true;
-  private current: Promise<void> = Promise.resolve();
-
+export class DeskSender extends ConversationPump<DeskItem> {
   constructor(
     private readonly store: DeskStore,
     private readonly perform: DeskPerformer,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly options: DeskSenderOptions = {},
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => this.notify(), this.options.pollIntervalMs ?? 500);
-    this.timer.unref();
-    this.notify();
+  ) {
+    super(logger, {
+      concurrency: options.concurrency ?? 16,
+      pollIntervalMs: options.pollIntervalMs ?? 500,
+      name: 'desk outbox',
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    while (this.pumping || this.inFlight.size > 0) {
-      await Promise.allSettled([...this.inFlight.values()]);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  protected due(limit: number, busy: ReadonlySet<string>): Promise<DeskItem[]> {
+    return this.store.take(limit, this.options.leaseMs ?? 60_000, busy);
   }
 
-  notify(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = true;
-    this.current = this.pump()
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'desk: outbox pump failed'))
-      .finally(() => {
-        this.pumping = false;
-        if (this.again) {
-          this.again = false;
-          this.notify();
-        }
-      });
+  protected handle(item: DeskItem): Promise<void> {
+    return this.run(item);
   }
 
-  /** Resolves when nothing is in flight and nothing is due now (tests); items in backoff may wait. */
-  async idle(): Promise<void> {
-    for (;;) {
-      await Promise.allSettled([this.current, ...this.inFlight.values()]);
-      if (this.inFlight.size === 0 && !this.pumping && (await this.store.dueCount()) === 0) return;
-      if (!this.pumping) this.notify();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
-  private async pump(): Promise<void> {
-    const concurrency = this.options.concurrency ?? 16;
-    const free = concurrency - this.inFlight.size;
-    if (free <= 0) return;
-    const items = await this.store.take(free, this.options.leaseMs ?? 60_000, new Set(this.inFlight.keys()));
-    for (const item of items) {
-      const run = this.run(item).finally(() => {
-        this.inFlight.delete(item.conversationId);
-        this.notify();
-      });
-      this.inFlight.set(item.conversationId, run);
-    }
+  protected async anyDue(): Promise<boolean> {
+    return (await this.store.dueCount()) > 0;
   }
 
   private async run(item: DeskItem): Promise<void> {
@@ -338,13 +292,6 @@ export class DeskSender {
   }
 
   private delay(attempts: number, error: Error): number {
-    if (error instanceof ChannelApiError && error.retryAfter !== undefined)
-      return Math.ceil(error.retryAfter * 1000);
-    const base = this.options.retryBaseMs ?? 1000;
-    const max = this.options.maxRetryDelayMs ?? 5 * 60_000;
-    const exponential = Math.min(max, base * 2 ** (attempts - 1));
-    return error instanceof TransportError || error instanceof ChannelApiError
-      ? exponential / 2 + Math.random() * (exponential / 2)
-      : exponential;
+    return retryDelay(attempts, error, this.options.retryBaseMs, this.options.maxRetryDelayMs);
   }
 }

@@ -4,40 +4,15 @@
  * handler replied, after it replied but before it finished, or before the reply left
  * for the platform.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { tempDir } from '../helpers/bot';
+import { killAll, sigkill, startBotProcess } from '../helpers/process';
 
 const root = path.resolve(__dirname, '../..');
-const children: ChildProcess[] = [];
-
-function startBot(
-  env: Record<string, string>,
-): Promise<{ url: string; child: ChildProcess; output: string[] }> {
-  const child = spawn(
-    process.execPath,
-    ['-r', path.join(root, 'test/helpers/swc-register.js'), path.join(root, 'test/fixtures/crash-bot.ts')],
-    { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bot did not start: ${output.join('')}`)), 20_000);
-    child.stderr?.on('data', (d) => output.push(String(d)));
-    child.stdout?.on('data', (d) => {
-      for (const line of String(d).split('\n')) {
-        output.push(line);
-        const m = /^LISTENING (\S+)/.exec(line);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          resolve({ url: m[1], child, output });
-        }
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`bot exited with ${code}: ${output.join('')}`)));
-  });
+function startBot(env: Record<string, string>) {
+  return startBotProcess(path.join(root, 'test/fixtures/crash-bot.ts'), env, { timeoutMs: 20_000 });
 }
 
 async function until<T>(
@@ -54,13 +29,7 @@ async function until<T>(
   }
 }
 
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const kill = sigkill;
 
 async function webHistory(url: string, visitorId: string) {
   const res = await fetch(`${url}/web/messages?visitorId=${visitorId}`);
@@ -68,7 +37,7 @@ async function webHistory(url: string, visitorId: string) {
 }
 
 afterEach(async () => {
-  await Promise.all(children.splice(0).map(kill));
+  await killAll();
 });
 
 describe.each(['hold-before-reply', 'hold-after-reply'])('killed during the handler (%s)', (text) => {

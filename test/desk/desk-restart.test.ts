@@ -10,7 +10,6 @@
  * - Killed while Slack is down, the card not posted (or posted with the answer lost):
  *   after the restart, with Slack up, the card is in the channel exactly once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,12 +26,11 @@ import {
   until,
 } from '../channels/slack/harness';
 import { tempDir } from '../helpers/bot';
+import { killAll, sigkill, startBotProcess } from '../helpers/process';
 import { ROOT, SUPPORT, slackText } from './harness';
 
 jest.setTimeout(240_000);
 
-const register = path.join(ROOT, 'test/helpers/swc-register.js');
-const children: ChildProcess[] = [];
 const nluCache = tempDir('sb-desk-restart-nlu-');
 let fake: FakeSlack;
 
@@ -53,55 +51,27 @@ beforeAll(async () => {
   fake = await startFakeSlack();
 });
 afterAll(async () => {
-  await Promise.all(children.map(sigkill));
+  await killAll();
   await fake?.close();
 });
 
-function startBot(
-  dataDir: string,
-  extra: Record<string, string> = {},
-): Promise<{ url: string; child: ChildProcess }> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    BOT_DIR: botDir,
-    DATA_DIR: dataDir,
-    SLACK_BOT_TOKEN: TOKEN,
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: fake.apiUrl,
-    SB_TEST_NLU_CACHE: nluCache,
-    ...extra,
-  };
-  // The embedded store and queue: this test is about SQLite in DATA_DIR.
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  const child = spawn(process.execPath, ['-r', register, path.join(__dirname, 'fixtures/desk-process.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bot did not start: ${output.join('')}`)), 120_000);
-    child.stderr?.on('data', (d) => output.push(String(d)));
-    child.stdout?.on('data', (d) => {
-      output.push(String(d));
-      const m = /LISTENING (\S+)/.exec(String(d));
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve({ url: m[1], child });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`bot exited with ${code}: ${output.join('')}`)));
-  });
-}
-
-function sigkill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+function startBot(dataDir: string, extra: Record<string, string> = {}) {
+  return startBotProcess(
+    path.join(__dirname, 'fixtures/desk-process.ts'),
+    {
+      BOT_DIR: botDir,
+      DATA_DIR: dataDir,
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      SB_TEST_NLU_CACHE: nluCache,
+      // The embedded store and queue: this test is about SQLite in DATA_DIR.
+      DATABASE_URL: undefined,
+      REDIS_URL: undefined,
+      ...extra,
+    },
+    { timeoutMs: 120_000 },
+  );
 }
 
 async function say(url: string, visitorId: string, text: string, id: string) {

@@ -3,48 +3,21 @@
  * returns flow is restarted on the same DATA_DIR, and the next message continues the flow.
  * A broken flows file stops `switchboard start` with its file:line:column message.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/bot';
+import { killAll, sigkill, startBotProcess } from '../helpers/process';
 
 const root = path.resolve(__dirname, '../..');
 const register = path.join(root, 'test/helpers/swc-register.js');
-const children: ChildProcess[] = [];
 
-function startBot(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-r', register, path.join(__dirname, 'fixtures/bot-process.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bot did not start: ${output.join('')}`)), 30_000);
-    child.stderr?.on('data', (d) => output.push(String(d)));
-    child.stdout?.on('data', (d) => {
-      output.push(String(d));
-      const m = /LISTENING (\S+)/.exec(String(d));
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve({ url: m[1], child });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`bot exited with ${code}: ${output.join('')}`)));
-  });
-}
-
-function sigkill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+function startBot(env: Record<string, string>) {
+  return startBotProcess(path.join(__dirname, 'fixtures/bot-process.ts'), env, { timeoutMs: 30_000 });
 }
 
 afterAll(async () => {
-  await Promise.all(children.map(sigkill));
+  await killAll();
 });
 
 async function say(url: string, visitorId: string, text: string, id: string): Promise<void> {

@@ -60,7 +60,7 @@ import {
   renderRelay,
   renderTranscript,
 } from './blocks';
-import { buildEnvelope, type HandoffRequest, requestOf } from './envelope';
+import { envelopeOf, type HandoffRequest, requestOf } from './envelope';
 import { type DeskItem, DeskSender, type DeskSenderOptions, DeskStore, type DeskThread } from './outbox';
 
 /** What the desk keeps on `conversation.data.desk`. */
@@ -319,29 +319,37 @@ export class Desk implements BotService {
       waitingSince: request.requestedAt,
     });
     const spell = request.requestedAt;
-    if (created) {
-      await this.store.events.add(conversation.id, 'handoff_requested', {
-        reason: request.reason,
-        team: entry.team,
-        requestedTeam: request.team,
-        priority: request.priority,
-        source: request.source,
-      });
-    }
-    // The CRM's view of the customer for the card (bounded by CRM_TIMEOUT_MS; a failing CRM only logs).
-    if (created) await this.bot.enrichCustomer(conversation.customerId, 'handoff').catch(() => undefined);
-    await this.postCard(conversation.id, entry.team, `${spell}`);
-    await this.tellPosition(conversation.id, 'position', `queue:${conversation.id}:${spell}`, entry.team);
+    // Independent steps run together (each store round trip waits for a commit under load).
+    await Promise.all([
+      created &&
+        this.store.events.add(conversation.id, 'handoff_requested', {
+          reason: request.reason,
+          team: entry.team,
+          requestedTeam: request.team,
+          priority: request.priority,
+          source: request.source,
+        }),
+      (async () => {
+        // The CRM's view of the customer for the card (bounded by CRM_TIMEOUT_MS; a failing CRM only logs).
+        if (created) await this.bot.enrichCustomer(conversation.customerId, 'handoff').catch(() => undefined);
+        await this.postCard(conversation.id, entry.team, `${spell}`);
+      })(),
+      this.tellPosition(conversation.id, 'position', `queue:${conversation.id}:${spell}`, entry.team),
+    ]);
     return entry;
   }
 
   private async postCard(conversationId: string, team: string, tag: string): Promise<void> {
     if (!this.sender) return;
     const last = (await this.store.messages.list(conversationId)).at(-1);
-    await this.outbox.add(conversationId, `card:${conversationId}:${tag}`, 'card', { team });
-    await this.outbox.add(conversationId, `transcript:${conversationId}:${tag}`, 'transcript', {
-      uptoSeq: last?.seq ?? 0,
-    });
+    await this.outbox.addAll(conversationId, [
+      { key: `card:${conversationId}:${tag}`, kind: 'card', payload: { team } },
+      {
+        key: `transcript:${conversationId}:${tag}`,
+        kind: 'transcript',
+        payload: { uptoSeq: last?.seq ?? 0 },
+      },
+    ]);
     this.sender.notify();
   }
 
@@ -1120,7 +1128,10 @@ export class Desk implements BotService {
       );
       return { channel: thread.channel, ts: thread.ts };
     }
-    const thread = await this.outbox.currentThread(item.conversationId);
+    const [thread, relayed] = await Promise.all([
+      this.outbox.currentThread(item.conversationId),
+      item.kind === 'relay' ? this.store.messages.get(String(item.payload.messageId)) : null,
+    ]);
     if (!thread)
       throw new ChannelApiError({
         channel: 'slack',
@@ -1138,7 +1149,6 @@ export class Desk implements BotService {
       const messages = (await this.store.messages.list(item.conversationId)).filter((m) => m.seq <= upto);
       message = renderTranscript(messages);
     } else if (item.kind === 'relay') {
-      const relayed = await this.store.messages.get(String(item.payload.messageId));
       if (!relayed) return { skipped: 'message not found' };
       message = renderRelay(relayed);
     } else {
@@ -1202,18 +1212,23 @@ export class Desk implements BotService {
   /** The card as it should look now (or in `override`'s state). */
   private async card(conversationId: string, override?: CardState) {
     const config = this.config as HandoffConfig;
-    const conversation = await this.conversation(conversationId);
-    const entry = await this.queue.get(conversationId);
+    const store = this.store;
+    // Independent reads issued together: one round through the store's batch, not six.
+    const [conversation, entry, messages] = await Promise.all([
+      this.conversation(conversationId),
+      this.queue.get(conversationId),
+      store.messages.list(conversationId),
+    ]);
+    const [customer, identities, holder] = await Promise.all([
+      store.customers.get(conversation.customerId),
+      store.identities.listByCustomer(conversation.customerId),
+      entry?.state === 'claimed' && !override ? this.queue.operator(entry.operatorId ?? '') : null,
+    ]);
     const memory = (conversation.data.desk ?? {}) as DeskMemory;
     let state: CardState;
     if (override) state = override;
     else if (entry?.state === 'waiting') state = { kind: 'waiting', entry };
-    else if (entry?.state === 'claimed')
-      state = {
-        kind: 'claimed',
-        entry,
-        operatorName: (await this.queue.operator(entry.operatorId ?? ''))?.name ?? '',
-      };
+    else if (entry?.state === 'claimed') state = { kind: 'claimed', entry, operatorName: holder?.name ?? '' };
     else if (memory.closed?.kind === 'resolved') state = { kind: 'resolved', by: memory.closed.by };
     else if (memory.closed?.kind === 'handed_back') state = { kind: 'handed_back', by: memory.closed.by };
     else state = { kind: 'cancelled' };
@@ -1226,14 +1241,20 @@ export class Desk implements BotService {
         source: 'flow',
         requestedAt: entry?.waitingSince ?? conversation.updatedAt,
       } satisfies HandoffRequest);
-    const envelope = await buildEnvelope(this.store, conversation, {
-      ...request,
-      team: entry?.team ?? teamFor(config, request.team).name,
+    const envelope = envelopeOf(
+      conversation,
+      { ...request, team: entry?.team ?? teamFor(config, request.team).name },
+      customer,
+      identities,
+      messages,
+    );
+    return renderCard({
+      envelope,
+      state,
+      teams: Object.keys(config.teams),
+      recent: messages.slice(-6),
+      now: this.clock(),
     });
-    const recent = await this.store.messages.list(conversationId, {
-      afterSeq: Math.max(0, envelope.summary.messages - 6),
-    });
-    return renderCard({ envelope, state, teams: Object.keys(config.teams), recent, now: this.clock() });
   }
 
   // ---------------------------------------------------------------- recovery

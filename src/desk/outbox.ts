@@ -85,6 +85,23 @@ export class DeskStore {
     return changed > 0;
   }
 
+  /** Queues several calls in this order, atomically (each idempotent on its key). */
+  async addAll(
+    conversationId: string,
+    items: { key: string; kind: DeskItemKind; payload?: Record<string, unknown> }[],
+  ): Promise<void> {
+    const now = this.clock();
+    await this.db.transaction(async (tx) => {
+      for (const item of items) {
+        await tx.run(
+          `INSERT INTO desk_outbox (conversation_id, key, kind, payload, state, next_attempt_at, created_at)
+           VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (key) DO NOTHING`,
+          [conversationId, item.key, item.kind, JSON.stringify(item.payload ?? {}), now, now],
+        );
+      }
+    });
+  }
+
   /**
    * Takes up to `limit` due items, at most one per conversation (its oldest pending one),
    * leased to this process for `leaseMs`. Several processes may call this at once: a
@@ -100,21 +117,24 @@ export class DeskStore {
         ORDER BY d.seq LIMIT ?`,
       [now, now, limit + skip.size],
     );
-    const taken: DeskItem[] = [];
-    for (const row of rows) {
-      if (taken.length >= limit) break;
-      const item = toItem(row);
-      if (skip.has(item.conversationId)) continue;
-      // `uncertain` is set before the call: if this process dies during it, the next
-      // attempt looks for the posted message first.
-      const won = await this.db.run(
-        `UPDATE desk_outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, uncertain = 1
-          WHERE seq = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?)`,
-        [this.owner, now + leaseMs, item.seq, now],
-      );
-      if (won > 0)
-        taken.push({ ...item, attempts: item.attempts + 1, uncertain: Number(row.uncertain) === 1 });
-    }
+    const candidates = rows
+      .map((row) => ({ item: toItem(row), uncertain: Number(row.uncertain) === 1 }))
+      .filter(({ item }) => !skip.has(item.conversationId))
+      .slice(0, limit);
+    // `uncertain` is set before the call: if this process dies during it, the next attempt
+    // looks for the posted message first. The UPDATEs go out together (one commit).
+    const won = await Promise.all(
+      candidates.map(({ item }) =>
+        this.db.run(
+          `UPDATE desk_outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, uncertain = 1
+            WHERE seq = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?)`,
+          [this.owner, now + leaseMs, item.seq, now],
+        ),
+      ),
+    );
+    const taken = candidates
+      .filter((_, i) => (won[i] ?? 0) > 0)
+      .map(({ item, uncertain }) => ({ ...item, attempts: item.attempts + 1, uncertain }));
     return taken;
   }
 

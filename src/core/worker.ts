@@ -159,8 +159,11 @@ export class ConversationWorker {
 
   private async createContext(message: Message): Promise<Context | null> {
     if (this.options.createContext) return this.options.createContext(message, this.runtime);
-    const conversation = await this.store.conversations.get(message.conversationId);
-    const customer = await this.store.customers.get(message.customerId);
+    // Together: under load each store read waits for the current commit, so two in a row wait twice.
+    const [conversation, customer] = await Promise.all([
+      this.store.conversations.get(message.conversationId),
+      this.store.customers.get(message.customerId),
+    ]);
     if (!conversation || !customer) {
       this.logger.error({ messageId: message.id }, 'message without conversation or customer; skipped');
       return null;

@@ -43,9 +43,27 @@ export const DEFAULT_DESK_MESSAGES = {
   csat: 'How did {operator} do? Rate from 1 (poor) to 5 (great).',
   csat_thanks: 'Thank you for the feedback!',
   resume: 'Shall we get back to {flow}?',
+  lapsed: "{operator} had to step away; you're back in the queue (number {position}).",
 };
 
 export type DeskMessageKey = keyof typeof DEFAULT_DESK_MESSAGES;
+
+/** The `{name}` placeholders each message may use (the desk fills in these and no others). */
+export const DESK_MESSAGE_PLACEHOLDERS: Record<DeskMessageKey, readonly string[]> = {
+  position: ['position', 'wait'],
+  joined: ['operator'],
+  transferred: ['team', 'position'],
+  resolved: ['operator'],
+  handed_back: [],
+  already_claimed: ['operator'],
+  csat: ['operator'],
+  csat_thanks: [],
+  resume: ['flow'],
+  lapsed: ['operator', 'position'],
+};
+
+/** A `{name}` placeholder, as the desk fills them in. */
+const PLACEHOLDER = /\{(\w+)\}/g;
 
 export interface HandoffConfig {
   /** Escalations naming a team that is not configured go here. */
@@ -147,7 +165,10 @@ export function parseHandoffConfig(source: string, file = HANDOFF_FILE): Handoff
     }
     throw new HandoffConfigError(at.problems);
   }
-  const parsed = fileSchema.safeParse(doc.toJS() ?? {});
+  const js: unknown = doc.toJS() ?? {};
+  const parsed = fileSchema.safeParse(js);
+  // Where the schema already found a problem: the cross-checks below leave those values alone.
+  const flagged = new Set<string>();
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
@@ -157,26 +178,21 @@ export function parseHandoffConfig(source: string, file = HANDOFF_FILE): Handoff
         const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
         at.add(issue.path, `${where}${issue.message}`);
       }
+      flagged.add(issue.path.join('.'));
     }
-    throw new HandoffConfigError(at.problems);
   }
+  // The cross-checks run on whatever is there, so that one pass reports every problem.
+  crossCheck(js, at, (...segments) => !flagged.has(segments.join('.')));
+  if (at.problems.length > 0 || !parsed.success) throw new HandoffConfigError(sortProblems(at.problems));
   const raw = parsed.data;
   const teamNames = Object.keys(raw.teams);
-  const known = (team: string) => teamNames.includes(team);
   const teams: Record<string, TeamConfig> = {};
   for (const [team, t] of Object.entries(raw.teams)) {
-    if (t.overflow !== undefined && !known(t.overflow))
-      at.add(['teams', team, 'overflow'], `unknown team '${t.overflow}'`, `teams: ${teamNames.join(', ')}`);
-    if (t.overflow === team) at.add(['teams', team, 'overflow'], 'a team cannot overflow to itself');
-    const renotify = t.sla?.renotify ?? null;
-    const escalate = t.sla?.escalate ?? null;
-    if (renotify !== null && escalate !== null && escalate <= renotify)
-      at.add(['teams', team, 'sla', 'escalate'], 'escalate must be later than renotify');
     teams[team] = {
       name: team,
       channel: t.channel,
-      renotify,
-      escalate,
+      renotify: t.sla?.renotify ?? null,
+      escalate: t.sla?.escalate ?? null,
       overflow: t.overflow ?? null,
       claimTimeout: t.claim_timeout ?? raw.claim_timeout,
       handleTime: t.handle_time ?? raw.handle_time,
@@ -184,18 +200,6 @@ export function parseHandoffConfig(source: string, file = HANDOFF_FILE): Handoff
   }
   const defaultTeam =
     raw.default_team ?? (teamNames.includes('support') ? 'support' : (teamNames[0] as string));
-  if (raw.default_team !== undefined && !known(raw.default_team))
-    at.add(['default_team'], `unknown team '${raw.default_team}'`, `teams: ${teamNames.join(', ')}`);
-  const seen = new Set<string>();
-  raw.operators.forEach((op, i) => {
-    if (seen.has(op.slack)) at.add(['operators', i, 'slack'], `operator ${op.slack} is listed twice`);
-    seen.add(op.slack);
-    op.teams.forEach((team, j) => {
-      if (!known(team))
-        at.add(['operators', i, 'teams', j], `unknown team '${team}'`, `teams: ${teamNames.join(', ')}`);
-    });
-  });
-  if (at.problems.length > 0) throw new HandoffConfigError(at.problems);
   return {
     defaultTeam,
     teams,
@@ -223,6 +227,73 @@ export async function loadHandoffConfig(botDir: string): Promise<HandoffConfig |
     throw error;
   }
   return parseHandoffConfig(source, file);
+}
+
+/**
+ * The checks across values (team references, SLA order, duplicate operators, message
+ * placeholders), on the file as written: they run even where the schema failed elsewhere,
+ * on each value of the right type that the schema did not already flag (`ok`).
+ */
+function crossCheck(js: unknown, at: Locator, ok: (...segments: PropertyKey[]) => boolean): void {
+  const file = isRecord(js) ? js : {};
+  const teams = isRecord(file.teams) ? file.teams : {};
+  const teamNames = Object.keys(teams);
+  const known = (team: string) => teamNames.includes(team);
+  const listed = `teams: ${teamNames.join(', ')}`;
+  for (const [team, t] of Object.entries(teams)) {
+    if (!isRecord(t)) continue;
+    const overflow = t.overflow;
+    if (typeof overflow === 'string' && ok('teams', team, 'overflow')) {
+      if (overflow === team) at.add(['teams', team, 'overflow'], 'a team cannot overflow to itself');
+      else if (!known(overflow)) at.add(['teams', team, 'overflow'], `unknown team '${overflow}'`, listed);
+    }
+    const sla = isRecord(t.sla) ? t.sla : {};
+    if (
+      typeof sla.renotify === 'number' &&
+      typeof sla.escalate === 'number' &&
+      ok('teams', team, 'sla', 'renotify') &&
+      ok('teams', team, 'sla', 'escalate') &&
+      sla.escalate <= sla.renotify
+    )
+      at.add(['teams', team, 'sla', 'escalate'], 'escalate must be later than renotify');
+  }
+  if (typeof file.default_team === 'string' && ok('default_team') && !known(file.default_team))
+    at.add(['default_team'], `unknown team '${file.default_team}'`, listed);
+  const seen = new Set<string>();
+  (Array.isArray(file.operators) ? file.operators : []).forEach((op: unknown, i) => {
+    if (!isRecord(op)) return;
+    if (typeof op.slack === 'string' && ok('operators', i, 'slack')) {
+      if (seen.has(op.slack)) at.add(['operators', i, 'slack'], `operator ${op.slack} is listed twice`);
+      seen.add(op.slack);
+    }
+    (Array.isArray(op.teams) ? op.teams : []).forEach((team: unknown, j) => {
+      if (typeof team === 'string' && ok('operators', i, 'teams', j) && !known(team))
+        at.add(['operators', i, 'teams', j], `unknown team '${team}'`, listed);
+    });
+  });
+  const messages = isRecord(file.messages) ? file.messages : {};
+  for (const [key, text] of Object.entries(messages)) {
+    if (!Object.hasOwn(DESK_MESSAGE_PLACEHOLDERS, key) || typeof text !== 'string' || !ok('messages', key))
+      continue;
+    const allowed = DESK_MESSAGE_PLACEHOLDERS[key as DeskMessageKey];
+    const use = allowed.length
+      ? `use ${allowed.map((p) => `{${p}}`).join(', ')}`
+      : 'this message has no placeholders';
+    const unknown = new Set<string>();
+    for (const [, placeholder] of text.matchAll(PLACEHOLDER))
+      if (!allowed.includes(placeholder as string)) unknown.add(placeholder as string);
+    for (const placeholder of unknown)
+      at.add(['messages', key], `messages.${key}: unknown placeholder {${placeholder}} (${use})`);
+  }
+}
+
+/** Problems in file order (line, then column), each file's together. */
+function sortProblems(problems: SourceProblem[]): SourceProblem[] {
+  return [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -15,6 +15,7 @@ import type { HandoffQueue } from './types';
 export * from './types';
 export {
   DEFAULT_DESK_MESSAGES,
+  DESK_MESSAGE_PLACEHOLDERS,
   type DeskMessageKey,
   HANDOFF_FILE,
   type HandoffConfig,

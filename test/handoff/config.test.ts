@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { HandoffConfigError, loadHandoffConfig, parseHandoffConfig } from '../../src/handoff';
+import {
+  DEFAULT_DESK_MESSAGES,
+  DESK_MESSAGE_PLACEHOLDERS,
+  type DeskMessageKey,
+  HandoffConfigError,
+  loadHandoffConfig,
+  parseHandoffConfig,
+} from '../../src/handoff';
 import { tempDir } from '../helpers/bot';
 
 function problems(source: string): string[] {
@@ -101,13 +108,101 @@ operators:
   - { slack: U0ADA, name: Ada again, teams: [returns] }
 `),
     ).toEqual([
-      "handoff.yml:6:15: unknown team 'nobody'",
-      'handoff.yml:5:37: escalate must be later than renotify',
-      'handoff.yml:9:15: a team cannot overflow to itself',
       "handoff.yml:1:15: unknown team 'billing'",
+      'handoff.yml:5:37: escalate must be later than renotify',
+      "handoff.yml:6:15: unknown team 'nobody'",
+      'handoff.yml:9:15: a team cannot overflow to itself',
       "handoff.yml:11:49: unknown team 'sales'",
       'handoff.yml:12:14: operator U0ADA is listed twice',
     ]);
+  });
+
+  test('schema problems and reference problems are reported together, in file order', () => {
+    // A key typo (schema) and a misspelled overflow team (a reference): both, not just the first.
+    expect(
+      problems(`teams:
+  support:
+    channel: C0SUPPORT
+    overflwo: complaints
+  returns:
+    channel: C0RETURNS
+    overflow: complaint
+  complaints:
+    channel: C0COMPLAINTS
+`),
+    ).toEqual(["handoff.yml:4:5: unknown key 'overflwo'", "handoff.yml:7:15: unknown team 'complaint'"]);
+    // Four at once: a bad capacity, an unknown key, an unknown overflow team, escalate ≤ renotify.
+    expect(
+      problems(`teams:
+  support:
+    channel: C0SUPPORT
+    sla: { renotify: 300, escalate: 300 }
+    overflow: complaint
+    colour: blue
+operators:
+  - { slack: U0ADA, name: Ada, teams: [support, sales], capacity: 0 }
+  - { slack: U0ADA, name: Ada again, teams: [support] }
+default_team: billing
+`),
+    ).toEqual([
+      'handoff.yml:4:37: escalate must be later than renotify',
+      "handoff.yml:5:15: unknown team 'complaint'",
+      "handoff.yml:6:5: unknown key 'colour'",
+      "handoff.yml:8:49: unknown team 'sales'",
+      expect.stringMatching(/^handoff\.yml:8:67: operators\.0\.capacity: /),
+      'handoff.yml:9:14: operator U0ADA is listed twice',
+      "handoff.yml:10:15: unknown team 'billing'",
+    ]);
+  });
+
+  test('a value the schema rejects is not reported twice by the reference checks', () => {
+    expect(
+      problems(`teams:
+  support:
+    channel: C0SUPPORT
+    overflow: Complaints
+    sla: { renotify: 300, escalate: -1 }
+`),
+    ).toEqual([
+      expect.stringMatching(/^handoff\.yml:4:15: teams\.support\.overflow: use lowercase/),
+      expect.stringMatching(/^handoff\.yml:5:37: teams\.support\.sla\.escalate: /),
+    ]);
+  });
+
+  test("messages' placeholders are checked against the ones each message gets", () => {
+    expect(
+      problems(`teams:
+  support:
+    channel: C0SUPPORT
+messages:
+  position: "You are #{pos} in line ({wait}, {eta}, {pos})"
+  joined: "{operator} is here"
+  handed_back: "Back with {bot}."
+  lapsed: "{operator} left; you are number {place}."
+`),
+    ).toEqual([
+      'handoff.yml:5:13: messages.position: unknown placeholder {pos} (use {position}, {wait})',
+      'handoff.yml:5:13: messages.position: unknown placeholder {eta} (use {position}, {wait})',
+      'handoff.yml:7:16: messages.handed_back: unknown placeholder {bot} (this message has no placeholders)',
+      'handoff.yml:8:11: messages.lapsed: unknown placeholder {place} (use {operator}, {position})',
+    ]);
+    const config = parseHandoffConfig(
+      'teams:\n  support:\n    channel: C0SUPPORT\nmessages:\n  transferred: "Over to {team}, you are {position}."\n',
+    );
+    expect(config.messages.transferred).toBe('Over to {team}, you are {position}.');
+    expect(config.messages.lapsed).toBe(
+      "{operator} had to step away; you're back in the queue (number {position}).",
+    );
+  });
+
+  test('every default message uses only its own placeholders', () => {
+    for (const [key, text] of Object.entries(DEFAULT_DESK_MESSAGES)) {
+      const used = [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect({
+        key,
+        used: used.filter((p) => !DESK_MESSAGE_PLACEHOLDERS[key as DeskMessageKey].includes(p as string)),
+      }).toEqual({ key, used: [] });
+    }
   });
 
   test('broken YAML is reported with its position', () => {

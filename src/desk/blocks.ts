@@ -34,6 +34,15 @@ const PRIORITY_LABEL: Record<string, string> = {
   low: ':small_blue_diamond: Low',
 };
 
+const HEADER_EMOJI: Record<CardState['kind'], string> = {
+  waiting: '🙋',
+  claimed: '💬',
+  transferred: '➡️',
+  resolved: '✅',
+  handed_back: '🤖',
+  cancelled: '↩️',
+};
+
 /** Where the conversation stands, as the card shows it. */
 export type CardState =
   | { kind: 'waiting'; entry: QueueEntry }
@@ -83,14 +92,19 @@ export function transcriptLine(m: Message): string {
   const content = m.content;
   const body =
     content.type === 'media'
-      ? `${content.caption ? `${escapeMrkdwn(content.caption)} ` : ''}${mrkdwnLink(content.url, `[${content.kind}] ${content.filename ?? 'file'}`)}`
+      ? `${content.caption ? `${escapeMrkdwn(content.caption)} ` : ''}${
+          /^https?:\/\//.test(content.url)
+            ? mrkdwnLink(content.url, `[${content.kind}] ${content.filename ?? 'file'}`)
+            : // Stored on the platform (a Telegram file id…): Slack cannot open it.
+              `_[${content.kind}${content.filename ? ` ${escapeMrkdwn(content.filename)}` : ''}: kept on ${m.channel}, not viewable from Slack]_`
+        }`
       : content.type === 'location'
         ? mrkdwnLink(
             `https://maps.google.com/?q=${content.latitude},${content.longitude}`,
             escapeMrkdwn(m.text),
           )
         : escapeMrkdwn(m.text);
-  return `${authorLabel(m)} · ${m.channel}: ${clip(body, 1200)}`;
+  return `${authorLabel(m)} · ${m.channel}: ${clip(body, 2800)}`;
 }
 
 function stateLine(state: CardState, now: number): string {
@@ -175,7 +189,11 @@ export function renderCard(input: CardInput): { text: string; blocks: Block[] } 
   const blocks: Block[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: clip(`${open ? '🙋' : '✔️'} ${envelope.reason}`, 150), emoji: true },
+      text: {
+        type: 'plain_text',
+        text: clip(`${HEADER_EMOJI[state.kind]} ${envelope.reason}`, 150),
+        emoji: true,
+      },
     },
     {
       type: 'section',
@@ -221,7 +239,10 @@ export function renderCard(input: CardInput): { text: string; blocks: Block[] } 
       },
     ],
   });
-  const text = `${open ? 'Escalation' : 'Closed escalation'}: ${envelope.reason} — ${envelope.customer.name ?? 'customer'} on ${envelope.channel}`;
+  const text = clip(
+    `${open ? 'Escalation' : 'Closed escalation'}: ${envelope.reason} — ${envelope.customer.name ?? 'customer'} on ${envelope.channel}`,
+    300,
+  );
   return { text, blocks };
 }
 
@@ -341,7 +362,7 @@ export function renderHome(input: HomeInput): Block[] {
         type: 'actions',
         elements: [
           op.availability === 'available'
-            ? { type: 'button', action_id: ACTION.away, text: { type: 'plain_text', text: 'Go away' } }
+            ? { type: 'button', action_id: ACTION.away, text: { type: 'plain_text', text: 'Set me away' } }
             : {
                 type: 'button',
                 action_id: ACTION.available,
@@ -357,7 +378,7 @@ export function renderHome(input: HomeInput): Block[] {
     text: {
       type: 'mrkdwn',
       text: clip(
-        `${PRIORITY_LABEL[r.entry.priority] ?? r.entry.priority} · *${escapeMrkdwn(r.reason)}* — ${escapeMrkdwn(r.customer)} · ${r.entry.team}${r.channel ? ` · <#${r.channel}>` : ''} · waiting ${formatWait(input.now - r.entry.waitingSince)}`,
+        `${PRIORITY_LABEL[r.entry.priority] ?? r.entry.priority} · *${escapeMrkdwn(clip(r.reason, 80))}* — ${escapeMrkdwn(r.customer)} · ${r.entry.team}${r.channel ? ` · <#${r.channel}>` : ''} · waiting ${formatWait(input.now - r.entry.waitingSince)}`,
         SECTION_MAX,
       ),
     },

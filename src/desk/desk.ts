@@ -36,7 +36,7 @@ import type { Context } from '../core/context';
 import { ChannelApiError, SwitchboardError } from '../errors';
 import { linkCustomers, unlinkCustomers } from '../identity';
 import type { ConversationSearch } from '../store';
-import type { FlowSet } from '../flows/types';
+import type { FlowDefinition, FlowSet } from '../flows/types';
 import {
   type DueTimer,
   type HandoffConfig,
@@ -48,7 +48,7 @@ import {
   startHandoffTimers,
 } from '../handoff';
 import type { DeskMessageKey } from '../handoff/config';
-import { teamFor } from '../handoff/timing';
+import { compareEntries, teamFor } from '../handoff/timing';
 import type { Conversation, Message } from '../model';
 import { SqlStore, type Store } from '../store';
 import {
@@ -67,8 +67,13 @@ import { type DeskItem, DeskSender, type DeskSenderOptions, DeskStore, type Desk
 interface DeskMemory {
   /** Waiting for the customer's 1–5 rating of this operator. */
   csat?: { operatorId: string; operatorName: string; askedAt: number };
-  /** How the last handoff ended (the card shows it). */
-  closed?: { kind: 'resolved' | 'handed_back' | 'cancelled'; by: string | null; at: number };
+  /** How the last handoff ended, with what it was about (the card still shows it). */
+  closed?: {
+    kind: 'resolved' | 'handed_back' | 'cancelled';
+    by: string | null;
+    at: number;
+    request?: HandoffRequest;
+  };
 }
 
 export interface DeskOptions {
@@ -89,6 +94,12 @@ export interface DeskOptions {
   timerIntervalMs?: number;
   /** Epoch ms (tests). */
   clock?: () => number;
+}
+
+/** The message that triggered an escalation, with its NLU (stored with the message only after the turn). */
+export interface CardTrigger {
+  messageId: string;
+  nlu?: Message['nlu'];
 }
 
 export interface ResolveOptions {
@@ -230,6 +241,7 @@ export class Desk implements BotService {
     return async (ctx, next) => {
       if (!this.enabled) return next();
       const before = ctx.conversation.status;
+      const handoffBefore = ctx.conversation.handoff;
       const memory = (ctx.conversation.data.desk ?? {}) as DeskMemory;
       if (before === 'bot' && memory.csat) {
         if (await this.takeRating(ctx, memory)) return;
@@ -262,8 +274,13 @@ export class Desk implements BotService {
         }
       }
       const after = ctx.conversation.status;
-      if (after === 'queued' && before !== 'queued') await this.escalate(ctx.conversation);
-      else if (before === 'queued' && after === 'bot') await this.customerLeft(ctx);
+      if (after === 'queued' && before !== 'queued')
+        // The message that triggered it is stored with its NLU only after this turn: the card gets it now.
+        await this.escalate(ctx.conversation, {
+          messageId: ctx.message.id,
+          ...(ctx.nlu && { nlu: ctx.nlu }),
+        });
+      else if (before === 'queued' && after === 'bot') await this.customerLeft(ctx, handoffBefore);
       if (failure !== undefined) throw failure;
     };
   }
@@ -307,7 +324,7 @@ export class Desk implements BotService {
    * Puts a `queued` conversation in the queue: the team's card and transcript, the
    * customer's place in line. Idempotent (crash recovery runs it again).
    */
-  async escalate(conversation: Conversation): Promise<QueueEntry> {
+  async escalate(conversation: Conversation, trigger?: CardTrigger): Promise<QueueEntry> {
     const config = this.config as HandoffConfig;
     const request = requestOf(conversation.handoff, this.clock()) as HandoffRequest;
     const team = teamFor(config, request.team).name;
@@ -332,18 +349,23 @@ export class Desk implements BotService {
       (async () => {
         // The CRM's view of the customer for the card (bounded by CRM_TIMEOUT_MS; a failing CRM only logs).
         if (created) await this.bot.enrichCustomer(conversation.customerId, 'handoff').catch(() => undefined);
-        await this.postCard(conversation.id, entry.team, `${spell}`);
+        await this.postCard(conversation.id, entry.team, `${spell}`, trigger);
       })(),
       this.tellPosition(conversation.id, 'position', `queue:${conversation.id}:${spell}`, entry.team),
     ]);
     return entry;
   }
 
-  private async postCard(conversationId: string, team: string, tag: string): Promise<void> {
+  private async postCard(
+    conversationId: string,
+    team: string,
+    tag: string,
+    trigger?: CardTrigger,
+  ): Promise<void> {
     if (!this.sender) return;
     const last = (await this.store.messages.list(conversationId)).at(-1);
     await this.outbox.addAll(conversationId, [
-      { key: `card:${conversationId}:${tag}`, kind: 'card', payload: { team } },
+      { key: `card:${conversationId}:${tag}`, kind: 'card', payload: { team, ...(trigger && { trigger }) } },
       {
         key: `transcript:${conversationId}:${tag}`,
         kind: 'transcript',
@@ -369,7 +391,7 @@ export class Desk implements BotService {
   }
 
   /** The customer said "cancel" while waiting (the flows gave the conversation back to the bot). */
-  private async customerLeft(ctx: Context): Promise<void> {
+  private async customerLeft(ctx: Context, handoff: Record<string, unknown> | null): Promise<void> {
     const id = ctx.conversation.id;
     const left = await this.queue.cancel(id);
     if (!left) {
@@ -379,14 +401,19 @@ export class Desk implements BotService {
         const operator = await this.queue.operator(entry.operatorId ?? '');
         await ctx.updateConversation({
           status: 'assigned',
-          handoff: { ...(ctx.conversation.handoff ?? {}) },
+          handoff: { ...(handoff ?? {}) },
         });
         await ctx.reply(this.say('already_claimed', { operator: operator?.name ?? 'A colleague' }));
         return;
       }
     }
     await ctx.updateConversation({
-      data: { ...ctx.conversation.data, desk: { closed: { kind: 'cancelled', by: null, at: this.clock() } } },
+      data: {
+        ...ctx.conversation.data,
+        desk: {
+          closed: { kind: 'cancelled', by: null, at: this.clock(), ...this.closedRequest(handoff, left) },
+        },
+      },
     });
     await this.note(
       id,
@@ -439,8 +466,11 @@ export class Desk implements BotService {
       };
     const before = await this.queue.get(conversationId);
     if (!before) return { ok: false, message: 'This conversation is not waiting for a person any more.' };
-    if (before.team === team && before.state === 'waiting')
-      return { ok: false, message: `It is already waiting in ${team}.` };
+    if (before.team === team)
+      return {
+        ok: false,
+        message: `It is already with ${team}${before.state === 'waiting' ? ', waiting' : ''}.`,
+      };
     if (before.state === 'claimed' && operatorId && before.operatorId !== operatorId) {
       const holder = await this.queue.operator(before.operatorId ?? '');
       return {
@@ -480,10 +510,18 @@ export class Desk implements BotService {
         state: { kind: 'transferred', to: entry.team },
       });
     await this.postCard(conversationId, entry.team, tag);
-    await this.note(conversationId, `from:${tag}`, `:arrow_left: Transferred from *${before.team}* ${how}.`);
+    await this.note(
+      conversationId,
+      `from:${tag}`,
+      `:arrow_left: Transferred from *${before.team}* ${how}.`,
+      false,
+      // A link to the earlier thread: its internal notes stay there.
+      { linkPrevious: true },
+    );
     await this.tellPosition(
       conversationId,
-      'transferred',
+      // An SLA move is the desk's business; the customer only needs their new place in line.
+      how.startsWith('by the SLA') ? 'position' : 'transferred',
       `transferred:${conversationId}:${tag}`,
       entry.team,
     );
@@ -500,18 +538,23 @@ export class Desk implements BotService {
         message: `${holder?.name ?? 'Another operator'} has this conversation; only they can close it.`,
       };
     }
-    const resume = options.resume ? this.resumeState(options.resume) : undefined;
+    const conversation = await this.conversation(conversationId);
+    const resume = options.resume ? this.resumeState(options.resume, conversation.handoff) : undefined;
     if (resume && 'error' in resume) return { ok: false, message: resume.error };
     const removed = await this.queue.resolve(conversationId);
     if (!removed) return { ok: false, message: 'This conversation is not with a person any more.' };
     const operator = await this.queue.operator(operatorId);
     const name = operator?.name ?? operatorId;
-    const conversation = await this.conversation(conversationId);
     const now = this.clock();
     const askRating =
       options.outcome === 'resolved' && this.config?.csat && !resume && entry.state === 'claimed';
     const memory: DeskMemory = {
-      closed: { kind: options.outcome, by: name, at: now },
+      closed: {
+        kind: options.outcome,
+        by: name,
+        at: now,
+        ...this.closedRequest(conversation.handoff, entry),
+      },
       ...(askRating && { csat: { operatorId, operatorName: name, askedAt: now } }),
     };
     await this.store.conversations.update(conversationId, {
@@ -543,7 +586,10 @@ export class Desk implements BotService {
     const key = (what: string) => `${what}:${conversationId}:${now}`;
     await this.bot.send(
       conversationId,
-      this.say(options.outcome === 'resolved' ? 'resolved' : 'handed_back', { operator: name }),
+      // Closed before anyone joined: the customer never met this operator.
+      this.say(options.outcome === 'resolved' && entry.state === 'claimed' ? 'resolved' : 'handed_back', {
+        operator: name,
+      }),
       { author: 'system', idempotencyKey: key('closed') },
     );
     if (resume) {
@@ -579,6 +625,7 @@ export class Desk implements BotService {
 
   private resumeState(
     resume: NonNullable<ResolveOptions['resume']>,
+    handoff: Record<string, unknown> | null,
   ): { state: NonNullable<Conversation['flow']>; title: string } | { error: string } {
     const flows = this.options.flows?.();
     const flow = flows?.flows.get(resume.flow);
@@ -589,15 +636,37 @@ export class Desk implements BotService {
     const step = resume.step ?? flow.order[0];
     if (!step || !flow.steps[step])
       return { error: `Flow "${flow.id}" has no step "${resume.step}". Steps: ${flow.order.join(', ')}.` };
+    // What the customer had already given in this flow before the handoff, then the operator's values.
+    const before = requestOf(handoff, this.clock())?.flow;
+    const slots = { ...(before?.flowId === flow.id ? (before.slots ?? {}) : {}), ...(resume.values ?? {}) };
+    const missing = slotsNeededFrom(flow, step).filter((slot) => !(slot in slots));
+    if (missing.length) {
+      const setters = flow.order.filter((name) => {
+        const def = flow.steps[name] as { slot?: string; result?: string };
+        return missing.includes(def.slot ?? '') || missing.includes(def.result ?? '');
+      });
+      return {
+        error: `From step "${step}" on, the flow uses ${missing.map((m) => `\`${m}\``).join(', ')}, which nothing after it asks for. Give ${missing.length > 1 ? 'them' : 'it'} (\`${missing[0]}=…\`) or resume at an earlier step${setters.length ? ` (${setters.map((n) => `\`${flow.id}.${n}\``).join(', ')})` : ''}.`,
+      };
+    }
     return {
-      state: {
-        flowId: flow.id,
-        flowVersion: flow.version,
-        step,
-        slots: { ...(resume.values ?? {}) },
-        data: { awaiting: 'resume' },
-      },
+      state: { flowId: flow.id, flowVersion: flow.version, step, slots, data: { awaiting: 'resume' } },
       title: flow.description ?? flow.id.replace(/_/g, ' '),
+    };
+  }
+
+  /** The request and the queue entry's team and priority, kept for the card after the queue forgets them. */
+  private closedRequest(
+    handoff: Record<string, unknown> | null,
+    entry: QueueEntry | null,
+  ): { request?: HandoffRequest } {
+    const request = requestOf(handoff, entry?.waitingSince ?? this.clock());
+    if (!request) return {};
+    return {
+      request: {
+        ...request,
+        ...(entry && { team: entry.team, priority: entry.priority, requestedAt: entry.waitingSince }),
+      },
     };
   }
 
@@ -696,6 +765,17 @@ export class Desk implements BotService {
           true,
         );
         await this.updateCard(id, tag);
+        // The customer thought someone was there: say so.
+        const operator = await this.queue.operator(timer.operatorId);
+        const position = await this.queue.position(id);
+        await this.bot.send(
+          id,
+          this.say('lapsed', {
+            operator: operator?.name ?? 'Your colleague',
+            position: position?.position ?? 1,
+          }),
+          { author: 'system', idempotencyKey: `lapsed:${id}:${timer.dueAt}` },
+        );
         return;
       }
     }
@@ -846,27 +926,27 @@ export class Desk implements BotService {
     const reply = (text: string) => ({ response_type: 'ephemeral', text });
     switch (sub.toLowerCase()) {
       case 'queue':
-        return reply(await this.queueText(args[0]));
+        return reply(await this.queueText(user, args[0]));
       case 'mine':
         return reply(await this.mineText(user));
       case 'available':
       case 'away':
         return reply((await this.setAvailability(user, sub.toLowerCase() as 'available' | 'away')).message);
       case 'claim': {
-        const id = await this.pick(args[0], user, 'waiting');
+        const id = await this.pick(args[0], user, 'waiting', 'claim');
         return reply('error' in id ? id.error : (await this.claim(id.conversationId, user)).message);
       }
       case 'transfer': {
         const [team, ref] = args;
         if (!team) return reply('Usage: `/switchboard transfer <team> [conversation]`');
-        const id = await this.pick(ref, user, 'claimed');
+        const id = await this.pick(ref, user, 'claimed', `transfer ${team}`);
         return reply('error' in id ? id.error : (await this.transfer(id.conversationId, team, user)).message);
       }
       case 'resolve':
       case 'handback': {
         const parsed = parseResolveArgs(args);
         if ('error' in parsed) return reply(parsed.error);
-        const id = await this.pick(parsed.ref, user, 'claimed');
+        const id = await this.pick(parsed.ref, user, 'claimed', sub.toLowerCase());
         if ('error' in id) return reply(id.error);
         const result = await this.resolve(id.conversationId, user, {
           outcome: sub.toLowerCase() === 'resolve' ? 'resolved' : 'handed_back',
@@ -879,8 +959,10 @@ export class Desk implements BotService {
       case 'link':
       case 'unlink':
         return reply(await this.linkText(user, sub.toLowerCase() as 'link' | 'unlink', args));
-      default:
+      case 'help':
         return reply(HELP);
+      default:
+        return reply(`There is no \`/switchboard ${sub}\`.\n${HELP}`);
     }
   }
 
@@ -889,6 +971,7 @@ export class Desk implements BotService {
     ref: string | undefined,
     operatorId: string,
     state: 'waiting' | 'claimed',
+    command: string,
   ): Promise<{ conversationId: string } | { error: string }> {
     if (ref) {
       const id = ref.replace(/^`|`$/g, '');
@@ -910,7 +993,7 @@ export class Desk implements BotService {
     return {
       error: mine.length
         ? `You hold ${mine.length} conversations; name one: ${mine.map((e) => `\`${e.conversationId}\``).join(', ')}`
-        : "You don't hold any conversation. Name one: `/switchboard resolve <conversation id>`.",
+        : `You don't hold any conversation. Name one: \`/switchboard ${command} <conversation id>\`.`,
     };
   }
 
@@ -922,9 +1005,13 @@ export class Desk implements BotService {
     for (const arg of args) {
       const [key, value] = arg.split(':', 2);
       if (value && key === 'channel') query.channel = value;
-      else if (value && key === 'outcome') query.outcome = value as ConversationSearch['outcome'];
-      else if (value && key === 'sentiment') query.sentiment = value as ConversationSearch['sentiment'];
-      else words.push(arg);
+      else if (value && key === 'outcome') {
+        if (!OUTCOMES.includes(value)) return `outcome: is one of ${OUTCOMES.join(', ')}.`;
+        query.outcome = value as ConversationSearch['outcome'];
+      } else if (value && key === 'sentiment') {
+        if (!SENTIMENTS.includes(value)) return `sentiment: is one of ${SENTIMENTS.join(', ')}.`;
+        query.sentiment = value as ConversationSearch['sentiment'];
+      } else words.push(arg);
     }
     if (words.length) query.text = words.join(' ');
     if (!words.length && !query.channel && !query.outcome && !query.sentiment)
@@ -967,6 +1054,16 @@ export class Desk implements BotService {
       const into = await this.customerOf(b);
       if (!from || !into) return `No customer or conversation \`${from ? b : a}\`.`;
       const link = await linkCustomers(this.store, { from, into, by: 'operator_merge', byWhom: operatorId });
+      // The card shows every channel the customer can be reached on: it changed.
+      const conversationId = link.conversationId;
+      if (conversationId && (await this.queue.get(conversationId))) {
+        await this.note(
+          conversationId,
+          `link:${link.id}`,
+          `:link: <@${operatorId}> linked another customer record to this one: the card now lists every channel.`,
+        );
+        await this.updateCard(conversationId, `link:${link.id}`);
+      }
       return `Linked by ${operator.name}: one customer now, with one conversation. Undo with \`/switchboard unlink ${link.id}\`.`;
     } catch (error) {
       return `Not done: ${(error as Error).message}`;
@@ -979,17 +1076,31 @@ export class Desk implements BotService {
     return (await this.store.customers.get(id))?.id ?? null;
   }
 
-  private async queueText(team?: string): Promise<string> {
-    const waiting = await this.queue.listWaiting(team, 20);
-    if (!waiting.length) return team ? `Nobody is waiting in ${team}.` : 'Nobody is waiting. :tada:';
+  /** `/switchboard queue [team|all]`: by default the teams of the operator asking. */
+  private async queueText(operatorId: string, which?: string): Promise<string> {
+    const config = this.config as HandoffConfig;
+    const operator = await this.queue.operator(operatorId);
+    let teams: string[];
+    if (which && which !== 'all') {
+      if (!config.teams[which])
+        return `There is no team "${which}". Teams: ${Object.keys(config.teams).join(', ')}.`;
+      teams = [which];
+    } else {
+      teams = which === 'all' || !operator ? Object.keys(config.teams) : operator.teams;
+    }
+    const waiting = (await Promise.all(teams.map((t) => this.queue.listWaiting(t, 20))))
+      .flat()
+      .sort(compareEntries)
+      .slice(0, 20);
+    const where = teams.length === Object.keys(config.teams).length ? '' : ` in ${teams.join(', ')}`;
+    if (!waiting.length) return `Nobody is waiting${where}. :tada:`;
     const now = this.clock();
-    const lines = await Promise.all(
-      waiting.map(
-        async (e, i) =>
-          `${i + 1}. *${e.reason}* — ${e.team}, ${e.priority}, waiting ${formatWait(now - e.waitingSince)} · \`${e.conversationId}\``,
-      ),
+    const lines = waiting.map(
+      (e, i) =>
+        `${i + 1}. *${clipText(e.reason, 80)}* — ${e.team}, ${e.priority}, waiting ${formatWait(now - e.waitingSince)} · \`${e.conversationId}\``,
     );
-    return `*Waiting${team ? ` in ${team}` : ''}* (${waiting.length}):\n${lines.join('\n')}\nClaim the next one with \`/switchboard claim\`.`;
+    const other = which === undefined && operator ? ' (`/switchboard queue all` for every team)' : '';
+    return `*Waiting${where}* (${waiting.length})${other}:\n${lines.join('\n')}\nClaim the next one with \`/switchboard claim\`, or one by id.`;
   }
 
   private async mineText(operatorId: string): Promise<string> {
@@ -999,7 +1110,7 @@ export class Desk implements BotService {
     const head = `You're ${operator.availability} with ${mine.length}/${operator.capacity} chats.`;
     if (!mine.length) return head;
     const now = this.clock();
-    return `${head}\n${mine.map((e) => `• *${e.reason}* — ${e.team}, claimed ${formatWait(now - (e.claimedAt ?? now))} ago · \`${e.conversationId}\``).join('\n')}`;
+    return `${head}\n${mine.map((e) => `• *${clipText(e.reason, 80)}* — ${e.team}, claimed ${formatWait(now - (e.claimedAt ?? now))} ago · \`${e.conversationId}\``).join('\n')}`;
   }
 
   private async publishHome(userId: string, client: webApi.WebClient): Promise<void> {
@@ -1046,9 +1157,19 @@ export class Desk implements BotService {
 
   // ---------------------------------------------------------------- Slack out
 
-  private async note(conversationId: string, tag: string, text: string, broadcast = false): Promise<void> {
+  private async note(
+    conversationId: string,
+    tag: string,
+    text: string,
+    broadcast = false,
+    extra: { linkPrevious?: boolean } = {},
+  ): Promise<void> {
     if (!this.sender) return;
-    await this.outbox.add(conversationId, `note:${conversationId}:${tag}`, 'notice', { text, broadcast });
+    await this.outbox.add(conversationId, `note:${conversationId}:${tag}`, 'notice', {
+      text,
+      broadcast,
+      ...extra,
+    });
     this.sender.notify();
   }
 
@@ -1091,7 +1212,7 @@ export class Desk implements BotService {
           return { channel: team.channel, ts: found, found: true };
         }
       }
-      const card = await this.card(item.conversationId);
+      const card = await this.card(item.conversationId, undefined, item);
       const result = await call('chat.postMessage', () =>
         client.chat.postMessage({
           channel: team.channel,
@@ -1153,6 +1274,10 @@ export class Desk implements BotService {
       message = renderRelay(relayed);
     } else {
       message = { text: String(item.payload.text) };
+      if (item.payload.linkPrevious === true) {
+        const link = await this.previousThreadLink(client, item.conversationId, thread);
+        if (link) message = { text: `${message.text} <${link}|Earlier thread>, with its internal notes.` };
+      }
     }
     const result = await call('chat.postMessage', () =>
       client.chat.postMessage({
@@ -1166,6 +1291,24 @@ export class Desk implements BotService {
       } as never),
     );
     return { channel: thread.channel, ts: String((result as { ts?: string }).ts) };
+  }
+
+  /** A permalink to the thread before `current` (best effort: none when Slack will not say). */
+  private async previousThreadLink(
+    client: webApi.WebClient,
+    conversationId: string,
+    current: DeskThread,
+  ): Promise<string | undefined> {
+    const threads = await this.outbox.threads(conversationId);
+    const index = threads.findIndex((t) => t.channel === current.channel && t.ts === current.ts);
+    const previous = index > 0 ? threads[index - 1] : undefined;
+    if (!previous) return undefined;
+    try {
+      const answer = await client.chat.getPermalink({ channel: previous.channel, message_ts: previous.ts });
+      return typeof answer.permalink === 'string' ? answer.permalink : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** After an uncertain attempt: the ts of the message this item already posted, if any. */
@@ -1210,7 +1353,7 @@ export class Desk implements BotService {
   }
 
   /** The card as it should look now (or in `override`'s state). */
-  private async card(conversationId: string, override?: CardState) {
+  private async card(conversationId: string, override?: CardState, item?: DeskItem) {
     const config = this.config as HandoffConfig;
     const store = this.store;
     // Independent reads issued together: one round through the store's batch, not six.
@@ -1234,6 +1377,7 @@ export class Desk implements BotService {
     else state = { kind: 'cancelled' };
     const request =
       requestOf(conversation.handoff, this.clock()) ??
+      memory.closed?.request ??
       ({
         reason: entry?.reason ?? 'Handoff',
         team: entry?.team ?? config.defaultTeam,
@@ -1241,12 +1385,17 @@ export class Desk implements BotService {
         source: 'flow',
         requestedAt: entry?.waitingSince ?? conversation.updatedAt,
       } satisfies HandoffRequest);
+    // The message that triggered the escalation may not carry its NLU yet (stored after the turn).
+    const trigger = item?.payload.trigger as CardTrigger | undefined;
+    const withTrigger = trigger?.nlu
+      ? messages.map((m) => (m.id === trigger.messageId && !m.nlu ? { ...m, nlu: trigger.nlu } : m))
+      : messages;
     const envelope = envelopeOf(
       conversation,
       { ...request, team: entry?.team ?? teamFor(config, request.team).name },
       customer,
       identities,
-      messages,
+      withTrigger,
     );
     return renderCard({
       envelope,
@@ -1321,13 +1470,41 @@ export class Desk implements BotService {
     }
   }
 
-  private say(key: DeskMessageKey, values: Record<string, string | number>): string {
-    const template = (this.config as HandoffConfig).messages[key];
+  private say(key: DeskMessageKey | 'lapsed', values: Record<string, string | number>): string {
+    const messages = (this.config as HandoffConfig).messages as Record<string, string | undefined>;
+    const template = messages[key] ?? FALLBACK_MESSAGES[key] ?? '';
     return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
       name in values ? String(values[name]) : whole,
     );
   }
 }
+
+/**
+ * The slots that the steps from `step` on (in file order) read before any of them sets
+ * them: what a flow resumed there needs already filled.
+ */
+export function slotsNeededFrom(flow: FlowDefinition, step: string): string[] {
+  const needed = new Set<string>();
+  const set = new Set<string>();
+  for (const name of flow.order.slice(Math.max(0, flow.order.indexOf(step)))) {
+    const def = flow.steps[name] as { slot?: string; result?: string };
+    for (const match of JSON.stringify(def).matchAll(/slots\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      const slot = match[1] as string;
+      if (!set.has(slot) && slot !== def.slot && slot !== def.result) needed.add(slot);
+    }
+    if (def.slot) set.add(def.slot);
+    if (def.result) set.add(def.result);
+  }
+  return [...needed];
+}
+
+/** Texts newer than some handoff.yml loaders (the defaults live in src/handoff/config.ts). */
+const FALLBACK_MESSAGES: Record<string, string> = {
+  lapsed: "{operator} had to step away; you're back in the queue (number {position}).",
+};
+
+const OUTCOMES = ['bot', 'queued', 'assigned', 'resolved', 'handed_back', 'cancelled', 'closed'];
+const SENTIMENTS = ['negative', 'neutral', 'positive'];
 
 function clipText(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -1397,5 +1574,6 @@ export function slackToPlain(text: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
+    .replace(/[ \t]{2,}/g, ' ')
     .trim();
 }

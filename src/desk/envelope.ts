@@ -102,7 +102,8 @@ export function envelopeOf(
       const intent = m.nlu?.intent;
       if (intent && !intents.includes(intent)) intents.push(intent);
       if (m.nlu?.sentiment) trend.push(m.nlu.sentiment.score);
-    } else if (m.author === 'bot' && m.text) {
+    } else if (m.author === 'bot' && m.text && m.createdAt <= request.requestedAt) {
+      // What the bot answered before the handoff (not the queue notices after it).
       answered.push(m.text);
     }
   }

@@ -99,6 +99,7 @@ test('a claim lapses when the operator stays silent; the conversation waits agai
   expect((await h.bot.store.conversations.get(conversationId))?.status).toBe('queued');
   expect((await h.desk.queue.get(conversationId))?.state).toBe('waiting');
   expect(inThread(thread.ts, /claim lapsed after 10 minutes/)).toHaveLength(1);
+  await customer.hears(/Ada had to step away; you're back in the queue \(number \d+\)/);
   // The customer still reaches the thread, and hears their place in line again.
   await customer.say('hello? anyone there?');
   await until(() => inThread(thread.ts, /anyone there/).length === 1);
@@ -153,18 +154,23 @@ test('Resolve with resume: the bot offers to continue the returns flow at the st
   await customer.hears(/Ada has joined/);
   const refused = await h.command(ADA, 'resolve resume=returns.nope');
   expect(String(refused.text)).toMatch(/no step "nope"/);
-  const answer = await h.command(ADA, 'resolve resume=returns.ask_reason order_id=ORD-10001 item=mug');
+  // Later steps read the looked-up order, which only the `lookup` step sets: refused, with the way out.
+  const tooLate = await h.command(ADA, 'resolve resume=returns.ask_reason order_id=ORD-10001 item=mug');
+  expect(String(tooLate.text)).toMatch(/uses `order`.*resume at an earlier step \(`returns.lookup`\)/);
+  expect((await h.desk.queue.get(conversationId))?.state).toBe('claimed');
+  const answer = await h.command(ADA, 'resolve resume=returns.lookup order_id=ORD-10002');
   expect(String(answer.text)).toBe('Resolved.');
   const offer = await customer.hears(/Shall we get back to your return/);
   expect(offer.content).toMatchObject({ quickReplies: [{ payload: 'sb:yes' }, { payload: 'sb:no' }] });
   // No rating question when the bot resumes a flow.
   await customer.say('yes');
-  await customer.hears(/Why are you sending it back/);
+  // The order is looked up with the operator's value, and the flow asks its next question.
+  await customer.hears(/Which item would you like to return\? In ORD-10002/);
   const conversation = await h.bot.store.conversations.get(conversationId);
   expect(conversation?.flow).toMatchObject({
     flowId: 'returns',
-    step: 'ask_reason',
-    slots: { order_id: 'ORD-10001', item: 'mug' },
+    step: 'ask_item',
+    slots: { order_id: 'ORD-10002' },
   });
   customer.close();
 });

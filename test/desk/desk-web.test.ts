@@ -102,6 +102,9 @@ test('web customer → card → claim → live chat both ways → note stays int
   );
   expect(events.find((e) => e.type === 'csat')?.data).toMatchObject({ rating: 5, operatorId: ADA });
   await until(() => /Resolved\* by Ada/.test(slackText(card)));
+  // The closed card still says what it was about.
+  expect(slackText(card)).toContain('✅ The customer asked for a person');
+  expect(slackText(card)).toMatch(/\*Team\*\\nsupport/);
 
   // The bot answers the next message again.
   const heardBefore = customer.heard.length;
@@ -147,6 +150,10 @@ test('/switchboard: queue, claim, mine, transfer, away/available, and the App Ho
   const queue = await h.command(ADA, 'queue');
   expect(String(queue.text)).toContain(conversationId);
   expect(String((await h.command('U0NOBODY01', 'mine')).text)).toMatch(/not an operator/);
+  expect(String((await h.command(ADA, 'queue nosuch')).text)).toMatch(/There is no team "nosuch"/);
+  expect(String((await h.command(ADA, 'frobnicate')).text)).toMatch(/There is no `\/switchboard frobnicate`/);
+  expect(String((await h.command(ADA, 'search outcome:nonsense')).text)).toMatch(/outcome: is one of/);
+  expect(String((await h.command(ADA, 'resolve')).text)).toMatch(/switchboard resolve <conversation id>/);
 
   expect(String((await h.command(ADA, 'away')).text)).toMatch(/away/);
   expect(String((await h.command(ADA, `claim ${conversationId}`)).text)).toMatch(/away/);
@@ -157,6 +164,10 @@ test('/switchboard: queue, claim, mine, transfer, away/available, and the App Ho
   // Transfer to returns: a new card in the returns channel; the old one says where it went.
   const old = await h.desk.outbox.currentThread(conversationId);
   expect(String((await h.command(ADA, 'transfer returns')).text)).toMatch(/Transferred to returns/);
+  // Not to the team that already has it.
+  expect(String((await h.command(ADA, `transfer returns ${conversationId}`)).text)).toMatch(
+    /already with returns/,
+  );
   await customer.hears(/our returns team/);
   await h.idle();
   const now = await h.desk.outbox.currentThread(conversationId);

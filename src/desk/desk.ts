@@ -21,6 +21,7 @@
  * @module
  */
 import type { webApi } from '@slack/bolt';
+import { Gauge } from 'prom-client';
 import type {
   SlackAdapter,
   SlackDeskCommand,
@@ -195,6 +196,7 @@ export class Desk implements BotService {
     }
     await this.reconcile();
     this.sender?.start();
+    this.registerMetrics();
     this.timers = await startHandoffTimers(this.queue, (timer) => this.onTimer(timer), {
       redisUrl: this.options.redisUrl,
       ...(this.options.redisPrefix && { prefix: this.options.redisPrefix }),
@@ -206,6 +208,33 @@ export class Desk implements BotService {
       { teams: Object.keys(config.teams), operators: config.operators.length, slack: Boolean(slack) },
       'desk: ready',
     );
+  }
+
+  /** `/metrics`: who waits per team, and the desk's Slack calls not made yet. */
+  private registerMetrics(): void {
+    const registry = this.bot.metrics.registry;
+    if (registry.getSingleMetric('switchboard_handoff_waiting')) return;
+    const desk = this;
+    new Gauge({
+      name: 'switchboard_handoff_waiting',
+      help: 'Conversations waiting for an operator, by team.',
+      labelNames: ['team'],
+      registers: [registry],
+      async collect() {
+        if (!desk.queueImpl || !desk.config) return;
+        const waiting = await desk.queueImpl.listWaiting(undefined, 10_000);
+        for (const team of Object.keys(desk.config.teams))
+          this.set({ team }, waiting.filter((e) => e.team === team).length);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_desk_backlog',
+      help: "The desk's Slack calls (cards, relays, notices) stored and not yet made.",
+      registers: [registry],
+      async collect() {
+        if (desk.deskStore) this.set(await desk.deskStore.pendingCount());
+      },
+    });
   }
 
   async stop(): Promise<void> {

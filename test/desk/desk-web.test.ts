@@ -195,6 +195,9 @@ test('"cancel" while waiting leaves the queue and the card says so', async () =>
   const customer = await webVisitor(h.url, 'visitor-desk-0004');
   const { conversationId } = await customer.say('I need a real person');
   await customer.hears(/in line/);
+  const metrics = await (await fetch(`${h.url}/metrics`)).text();
+  expect(metrics).toMatch(/switchboard_handoff_waiting\{team="support"\} [1-9]/);
+  expect(metrics).toMatch(/switchboard_desk_backlog \d+/);
   await customer.say('cancel');
   await customer.hears(/left the queue/);
   await h.idle();

@@ -16,7 +16,7 @@ import type { Context } from './core/context';
 import type { Action } from './flows/engine';
 import { FlowRuntime, hasBotContent } from './flows/runtime';
 import { Desk, type DeskOptions } from './desk';
-import { HANDOFF_FILE } from './handoff';
+import { HANDOFF_FILE, loadHandoffConfig } from './handoff';
 
 /**
  * Until the bot has intents and flows, it greets and echoes: enough to see the whole
@@ -47,13 +47,26 @@ export interface SwitchboardOptions extends Omit<BotOptions, 'config'> {
 }
 
 /**
- * The bot `switchboard start` runs. With bot content, {@link SwitchboardBot.start} first loads
- * and checks intents and flows and trains the NLU (cached under DATA_DIR): a broken file stops
- * the start with its file:line:column message, before anything listens.
+ * The bot `switchboard start` runs. {@link SwitchboardBot.start} first loads and checks the bot
+ * folder — intents and flows (and trains the NLU, cached under DATA_DIR), and handoff.yml — so
+ * that a broken file stops the start with its file:line:column messages before anything listens.
  */
 export class SwitchboardBot extends Bot<Context> {
   /** The operator desk, when the bot folder has a handoff.yml. */
   desk: Desk | undefined;
+  /**
+   * The options the desk was built with: {@link SwitchboardBot.start} puts the checked
+   * handoff.yml on them (`config`), and the desk's own start uses it instead of reading the file.
+   */
+  private deskOptions: DeskOptions | undefined;
+  /** The desk's handoff settings came from code (`desk: { config }`), not from handoff.yml. */
+  private deskConfigGiven = false;
+
+  /** @internal Called by {@link createSwitchboard} with the options it built the desk with. */
+  useDeskOptions(options: DeskOptions): void {
+    this.deskOptions = options;
+    this.deskConfigGiven = options.config !== undefined;
+  }
 
   constructor(
     options: BotOptions,
@@ -65,6 +78,14 @@ export class SwitchboardBot extends Bot<Context> {
 
   override async start(): Promise<this> {
     if (this.content && !this.content.engine) await this.content.load();
+    const deskOptions = this.deskOptions;
+    if (deskOptions && !this.deskConfigGiven) {
+      // Read afresh on every start, as the desk would. Throws HandoffConfigError with every
+      // problem; null: the file is gone since (no desk).
+      const config = await loadHandoffConfig(deskOptions.botDir);
+      if (config) deskOptions.config = config;
+      else delete deskOptions.config;
+    }
     return super.start();
   }
 }
@@ -94,14 +115,17 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
     // silent while a person has the conversation, and queues what the behaviour hands off
     // (`ctx.handOff()`, a flow's handoff step) or fails on.
     const slack = bot.adapter('slack');
-    const desk = new Desk(bot, {
+    // Kept: start() loads and checks handoff.yml before anything listens and sets `config` here.
+    const options: DeskOptions = {
       botDir: config.botDir,
       ...(slack instanceof SlackAdapter && { slack }),
       flows: () => content?.engine?.flows,
       ...(config.REDIS_URL && { redisUrl: config.REDIS_URL }),
       ...deskOptions,
-    });
+    };
+    const desk = new Desk(bot, options);
     bot.desk = desk;
+    bot.useDeskOptions(options);
     bot.addService(desk);
     bot.use(desk.middleware());
   }

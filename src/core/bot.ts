@@ -258,47 +258,61 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     );
     this.running = { store, bus, http, inbox, worker, outbox, metrics, enricher, ownsStore, ownsBus };
 
-    if (config.ADMIN_API_TOKEN) {
-      http.router.use(
-        '/api/v1',
-        adminRouter({
-          token: config.ADMIN_API_TOKEN,
-          store,
-          sendProactive: (message) => this.sendProactive(message),
-          setOptOut: (customerId, optedOut) => this.setOptOut(customerId, optedOut),
-          searchConversations: (query) => this.searchConversations(query),
-          conversationHistory: (id) => this.conversationHistory(id),
-          enrichCustomer: (customerId, reason) => this.enrichCustomer(customerId, reason),
-        }),
-      );
-    }
+    // What is up so far: a step that fails (a channel, a service such as the desk) stops
+    // these again, so a failed start leaves nothing listening and the store closed.
+    const started = { adapters: [] as ChannelAdapter[], services: [] as BotService[], listening: false };
+    try {
+      if (config.ADMIN_API_TOKEN) {
+        http.router.use(
+          '/api/v1',
+          adminRouter({
+            token: config.ADMIN_API_TOKEN,
+            store,
+            sendProactive: (message) => this.sendProactive(message),
+            setOptOut: (customerId, optedOut) => this.setOptOut(customerId, optedOut),
+            searchConversations: (query) => this.searchConversations(query),
+            conversationHistory: (id) => this.conversationHistory(id),
+            enrichCustomer: (customerId, reason) => this.enrichCustomer(customerId, reason),
+          }),
+        );
+      }
 
-    for (const adapter of this.adapters.values()) {
-      await adapter.start({
-        router: http.router,
-        httpServer: http.server,
-        inbox,
-        store,
-        bus,
-        config,
-        logger,
+      for (const adapter of this.adapters.values()) {
+        started.adapters.push(adapter);
+        await adapter.start({
+          router: http.router,
+          httpServer: http.server,
+          inbox,
+          store,
+          bus,
+          config,
+          logger,
+        });
+      }
+      if (!config.ADMIN_API_TOKEN) {
+        // Mounted after the channels: a route of theirs under /api/v1 is not shadowed.
+        http.router.use('/api/v1', adminApiOff());
+        logger.info('the admin API (/api/v1) is off: set ADMIN_API_TOKEN to turn it on');
+      }
+      await new Promise<void>((resolve, reject) => {
+        http.server.once('error', reject);
+        http.server.listen(config.PORT, config.HOST, () => {
+          http.server.off('error', reject);
+          started.listening = true;
+          resolve();
+        });
       });
+      for (const service of this.services) {
+        // Pushed first: a service that fails half-way is stopped too (its stop tolerates that).
+        started.services.push(service);
+        await service.start();
+      }
+      await worker.start();
+      outbox.start();
+    } catch (error) {
+      await this.abortStart(started);
+      throw error;
     }
-    if (!config.ADMIN_API_TOKEN) {
-      // Mounted after the channels: a route of theirs under /api/v1 is not shadowed.
-      http.router.use('/api/v1', adminApiOff());
-      logger.info('the admin API (/api/v1) is off: set ADMIN_API_TOKEN to turn it on');
-    }
-    await new Promise<void>((resolve, reject) => {
-      http.server.once('error', reject);
-      http.server.listen(config.PORT, config.HOST, () => {
-        http.server.off('error', reject);
-        resolve();
-      });
-    });
-    for (const service of this.services) await service.start();
-    await worker.start();
-    outbox.start();
     logger.info(
       {
         url: this.url,
@@ -309,6 +323,38 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       'switchboard is running',
     );
     return this;
+  }
+
+  /**
+   * Undoes a start that failed part-way: stops what was started (services, worker, outbox,
+   * channels), closes the server if it listens, the bus and the store if the bot opened
+   * them. Problems while undoing are logged: the start's own error is the one that matters.
+   */
+  private async abortStart(started: {
+    adapters: ChannelAdapter[];
+    services: BotService[];
+    listening: boolean;
+  }): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    const { http, worker, outbox, store, bus } = running;
+    const warn = (what: string) => (error: unknown) =>
+      this.logger.warn({ err: error }, `after a failed start: ${what} failed`);
+    // In the order of stop(): the channels (no new messages), the work, then the services.
+    for (const adapter of [...started.adapters].reverse())
+      await adapter.stop().catch(warn(`stopping the ${adapter.channel} channel`));
+    await worker.stop().catch(warn('stopping the worker'));
+    await outbox.stop().catch(warn('stopping the outbox'));
+    for (const service of [...started.services].reverse())
+      await service.stop().catch(warn(`stopping the ${service.name} service`));
+    if (started.listening || http.server.listening) {
+      const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
+      http.server.closeAllConnections();
+      await closed;
+    }
+    if (running.ownsBus) await bus.close().catch(warn('closing the bus'));
+    if (running.ownsStore) await store.close().catch(warn('closing the store'));
+    this.running = undefined;
   }
 
   /**

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { loadConfig, loadDotEnv } from '../config';
 import { formatProblem, SourceFileError } from '../errors';
+import { HandoffConfigError } from '../handoff/config';
 
 /** The bot folder: `--dir DIR`, else the current folder. */
 export function botDirFrom(argv: string[]): string {
@@ -26,9 +27,17 @@ export function configFor(dir: string, overrides: Record<string, string> = {}) {
   return loadConfig({ ...process.env, BOT_DIR: dir, ...overrides }, dir);
 }
 
-/** Prints every problem with paths relative to the current folder; returns the exit code. */
+/** Whether `error` lists problems in the bot folder's files (intents, flows, handoff.yml). */
+export function isFileProblem(error: unknown): error is SourceFileError | HandoffConfigError {
+  return error instanceof SourceFileError || error instanceof HandoffConfigError;
+}
+
+/**
+ * Prints every problem (intents, flows, handoff.yml) with paths relative to the current
+ * folder; returns the exit code. Rethrows any other error.
+ */
 export function reportProblems(error: unknown): number {
-  if (!(error instanceof SourceFileError)) throw error;
+  if (!isFileProblem(error)) throw error;
   for (const p of error.problems) {
     console.error(formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file }));
   }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createSwitchboard } from '../../app';
 import { ConfigError, SwitchboardError } from '../../errors';
 import { loadConfig, loadDotEnv } from '../../config';
+import { isFileProblem, reportProblems } from '../../flows/cli';
 
 const USAGE = `Usage: switchboard start [--dir DIR]
 
@@ -45,6 +46,12 @@ ${USAGE}`);
   try {
     await bot.start();
   } catch (error) {
+    // A failed start has stopped what it started: nothing listens, nothing is left open, and the
+    // process ends with exit code 1.
+    if (isFileProblem(error)) {
+      console.error('switchboard: the bot folder has problems; the bot was not started.\n');
+      return reportProblems(error);
+    }
     if (error instanceof SwitchboardError) {
       console.error(`switchboard: ${error.message}`);
       return 1;

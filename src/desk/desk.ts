@@ -1499,9 +1499,8 @@ export class Desk implements BotService {
     }
   }
 
-  private say(key: DeskMessageKey | 'lapsed', values: Record<string, string | number>): string {
-    const messages = (this.config as HandoffConfig).messages as Record<string, string | undefined>;
-    const template = messages[key] ?? FALLBACK_MESSAGES[key] ?? '';
+  private say(key: DeskMessageKey, values: Record<string, string | number>): string {
+    const template = (this.config as HandoffConfig).messages[key];
     return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
       name in values ? String(values[name]) : whole,
     );
@@ -1526,11 +1525,6 @@ export function slotsNeededFrom(flow: FlowDefinition, step: string): string[] {
   }
   return [...needed];
 }
-
-/** Texts newer than some handoff.yml loaders (the defaults live in src/handoff/config.ts). */
-const FALLBACK_MESSAGES: Record<string, string> = {
-  lapsed: "{operator} had to step away; you're back in the queue (number {position}).",
-};
 
 const OUTCOMES = ['bot', 'queued', 'assigned', 'resolved', 'handed_back', 'cancelled', 'closed'];
 const SENTIMENTS = ['negative', 'neutral', 'positive'];

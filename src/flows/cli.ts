@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { loadConfig, loadDotEnv } from '../config';
-import { formatProblem, SourceFileError } from '../errors';
+import { formatProblem, SourceFileError, type SourceProblem } from '../errors';
 import { HandoffConfigError } from '../handoff/config';
 
 /** The bot folder: `--dir DIR`, else the current folder. */
@@ -38,10 +38,27 @@ export function isFileProblem(error: unknown): error is SourceFileError | Handof
  */
 export function reportProblems(error: unknown): number {
   if (!isFileProblem(error)) throw error;
-  for (const p of error.problems) {
+  return reportProblemList(error.problems);
+}
+
+/** Prints warnings then problems, relative to the current folder, and a count; returns the exit code. */
+export function reportProblemList(problems: SourceProblem[], warnings: SourceProblem[] = []): number {
+  printProblems(warnings);
+  printProblems(problems);
+  console.error(
+    `\n${count(problems.length, 'problem')}${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''}`,
+  );
+  return problems.length > 0 ? 1 : 0;
+}
+
+/** Each problem (or warning) as `file:line:column: message`, the path relative to the current folder. */
+export function printProblems(problems: SourceProblem[]): void {
+  for (const p of problems) {
     console.error(formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file }));
   }
-  const n = error.problems.length;
-  console.error(`\n${n} problem${n === 1 ? '' : 's'}`);
-  return 1;
+}
+
+/** "1 problem", "2 problems". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -246,6 +246,18 @@ export interface LoadFlowsOptions {
   intentsBroken?: boolean;
   /** The registered action names: enables the check on `call:`. */
   actions?: string[];
+  /**
+   * handoff.yml's teams: a handoff step naming a team not listed there (its escalations go to
+   * the default team) gets a warning in `warnings`. Not an error: the bot works.
+   */
+  teams?: HandoffTeams;
+}
+
+/** The teams handoff.yml lists, and where the warnings about other teams go. */
+export interface HandoffTeams {
+  names: readonly string[];
+  defaultTeam: string;
+  warnings: SourceProblem[];
 }
 
 /**
@@ -352,6 +364,18 @@ export async function collectFlows(
           intentNames,
           actionNames,
         });
+        const team = typeof step.handoff === 'object' ? step.handoff.team : undefined;
+        if (team !== undefined && options.teams && !options.teams.names.includes(team)) {
+          const { names, defaultTeam, warnings } = options.teams;
+          const { line, col } = ctx.lines.linePos(ctx.offsetOf([...seg, 'handoff', 'team']));
+          warnings.push({
+            file: ctx.file,
+            line,
+            column: col,
+            message: `warning: team '${team}' is not in handoff.yml: its handoffs go to the default team '${defaultTeam}'`,
+            hint: `add '${team}' under teams: in handoff.yml, or name one of its teams: ${names.join(', ')}`,
+          });
+        }
         for (const { segments, target } of targets(step)) {
           if (typeof target !== 'string') gotoFlows.push({ ctx, segments: [...seg, ...segments], ...target });
         }

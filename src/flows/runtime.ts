@@ -12,7 +12,7 @@ import type { MiddlewareFn } from '../core/composer';
 import { SourceFileError, type SourceProblem } from '../errors';
 import { type IntentSet, loadIntents, NluEngine, type NluResult } from '../nlu';
 import { type Action, FlowEngine } from './engine';
-import { collectFlows, sortProblems } from './loader';
+import { collectFlows, type HandoffTeams, sortProblems } from './loader';
 import type { FlowSet } from './types';
 
 export interface BotContent {
@@ -32,6 +32,8 @@ export interface LoadBotOptions {
   train?: boolean;
   /** Told whether the NLU model came from the cache or was trained. */
   onModel?: (source: 'cache' | 'trained') => void;
+  /** handoff.yml's teams: handoff steps naming another team are warned about (validate). */
+  teams?: HandoffTeams;
 }
 
 /** Whether `dir` holds a bot (an `intents/` or `flows/` folder). */
@@ -98,7 +100,12 @@ export async function loadBot(botDir: string, options: LoadBotOptions = {}): Pro
   const actions = { ...loadActions(dir), ...options.actions };
   const flows = await collectFlows(
     path.join(dir, 'flows'),
-    { ...(intents ? { intents } : {}), intentsBroken: problems.length > 0, actions: Object.keys(actions) },
+    {
+      ...(intents ? { intents } : {}),
+      intentsBroken: problems.length > 0,
+      actions: Object.keys(actions),
+      ...(options.teams && { teams: options.teams }),
+    },
     problems,
   );
   if (problems.length > 0) {

@@ -28,7 +28,11 @@ function switchboard(args: string[], options: { cwd?: string; input?: string } =
 test('validate: clean on the sample bot; a broken copy exits 1 with file:line:column relative to the folder', () => {
   const clean = switchboard(['validate']);
   expect(clean.status).toBe(0);
-  expect(clean.stdout).toMatch(/✓ \d+ intents, 5 flows, 3 actions, \d+ conversation tests: no problems/);
+  expect(clean.stdout).toMatch(
+    /✓ \d+ intents, 5 flows, 3 actions, \d+ conversation tests, 5 handoff teams: no problems\n/,
+  );
+  // Every team the sample flows hand off to is listed in the sample handoff.yml: no warnings.
+  expect(clean.stderr).toBe('');
 
   const dir = tempDir('sb-cli-bot-');
   for (const sub of ['intents', 'flows', 'actions', 'samples']) {
@@ -51,6 +55,58 @@ test('validate: clean on the sample bot; a broken copy exits 1 with file:line:co
       '',
     ].join('\n'),
   );
+});
+
+/** A copy of the sample bot with this handoff.yml. */
+function botWithHandoff(handoff: string): string {
+  const dir = tempDir('sb-cli-handoff-');
+  for (const sub of ['intents', 'flows', 'actions', 'samples']) {
+    cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
+  }
+  writeFileSync(path.join(dir, 'handoff.yml'), handoff);
+  return dir;
+}
+
+test('validate: checks handoff.yml too, every problem in the same file:line:column form', () => {
+  const dir = botWithHandoff(
+    'teams:\n  support:\n    channel: C0SUPPORT1\n    overflow: complaint\n    colour: blue\noperators:\n  - { slack: U0ADA00001, name: Ada, teams: [support], capacity: 0 }\n',
+  );
+  const broken = switchboard(['validate'], { cwd: dir });
+  expect(broken.status).toBe(1);
+  expect(broken.stdout).toBe('');
+  expect(broken.stderr.split('\n')).toEqual([
+    "handoff.yml:4:15: unknown team 'complaint'",
+    '    hint: teams: support',
+    "handoff.yml:5:5: unknown key 'colour'",
+    '    hint: see docs/handoff.md',
+    expect.stringMatching(/^handoff\.yml:7:65: operators\.0\.capacity: /),
+    '',
+    '3 problems',
+    '',
+  ]);
+});
+
+test("validate: a handoff step naming a team handoff.yml doesn't list is a warning, naming the default team", () => {
+  const dir = botWithHandoff(
+    'default_team: support\nteams:\n  support:\n    channel: C0SUPPORT1\n  orders:\n    channel: C0ORDERS01\n',
+  );
+  const result = switchboard(['validate'], { cwd: dir });
+  expect(result.status).toBe(0);
+  expect(result.stdout).toMatch(/, 2 handoff teams: no problems \(3 warnings\)\n$/);
+  const warning =
+    "warning: team 'customer_care' is not in handoff.yml: its handoffs go to the default team 'support'";
+  const hint =
+    "    hint: add 'customer_care' under teams: in handoff.yml, or name one of its teams: support, orders";
+  expect(result.stderr.split('\n')).toEqual([
+    `flows/service.yml:23:17: ${warning}`,
+    hint,
+    `flows/service.yml:29:17: ${warning}`,
+    hint,
+    `flows/service.yml:35:17: ${warning}`,
+    hint,
+    '',
+    '',
+  ]);
 });
 
 test('test: runs the conversation tests of the folder given with --dir', () => {

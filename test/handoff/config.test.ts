@@ -27,7 +27,13 @@ describe('handoff.yml', () => {
   test("the sample bot's handoff.yml loads, with defaults applied", async () => {
     const config = await loadHandoffConfig(path.join(__dirname, '../..'));
     expect(config?.defaultTeam).toBe('support');
-    expect(Object.keys(config?.teams ?? {})).toEqual(['support', 'returns', 'complaints']);
+    expect(Object.keys(config?.teams ?? {})).toEqual([
+      'support',
+      'returns',
+      'complaints',
+      'orders',
+      'customer_care',
+    ]);
     expect(config?.teams.support).toEqual({
       name: 'support',
       channel: 'C0SUPPORT1',

@@ -1,30 +1,74 @@
-import { botDirFrom, reportProblems } from '../../flows/cli';
-import { hasBotContent, loadBot } from '../../flows/runtime';
-import { loadConversationTests, testFilesIn } from '../../flows/testing';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { SourceProblem } from '../../errors';
+import { botDirFrom, isFileProblem, printProblems, reportProblemList } from '../../flows/cli';
+import { sortProblems } from '../../flows/loader';
+import { type BotContent, hasBotContent, loadBot } from '../../flows/runtime';
+import { type ConversationTest, loadConversationTests, testFilesIn } from '../../flows/testing';
+import { HANDOFF_FILE, type HandoffConfig, loadHandoffConfig } from '../../handoff';
 
-/** `switchboard validate [--dir DIR]`: checks intents, flows and tests; non-zero exit on any problem. */
+/**
+ * `switchboard validate [--dir DIR]`: checks intents, flows, tests and handoff.yml; non-zero
+ * exit on any problem. Warnings (a handoff step naming a team handoff.yml doesn't list) are
+ * printed but don't fail it.
+ */
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     console.log(
-      'Usage: switchboard validate [--dir DIR]\n\nChecks the bot in DIR (default: the current folder): intents/, flows/ and tests/.\nEach problem is printed as file:line:column with a hint; exits with 1 if there is any.',
+      'Usage: switchboard validate [--dir DIR]\n\nChecks the bot in DIR (default: the current folder): intents/, flows/, tests/ and handoff.yml.\nEach problem is printed as file:line:column with a hint; exits with 1 if there is any.',
     );
     return 0;
   }
   const dir = botDirFrom(argv);
-  if (!hasBotContent(dir)) {
-    console.error(`switchboard validate: no intents/ or flows/ folder in ${dir} (try \`switchboard init\`)`);
+  const content = hasBotContent(dir);
+  if (!content && !existsSync(path.join(dir, HANDOFF_FILE))) {
+    console.error(
+      `switchboard validate: no intents/ or flows/ folder and no ${HANDOFF_FILE} in ${dir} (try \`switchboard init\`)`,
+    );
     return 1;
   }
+  const problems: SourceProblem[] = [];
+  const warnings: SourceProblem[] = [];
+  let handoff: HandoffConfig | null = null;
   try {
-    const bot = await loadBot(dir, { train: false });
-    const tests = loadConversationTests(testFilesIn(dir));
-    console.log(
-      `✓ ${count(bot.intents?.intents.length ?? 0, 'intent')}, ${count(bot.flows.flows.size, 'flow')}, ${count(Object.keys(bot.actions).length, 'action')}, ${count(tests.length, 'conversation test')}: no problems`,
-    );
-    return 0;
+    handoff = await loadHandoffConfig(dir);
   } catch (error) {
-    return reportProblems(error);
+    if (!isFileProblem(error)) throw error;
+    problems.push(...error.problems);
   }
+  let bot: BotContent | undefined;
+  let tests: ConversationTest[] = [];
+  if (content) {
+    try {
+      bot = await loadBot(dir, {
+        train: false,
+        ...(handoff && {
+          teams: { names: Object.keys(handoff.teams), defaultTeam: handoff.defaultTeam, warnings },
+        }),
+      });
+      tests = loadConversationTests(testFilesIn(dir));
+    } catch (error) {
+      if (!isFileProblem(error)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) return reportProblemList(sortProblems(problems), sortProblems(warnings));
+  printProblems(sortProblems(warnings));
+  const parts = [
+    ...(bot
+      ? [
+          count(bot.intents?.intents.length ?? 0, 'intent'),
+          count(bot.flows.flows.size, 'flow'),
+          count(Object.keys(bot.actions).length, 'action'),
+          count(tests.length, 'conversation test'),
+        ]
+      : []),
+    ...(handoff ? [count(Object.keys(handoff.teams).length, 'handoff team')] : []),
+  ];
+  const noted = warnings.length ? ` (${count(warnings.length, 'warning')})` : '';
+  if (warnings.length) console.error('');
+  console.log(`✓ ${parts.join(', ')}: no problems${noted}`);
+  return 0;
 }
 
 /** "1 action", "0 actions", "3 actions". */

@@ -33,6 +33,18 @@ export interface OptOutOptions {
   optedInReply?: string;
 }
 
+/**
+ * `ctx.state[OPT_OUT_HANDLED]`: the opt-out middleware handled this message as a keyword
+ * (`'out'` / `'in'`) while a person has or is about to have the conversation, and let it go
+ * on (to the operator). The flows leave such a message alone: "stop" is then no cancel.
+ */
+export const OPT_OUT_HANDLED = 'optOutKeyword';
+
+/** Whether the opt-out middleware already handled this message as an opt-out / opt-in keyword. */
+export function optOutHandled(ctx: Pick<Context, 'state'>): boolean {
+  return ctx.state[OPT_OUT_HANDLED] !== undefined;
+}
+
 /** The longest keyword message worth normalising: anything longer is an ordinary message. */
 const MAX_KEYWORD_LENGTH = 24;
 
@@ -73,10 +85,11 @@ export async function recordOptOut(
 
 /**
  * The built-in middleware (installed by {@link Bot} right after the numbered-replies
- * one). While a person owns or is about to own the conversation, the opt-out is
- * recorded and the message still goes on to them; otherwise the bot confirms, drops any
- * flow in progress ("stop" in the middle of a question is also a cancel), and nothing
- * else runs.
+ * one). The opt-out (or opt-in) is recorded and confirmed to the customer. While a person
+ * owns or is about to own the conversation (queued / assigned), the customer keeps their
+ * place and the message still goes on to the operator (marked {@link OPT_OUT_HANDLED}, so
+ * the flows don't take "stop" for a cancel); otherwise the bot drops any flow in progress
+ * ("stop" in the middle of a question is also a cancel), and nothing else runs.
  */
 export function optOutMiddleware(options: OptOutOptions = {}): MiddlewareFn<Context> {
   const out = new Set((options.keywords ?? DEFAULT_OPT_OUT_KEYWORDS).map(normaliseKeyword));
@@ -100,7 +113,11 @@ export function optOutMiddleware(options: OptOutOptions = {}): MiddlewareFn<Cont
       { conversationId: ctx.conversation.id, channel: ctx.channel, optedOut: optOut },
       optOut ? 'customer opted out' : 'customer opted back in',
     );
-    if (ctx.conversation.status === 'queued' || ctx.conversation.status === 'assigned') return next();
+    if (ctx.conversation.status === 'queued' || ctx.conversation.status === 'assigned') {
+      ctx.state[OPT_OUT_HANDLED] = optOut ? 'out' : 'in';
+      await ctx.reply(optOut ? optedOutReply : optedInReply);
+      return next();
+    }
     if (optOut && ctx.conversation.flow) await ctx.updateConversation({ flow: null });
     await ctx.reply(optOut ? optedOutReply : optedInReply);
   };

@@ -16,6 +16,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../core/context';
+import { optOutHandled } from '../core/opt-out';
 import type { Content, Customer, FlowState, PostbackButton } from '../model';
 import type { IntentSet, NluEngine, NluResult } from '../nlu';
 import type { Store } from '../store';
@@ -271,6 +272,9 @@ class Turn {
    * a short reminder on the first message and then at most once per {@link QUEUE_REMINDER_EVERY}.
    */
   async whileQueued(): Promise<void> {
+    // "STOP" while waiting opts out of proactive messages (the opt-out middleware confirmed it
+    // and the operator gets the message): the customer keeps their place, with no reminder.
+    if (optOutHandled(this.ctx)) return;
     const text = this.answerText ?? '';
     if (this.intent === 'cancel' || CANCEL.test(text)) {
       const handoff = this.ctx.conversation.handoff ?? {};

@@ -10,6 +10,8 @@ import { tempDir } from '../helpers/bot';
 
 const root = path.resolve(__dirname, '../..');
 let bot: SwitchboardBot;
+/** The texts that got past the built-ins and the desk (which relays queued/assigned ones to the operator). */
+const pastTheDesk: { text: string | undefined; status: string }[] = [];
 
 beforeAll(async () => {
   const config = loadConfig({
@@ -19,7 +21,15 @@ beforeAll(async () => {
     BOT_DIR: root,
     LOG_LEVEL: 'silent',
   });
-  bot = createSwitchboard(config, { nluCacheDir: tempDir('sb-nlu-'), outbox: { pollIntervalMs: 1000 } });
+  bot = createSwitchboard(config, {
+    nluCacheDir: tempDir('sb-nlu-'),
+    outbox: { pollIntervalMs: 1000 },
+    setup: (b) =>
+      b.use(async (ctx, next) => {
+        pastTheDesk.push({ text: ctx.text, status: ctx.conversation.status });
+        await next();
+      }),
+  });
   await bot.start();
 }, 60_000);
 
@@ -75,4 +85,48 @@ test('assigned to a person: the bot is silent, even for cancel', async () => {
     expect((await send('queue-3', text)).replies).toEqual([]);
   }
   expect((await bot.store.conversations.get(conversationId))?.status).toBe('assigned');
+}, 30_000);
+
+test('STOP while queued: the opt-out is recorded and confirmed, the customer keeps their place, the operator gets it', async () => {
+  const { conversationId } = await send('queue-4', 'I want to speak to a human');
+  const customerId = (await bot.store.conversations.get(conversationId))?.customerId as string;
+  pastTheDesk.length = 0;
+  const { replies } = await send('queue-4', 'STOP');
+  expect(replies).toEqual([expect.stringContaining("we won't send you messages any more")]);
+  // Still waiting, in the queue.
+  const conversation = await bot.store.conversations.get(conversationId);
+  expect(conversation).toMatchObject({
+    status: 'queued',
+    handoff: expect.objectContaining({ team: 'support' }),
+  });
+  expect(await bot.desk?.queue.get(conversationId)).toMatchObject({ state: 'waiting', team: 'support' });
+  expect((await bot.store.customers.get(customerId))?.attributes).toMatchObject({
+    optedOut: true,
+    optedOutVia: 'web',
+  });
+  const events = (await bot.store.events.list(conversationId)).map((e) => e.type);
+  expect(events).toContain('opted_out');
+  expect(events).not.toContain('handoff_cancelled');
+  // It went on past the desk's middleware, which relays a queued conversation's messages.
+  expect(pastTheDesk).toEqual([{ text: 'STOP', status: 'queued' }]);
+
+  // "cancel" still leaves the queue; START (now opted out) opts back in, also without leaving.
+  const back = await send('queue-4', 'start');
+  expect(back.replies).toEqual([expect.stringContaining('Welcome back')]);
+  expect((await bot.store.conversations.get(conversationId))?.status).toBe('queued');
+  expect((await bot.store.customers.get(customerId))?.attributes.optedOut).toBe(false);
+  expect((await send('queue-4', 'cancel')).replies).toEqual([
+    expect.stringContaining("you've left the queue"),
+  ]);
+}, 30_000);
+
+test('STOP while a person has it: recorded and confirmed, still with the person', async () => {
+  const { conversationId } = await send('queue-5', 'I want to speak to a human');
+  await bot.store.conversations.update(conversationId, { status: 'assigned' });
+  const { replies } = await send('queue-5', 'unsubscribe');
+  expect(replies).toEqual([expect.stringContaining("we won't send you messages any more")]);
+  expect((await bot.store.conversations.get(conversationId))?.status).toBe('assigned');
+  const events = (await bot.store.events.list(conversationId)).map((e) => e.type);
+  expect(events).toContain('opted_out');
+  expect(events).not.toContain('handoff_cancelled');
 }, 30_000);

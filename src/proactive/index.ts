@@ -34,7 +34,8 @@ export interface ProactiveMessage {
   channel?: string;
   /**
    * Makes the call safe to retry: a second call with the same key (for the same
-   * customer) returns the first message instead of sending another.
+   * customer) returns the first message instead of sending another (even after an
+   * opt-out: the retry of a call that went through is not refused).
    */
   idempotencyKey?: string;
   /** Default `bot`. `operator` lets Messenger use its HUMAN_AGENT tag for 7 days. */
@@ -196,6 +197,14 @@ export async function sendProactive(
 ): Promise<ProactiveResult> {
   const author = request.author ?? 'bot';
   const customer = await resolveRecipient(deps.store, request.to);
+  const idempotencyKey =
+    request.idempotencyKey !== undefined ? `proactive:${customer.id}:${request.idempotencyKey}` : undefined;
+  // A repeat of a call that went through returns what it did, whatever changed since (the
+  // customer opted out, the messaging window closed): the retry of a success is a success.
+  if (idempotencyKey !== undefined) {
+    const earlier = await deps.store.messages.findByIdempotencyKey(idempotencyKey);
+    if (earlier) return repeated(deps.store, earlier);
+  }
   const { identity, via } = await chooseChannel(deps, customer, {
     author,
     ...(request.channel !== undefined && { channel: request.channel }),
@@ -205,9 +214,7 @@ export async function sendProactive(
     channel: identity.channel,
     author,
     ...(request.authorName !== undefined && { authorName: request.authorName }),
-    ...(request.idempotencyKey !== undefined && {
-      idempotencyKey: `proactive:${customer.id}:${request.idempotencyKey}`,
-    }),
+    ...(idempotencyKey !== undefined && { idempotencyKey }),
   });
   if (created) {
     await deps.store.events.add(conversation.id, 'proactive_message', {
@@ -224,5 +231,21 @@ export async function sendProactive(
     via,
     created,
     startedConversation: started,
+  };
+}
+
+/** The result of the earlier call that stored `message` (its `via` is on its `proactive_message` event). */
+async function repeated(store: Store, message: Message): Promise<ProactiveResult> {
+  const event = (await store.events.list(message.conversationId)).find(
+    (e) => e.type === 'proactive_message' && e.data.messageId === message.id,
+  );
+  const via = event?.data.via;
+  return {
+    conversationId: message.conversationId,
+    messageId: message.id,
+    channel: message.channel,
+    via: via === 'template' || via === 'message_tag' ? via : 'free_form',
+    created: false,
+    startedConversation: false,
   };
 }

@@ -429,6 +429,10 @@ class Repos implements StoreTx {
         );
         return row ? toMessage(row) : null;
       },
+      async findByIdempotencyKey(idempotencyKey) {
+        const row = await one('SELECT * FROM messages WHERE idempotency_key = ?', [idempotencyKey]);
+        return row ? toMessage(row) : null;
+      },
       async list(conversationId, options = {}) {
         const rows = await db.all(
           'SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?',

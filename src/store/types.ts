@@ -204,6 +204,8 @@ export interface MessageRepo {
   get(id: string): Promise<Message | null>;
   findInbound(channel: ChannelId, platformMessageId: string): Promise<Message | null>;
   findOutbound(channel: ChannelId, platformMessageId: string): Promise<Message | null>;
+  /** The message appended with this idempotency key, if any. */
+  findByIdempotencyKey(idempotencyKey: string): Promise<Message | null>;
   /** The conversation's messages with seq > afterSeq, in order. */
   list(conversationId: string, options?: { afterSeq?: number; limit?: number }): Promise<Message[]>;
   /** The oldest inbound message the bot has not handled yet. */

@@ -226,6 +226,31 @@ describe('opt-outs', () => {
     expect((await api('/messages', { body: { customerId, text: 'x' } })).status).toBe(202);
   });
 
+  test('a retry of a call that went through returns the original message, even after an opt-out', async () => {
+    const customerId = await whatsappSays('hi');
+    const body = { customerId, text: 'Shipped!', idempotencyKey: 'ship-ORD-10003' };
+    const first = await api('/messages', { body });
+    expect(first.status).toBe(202);
+    const original = await json(first);
+    await sb.bot.idle();
+    await whatsappSays('STOP');
+
+    const retry = await api('/messages', { body });
+    expect(retry.status).toBe(200);
+    expect(await json(retry)).toEqual({ ...original, created: false, startedConversation: false });
+    const call = await sb.bot.sendProactive({
+      to: { customerId },
+      content: 'Shipped!',
+      idempotencyKey: 'ship-ORD-10003',
+    });
+    expect(call).toMatchObject({ messageId: original.messageId, created: false });
+    // Nothing new went out; a new key is refused.
+    await sb.bot.idle();
+    expect(bodies().filter((x) => x.text?.body === 'Shipped!')).toHaveLength(1);
+    const other = await api('/messages', { body: { ...body, idempotencyKey: 'ship-ORD-10004' } });
+    expect(other.status).toBe(409);
+  });
+
   test('"Stop!" gets one confirmation and goes no further (no echo)', async () => {
     await whatsappSays('hi');
     const before = graph.sends().length;

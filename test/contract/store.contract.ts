@@ -214,6 +214,8 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
       );
       expect(r2).toEqual({ created: false, message: r1.message });
       expect((await store.messages.list(c.id)).length).toBe(3);
+      expect(await store.messages.findByIdempotencyKey('in1:1')).toEqual(r1.message);
+      expect(await store.messages.findByIdempotencyKey('in1:2')).toBeNull();
     });
 
     test('50 concurrent appends to one conversation get distinct, gapless seqs', async () => {

@@ -51,10 +51,16 @@ export function reportProblemList(problems: SourceProblem[], warnings: SourcePro
   return problems.length > 0 ? 1 : 0;
 }
 
+/** A file as the person at the terminal best reads it: relative inside the current folder, else absolute. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
 /** Each problem (or warning) as `file:line:column: message`, the path relative to the current folder. */
 export function printProblems(problems: SourceProblem[]): void {
   for (const p of problems) {
-    console.error(formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file }));
+    console.error(formatProblem({ ...p, file: displayPath(p.file) }));
   }
 }
 

@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import path from 'node:path';
 import { createSwitchboard } from '../../app';
 import { formatProblem, SourceFileError, SwitchboardError } from '../../errors';
-import { botDirFrom, configFor, reportProblems } from '../../flows/cli';
+import { botDirFrom, configFor, displayPath, reportProblems } from '../../flows/cli';
 
 /** `switchboard dev [--dir DIR]`: runs the bot and reloads intents, flows and actions on save. */
 export async function run(argv: string[]): Promise<number> {
@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
           if (!(error instanceof SourceFileError)) throw error;
           console.error(`✗ ${file}: not reloaded, the bot keeps the last good version:`);
           for (const p of error.problems) {
-            console.error(formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file }));
+            console.error(formatProblem({ ...p, file: displayPath(p.file) }));
           }
         }
       });

@@ -1,17 +1,7 @@
-import { openStore } from '../../src/store';
-import { describeWithPostgres, freshPostgresSchema } from '../helpers/services';
+import { describeWithPostgres } from '../helpers/services';
+import { postgresFactory } from './factories';
 import { linksContract } from './links.contract';
 
 describeWithPostgres('PostgreSQL', () => {
-  linksContract('PostgreSQL', () => {
-    let drop: (() => Promise<void>) | undefined;
-    return {
-      async open() {
-        const schema = await freshPostgresSchema();
-        drop = schema.drop;
-        return openStore({ databaseUrl: schema.url });
-      },
-      cleanup: async () => drop?.(),
-    };
-  });
+  linksContract('PostgreSQL', postgresFactory);
 });

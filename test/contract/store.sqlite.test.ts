@@ -1,12 +1,4 @@
-import fs from 'node:fs';
-import { openStore } from '../../src/store';
-import { tempDir } from '../helpers/bot';
+import { sqliteFactory } from './factories';
 import { storeContract } from './store.contract';
 
-storeContract('SQLite', () => {
-  const dir = tempDir();
-  return {
-    open: () => openStore({ dataDir: dir }),
-    cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
-  };
-});
+storeContract('SQLite', sqliteFactory);

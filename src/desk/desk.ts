@@ -1585,7 +1585,37 @@ export function parseResolveArgs(
   return { ...(ref && { ref }), ...(resume && { resume }) };
 }
 
-/** Slack mrkdwn as the customer should read it: links and mentions unwrapped, entities decoded. */
+/** The emoji operators type most, as Slack shortcodes → the characters every channel shows. */
+const EMOJI: Record<string, string> = {
+  smile: '😄',
+  slightly_smiling_face: '🙂',
+  blush: '😊',
+  grinning: '😀',
+  wink: '😉',
+  joy: '😂',
+  pray: '🙏',
+  wave: '👋',
+  '+1': '👍',
+  thumbsup: '👍',
+  ok_hand: '👌',
+  clap: '👏',
+  tada: '🎉',
+  heart: '❤️',
+  white_check_mark: '✅',
+  heavy_check_mark: '✔️',
+  warning: '⚠️',
+  package: '📦',
+  truck: '🚚',
+  sweat_smile: '😅',
+  pensive: '😔',
+  disappointed: '😞',
+};
+
+/**
+ * Slack mrkdwn as the customer should read it: links and mentions unwrapped, entities
+ * decoded, common emoji shortcodes as emoji, and the `*bold*`/`_italic_`/`~strike~` marks
+ * dropped (the customer's channel may not render them).
+ */
 export function slackToPlain(text: string): string {
   return text
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
@@ -1594,6 +1624,8 @@ export function slackToPlain(text: string): string {
     .replace(/<#[A-Z0-9]+\|([^>]+)>/g, '#$1')
     .replace(/<@[A-Z0-9]+(\|([^>]+))?>/g, (_m, _g, name: string | undefined) => (name ? `@${name}` : ''))
     .replace(/<!(here|channel|everyone)[^>]*>/g, '')
+    .replace(/(^|[\s(])([*_~])(?=\S)([^*_~\n]*?\S)\2(?=$|[\s.,!?;:)])/g, '$1$3')
+    .replace(/:([a-z0-9_+-]+):/g, (whole, name: string) => EMOJI[name] ?? whole)
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')

@@ -14,6 +14,11 @@ test('slackToPlain unwraps links, mentions and entities, without double spaces',
   );
   expect(slackToPlain('thanks <@U0GRACE001> for the help')).toBe('thanks for the help');
   expect(slackToPlain('ask <@U0GRACE001|grace> in <#C0123|support> &lt;3')).toBe('ask @grace in #support <3');
+  expect(slackToPlain('It is *on its way* :truck: _today_, not ~tomorrow~ :smile: :unknown_one:')).toBe(
+    'It is on its way 🚚 today, not tomorrow 😄 :unknown_one:',
+  );
+  // Not formatting: arithmetic, snake_case, a lone star.
+  expect(slackToPlain('2 * 3 = 6 for order_id ORD_1 *')).toBe('2 * 3 = 6 for order_id ORD_1 *');
 });
 
 test('parseResolveArgs: a conversation, a flow step to resume and slot values', () => {

@@ -126,6 +126,8 @@ export class Desk implements BotService {
   private sender: DeskSender | undefined;
   private timers: HandoffTimers | undefined;
   private unregister: (() => void) | undefined;
+  private readonly homeViewers = new Set<string>();
+  private homeRefresh: NodeJS.Timeout | undefined;
   private readonly clock: () => number;
 
   constructor(
@@ -238,6 +240,8 @@ export class Desk implements BotService {
   }
 
   async stop(): Promise<void> {
+    if (this.homeRefresh) clearTimeout(this.homeRefresh);
+    this.homeRefresh = undefined;
     await this.timers?.stop();
     await this.sender?.stop();
     this.unregister?.();
@@ -391,6 +395,7 @@ export class Desk implements BotService {
     tag: string,
     trigger?: CardTrigger,
   ): Promise<void> {
+    this.refreshHomes();
     if (!this.sender) return;
     const last = (await this.store.messages.list(conversationId)).at(-1);
     await this.outbox.addAll(conversationId, [
@@ -827,7 +832,10 @@ export class Desk implements BotService {
   private async onEvent(request: SlackDeskEvent): Promise<undefined> {
     const event = request.event as unknown as Record<string, unknown>;
     if (event.type === 'app_home_opened' && typeof event.user === 'string') {
-      if (event.tab === undefined || event.tab === 'home') await this.publishHome(event.user, request.client);
+      if (event.tab === undefined || event.tab === 'home') {
+        this.homeViewers.add(event.user);
+        await this.publishHome(event.user, request.client);
+      }
       return undefined;
     }
     if (event.type !== 'message') return undefined;
@@ -1202,7 +1210,23 @@ export class Desk implements BotService {
     this.sender.notify();
   }
 
+  /**
+   * The App Homes this process has shown are refreshed when the queue changes (at most every
+   * half second). Best effort: another process's viewers refresh on their next open.
+   */
+  private refreshHomes(): void {
+    const client = this.slackClient;
+    if (!client || this.homeViewers.size === 0 || this.homeRefresh) return;
+    this.homeRefresh = setTimeout(() => {
+      this.homeRefresh = undefined;
+      if (!this.queueImpl) return;
+      for (const user of this.homeViewers) void this.publishHome(user, client);
+    }, 500);
+    this.homeRefresh.unref();
+  }
+
   private async updateCard(conversationId: string, tag: string): Promise<void> {
+    this.refreshHomes();
     if (!this.sender) return;
     await this.outbox.add(conversationId, `update:${conversationId}:${tag}`, 'update_card', {});
     this.sender.notify();

@@ -192,9 +192,18 @@ test('/switchboard: queue, claim, mine, transfer, away/available, and the App Ho
 });
 
 test('"cancel" while waiting leaves the queue and the card says so', async () => {
+  // Grace has her App Home open: it is refreshed when someone joins the queue.
+  await h.event({ type: 'app_home_opened', user: GRACE, channel: 'D0HOME0002', tab: 'home' });
+  const homesBefore = () =>
+    h.fake.calls.filter((c) => c.method === 'views.publish' && c.args.user_id === GRACE);
+  await until(() => homesBefore().length > 0);
+  const seen = homesBefore().length;
   const customer = await webVisitor(h.url, 'visitor-desk-0004');
   const { conversationId } = await customer.say('I need a real person');
   await customer.hears(/in line/);
+  await until(() =>
+    homesBefore().some((c, i) => i >= seen && JSON.stringify(c.args.view).includes(conversationId)),
+  );
   const metrics = await (await fetch(`${h.url}/metrics`)).text();
   expect(metrics).toMatch(/switchboard_handoff_waiting\{team="support"\} [1-9]/);
   expect(metrics).toMatch(/switchboard_desk_backlog \d+/);

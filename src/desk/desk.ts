@@ -1132,9 +1132,10 @@ export class Desk implements BotService {
     const where = teams.length === Object.keys(config.teams).length ? '' : ` in ${teams.join(', ')}`;
     if (!waiting.length) return `Nobody is waiting${where}. :tada:`;
     const now = this.clock();
+    const places = await this.threadLinks(waiting);
     const lines = waiting.map(
       (e, i) =>
-        `${i + 1}. *${clipText(e.reason, 80)}* — ${e.team}, ${e.priority}, waiting ${formatWait(now - e.waitingSince)} · \`${e.conversationId}\``,
+        `${i + 1}. *${clipText(e.reason, 80)}* — ${e.team}, ${e.priority}, waiting ${formatWait(now - e.waitingSince)} · \`${e.conversationId}\`${places[i]}`,
     );
     const other = which === undefined && operator ? ' (`/switchboard queue all` for every team)' : '';
     return `*Waiting${where}* (${waiting.length})${other}:\n${lines.join('\n')}\nClaim the next one with \`/switchboard claim\`, or one by id.`;
@@ -1147,7 +1148,14 @@ export class Desk implements BotService {
     const head = `You're ${operator.availability} with ${mine.length}/${operator.capacity} chats.`;
     if (!mine.length) return head;
     const now = this.clock();
-    return `${head}\n${mine.map((e) => `• *${clipText(e.reason, 80)}* — ${e.team}, claimed ${formatWait(now - (e.claimedAt ?? now))} ago · \`${e.conversationId}\``).join('\n')}`;
+    const places = await this.threadLinks(mine);
+    return `${head}\n${mine.map((e, i) => `• *${clipText(e.reason, 80)}* — ${e.team}, claimed ${formatWait(now - (e.claimedAt ?? now))} ago · \`${e.conversationId}\`${places[i]}`).join('\n')}`;
+  }
+
+  /** ` in #channel` for each entry's current card (Slack renders the channel as a link). */
+  private async threadLinks(entries: QueueEntry[]): Promise<string[]> {
+    const threads = await Promise.all(entries.map((e) => this.outbox.currentThread(e.conversationId)));
+    return threads.map((t) => (t ? ` in <#${t.channel}>` : ''));
   }
 
   private async publishHome(userId: string, client: webApi.WebClient): Promise<void> {

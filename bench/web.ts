@@ -240,6 +240,8 @@ export async function run(argv: string[]): Promise<void> {
     acceptedP50: median(rs.map((r) => r.acceptedP50 ?? Number.NaN)),
     acceptedP99: median(rs.map((r) => r.acceptedP99 ?? Number.NaN)),
     cpu: median(rs.map((r) => r.cpuPercent)),
+    /** Server CPU per message (ms): steadier than msg/s when the generator competes for the cores. */
+    cpuPerMessage: median(rs.map((r) => (r.cpuPercent * 10) / Math.max(1, r.rate))),
     generatorCpu: median(rs.map((r) => r.generatorCpuPercent)),
     errors: rs.reduce((n, r) => n + r.errors, 0),
   });
@@ -256,6 +258,7 @@ export async function run(argv: string[]): Promise<void> {
         'accepted→pushed p50 ms',
         'p99 ms',
         'server CPU %',
+        'server CPU ms/msg',
         'generator CPU %',
         'errors',
         'vs express',
@@ -269,6 +272,7 @@ export async function run(argv: string[]): Promise<void> {
           '–',
           '–',
           e.cpu.toFixed(0),
+          e.cpuPerMessage.toFixed(3),
           e.generatorCpu.toFixed(0),
           e.errors,
           '1.00',
@@ -281,6 +285,7 @@ export async function run(argv: string[]): Promise<void> {
           s.acceptedP50.toFixed(0),
           s.acceptedP99.toFixed(0),
           s.cpu.toFixed(0),
+          s.cpuPerMessage.toFixed(3),
           s.generatorCpu.toFixed(0),
           s.errors,
           (s.rate / e.rate).toFixed(2),
@@ -290,6 +295,7 @@ export async function run(argv: string[]): Promise<void> {
   );
   console.log(
     `\nThroughput ratio ${(s.rate / e.rate).toFixed(2)} (target ≥ 0.50); Switchboard p99 ${s.p99.toFixed(1)} ms (target < 50 ms).` +
+      `\nCPU per message, express ÷ Switchboard: ${(e.cpuPerMessage / s.cpuPerMessage).toFixed(2)} (steadier than msg/s: the load generator shares the two cores).` +
       '\n"accepted→pushed" runs from the inbox storing the message (server clock, ms) to the reply frame reaching the client.',
   );
 }

@@ -1161,8 +1161,10 @@ export class Desk implements BotService {
   private async publishHome(userId: string, client: webApi.WebClient): Promise<void> {
     const operator = await this.queue.operator(userId);
     const describe = async (entry: QueueEntry) => {
-      const conversation = await this.store.conversations.get(entry.conversationId);
-      const thread = await this.outbox.currentThread(entry.conversationId);
+      const [conversation, thread] = await Promise.all([
+        this.store.conversations.get(entry.conversationId),
+        this.outbox.currentThread(entry.conversationId),
+      ]);
       return {
         entry,
         reason: entry.reason,

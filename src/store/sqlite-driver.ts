@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type Param, type Row, type SqlDriver, StoreConflictError } from './driver';
+import { BACKSTOP_PAGES, BackgroundCheckpointer } from './sqlite-checkpointer';
 
 type Db = InstanceType<typeof Database>;
 type Statement = Database.Statement<unknown[]>;
@@ -16,6 +17,11 @@ interface Job {
 
 /** Transactions committed together at most; bounds how long one batch holds the loop. */
 const MAX_BATCH = 256;
+/**
+ * Commits after which WAL checkpoints move to a background thread: a store that writes
+ * less than this never needs one (nor pays for starting it).
+ */
+const CHECKPOINTER_AFTER_COMMITS = 100;
 
 /**
  * better-sqlite3 in WAL mode, with group commit.
@@ -41,8 +47,10 @@ export class SqliteDriver implements SqlDriver {
   private markIdle: () => void = () => {};
   private readonly inside: SqlDriver;
   private readonly savepoint: { begin: Statement; release: Statement; rollback: Statement };
+  private commits = 0;
+  private checkpointer: BackgroundCheckpointer | undefined;
 
-  constructor(file: string) {
+  constructor(private readonly file: string) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -50,6 +58,8 @@ export class SqliteDriver implements SqlDriver {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // After a burst has grown the WAL, its file is cut back to this when it restarts.
+    this.db.pragma('journal_size_limit = 67108864');
     this.savepoint = {
       begin: this.db.prepare('SAVEPOINT job'),
       release: this.db.prepare('RELEASE job'),
@@ -96,7 +106,32 @@ export class SqliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     while (this.queue.length > 0 || this.batchOpen || this.scheduled) await this.idle;
+    await this.checkpointer?.close();
+    this.checkpointer = undefined;
+    // The last connection to close checkpoints the WAL and removes it.
     this.db.close();
+  }
+
+  /** The background checkpointer, once started (tests, diagnostics). */
+  get backgroundCheckpointer(): BackgroundCheckpointer | undefined {
+    return this.checkpointer;
+  }
+
+  /** See {@link BackgroundCheckpointer}: moves WAL checkpoints off this thread. */
+  private startCheckpointer(): void {
+    if (this.file === ':memory:' || this.checkpointer) return;
+    try {
+      this.checkpointer = new BackgroundCheckpointer(this.file, () => {
+        // Checkpoint on commit again, as SQLite does by default.
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+        const failed = this.checkpointer;
+        this.checkpointer = undefined;
+        void failed?.close().catch(() => {});
+      });
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    } catch {
+      // No worker threads here: SQLite's own checkpoints on commit go on as before.
+    }
   }
 
   private schedule(): void {
@@ -142,6 +177,7 @@ export class SqliteDriver implements SqlDriver {
       this.finishBatch();
       return;
     }
+    if (++this.commits === CHECKPOINTER_AFTER_COMMITS) this.startCheckpointer();
     this.finishBatch();
     for (const { job, ok, value } of settled) {
       if (ok) job.resolve(value);

@@ -54,11 +54,15 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** CPU time (user+sys, ms) of a process, from /proc (Linux). */
-export function cpuMs(pid: number | undefined): number {
+/**
+ * CPU time (user+sys, ms) of a process, from /proc (Linux); with `mainThread`, of its main
+ * thread only (a Node server's JavaScript runs there: the resource it runs out of).
+ */
+export function cpuMs(pid: number | undefined, mainThread = false): number {
   if (!pid) return Number.NaN;
   try {
-    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
+    const file = mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+    const stat = require('node:fs').readFileSync(file, 'utf8') as string;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
     return (ticks * 1000) / 100;

@@ -31,6 +31,8 @@ interface RoundResult {
   acceptedP50?: number;
   acceptedP99?: number;
   cpuPercent: number;
+  /** CPU of the server's main (JavaScript) thread, % of one core. */
+  mainThreadPercent: number;
   /** CPU of this load-generating process, % of one core. */
   generatorCpuPercent: number;
   errors: number;
@@ -161,17 +163,24 @@ async function driveSwitchboard(
   return result;
 }
 
-type DriveResult = Omit<RoundResult, 'cpuPercent' | 'generatorCpuPercent'>;
+type DriveResult = Omit<RoundResult, 'cpuPercent' | 'mainThreadPercent' | 'generatorCpuPercent'>;
 
 async function measure(child: Child, drive: () => Promise<DriveResult>): Promise<RoundResult> {
   const cpuBefore = cpuMs(child.process.pid);
+  const mainBefore = cpuMs(child.process.pid, true);
   const ownBefore = process.cpuUsage();
   const t0 = performance.now();
   const result = await drive();
   const elapsed = performance.now() - t0;
   const cpuPercent = ((cpuMs(child.process.pid) - cpuBefore) / elapsed) * 100;
+  const mainThreadPercent = ((cpuMs(child.process.pid, true) - mainBefore) / elapsed) * 100;
   const own = process.cpuUsage(ownBefore);
-  return { ...result, cpuPercent, generatorCpuPercent: ((own.user + own.system) / 1000 / elapsed) * 100 };
+  return {
+    ...result,
+    cpuPercent,
+    mainThreadPercent,
+    generatorCpuPercent: ((own.user + own.system) / 1000 / elapsed) * 100,
+  };
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -229,7 +238,7 @@ export async function run(argv: string[]): Promise<void> {
       }
       const last = results[which].at(-1);
       console.log(
-        `  round ${round} ${which.padEnd(11)} ${last?.rate.toFixed(0)} msg/s  p50 ${last?.p50.toFixed(1)} ms  p99 ${last?.p99.toFixed(1)} ms  errors ${last?.errors}`,
+        `  round ${round} ${which.padEnd(11)} ${last?.rate.toFixed(0)} msg/s  p50 ${last?.p50.toFixed(1)} ms  p99 ${last?.p99.toFixed(1)} ms  main thread ${last ? ((last.mainThreadPercent * 10) / Math.max(1, last.rate)).toFixed(3) : '–'} ms/msg  errors ${last?.errors}`,
       );
     }
   }
@@ -242,6 +251,8 @@ export async function run(argv: string[]): Promise<void> {
     cpu: median(rs.map((r) => r.cpuPercent)),
     /** Server CPU per message (ms): steadier than msg/s when the generator competes for the cores. */
     cpuPerMessage: median(rs.map((r) => (r.cpuPercent * 10) / Math.max(1, r.rate))),
+    /** Main-thread CPU per message (ms): what bounds a Node server's throughput. */
+    mainPerMessage: median(rs.map((r) => (r.mainThreadPercent * 10) / Math.max(1, r.rate))),
     generatorCpu: median(rs.map((r) => r.generatorCpuPercent)),
     errors: rs.reduce((n, r) => n + r.errors, 0),
   });
@@ -259,6 +270,7 @@ export async function run(argv: string[]): Promise<void> {
         'p99 ms',
         'server CPU %',
         'server CPU ms/msg',
+        'main thread ms/msg',
         'generator CPU %',
         'errors',
         'vs express',
@@ -273,6 +285,7 @@ export async function run(argv: string[]): Promise<void> {
           '–',
           e.cpu.toFixed(0),
           e.cpuPerMessage.toFixed(3),
+          e.mainPerMessage.toFixed(3),
           e.generatorCpu.toFixed(0),
           e.errors,
           '1.00',
@@ -286,6 +299,7 @@ export async function run(argv: string[]): Promise<void> {
           s.acceptedP99.toFixed(0),
           s.cpu.toFixed(0),
           s.cpuPerMessage.toFixed(3),
+          s.mainPerMessage.toFixed(3),
           s.generatorCpu.toFixed(0),
           s.errors,
           (s.rate / e.rate).toFixed(2),
@@ -295,7 +309,7 @@ export async function run(argv: string[]): Promise<void> {
   );
   console.log(
     `\nThroughput ratio ${(s.rate / e.rate).toFixed(2)} (target ≥ 0.50); Switchboard p99 ${s.p99.toFixed(1)} ms (target < 50 ms).` +
-      `\nCPU per message, express ÷ Switchboard: ${(e.cpuPerMessage / s.cpuPerMessage).toFixed(2)} (steadier than msg/s: the load generator shares the two cores).` +
+      `\nCPU per message, express ÷ Switchboard: ${(e.cpuPerMessage / s.cpuPerMessage).toFixed(2)} whole process, ${(e.mainPerMessage / s.mainPerMessage).toFixed(2)} main thread (steadier than msg/s: the load generator shares the two cores).` +
       '\n"accepted→pushed" runs from the inbox storing the message (server clock, ms) to the reply frame reaching the client.',
   );
 }

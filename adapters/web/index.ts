@@ -25,6 +25,7 @@ import type {
 } from '../../src/core/adapter';
 import type { BusEvent } from '../../src/core/bus';
 import { PayloadError } from '../../src/errors';
+import { isPlainJson, readJsonBody } from '../../src/server/http';
 import type { Content } from '../../src/model';
 import { newId } from '../../src/util/ids';
 import { decodeCursor, encodeCursor, toWebMessage, webPlatformId } from './render';
@@ -35,6 +36,8 @@ export type { WebMessage } from './render';
 
 const CHANNEL = 'web';
 const MAX_WAIT_S = 30;
+/** A widget message's body is small; this is the same ceiling as express's JSON parser here. */
+const BODY_LIMIT = 1024 * 1024;
 const visitorIdSchema = z
   .string({ error: 'visitorId is required' })
   .regex(/^[A-Za-z0-9_-]{8,128}$/, 'visitorId must be 8–128 characters of A–Z, a–z, 0–9, "_" or "-"');
@@ -65,6 +68,7 @@ export class WebAdapter implements ChannelAdapter {
   private readonly socketsByVisitor = new Map<string, Set<WebSocket>>();
   private readonly waiters = new Set<{ customerId: string | null; visitorId: string; wake: () => void }>();
   private readonly publicDir = findPublicDir();
+  private readonly corsByOrigin = new Map<string, [string, string][]>();
   private readonly postSchema: z.ZodType<{
     visitorId: string;
     text?: string | undefined;
@@ -97,18 +101,9 @@ export class WebAdapter implements ChannelAdapter {
   async start(runtime: AdapterRuntime): Promise<void> {
     this.runtime = runtime;
     const { router, config } = runtime;
-    const maxText = config.WEB_MAX_TEXT_LENGTH;
 
     const cors = (req: Request, res: Response, next: () => void) => {
-      const origin = req.headers.origin;
-      const allowed = config.allowedOrigins;
-      if (origin && (allowed === '*' || allowed.includes(origin))) {
-        res.setHeader('Access-Control-Allow-Origin', allowed === '*' ? '*' : origin);
-        res.setHeader('Vary', 'Origin');
-        res.setHeader('Access-Control-Allow-Headers', 'content-type, x-switchboard-identity');
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-        res.setHeader('Access-Control-Max-Age', '600');
-      }
+      for (const [name, value] of this.corsHeaders(req.headers.origin)) res.setHeader(name, value);
       if (req.method === 'OPTIONS') res.status(204).end();
       else next();
     };
@@ -125,47 +120,28 @@ export class WebAdapter implements ChannelAdapter {
     }
     router.use('/web', cors);
 
+    // Every message a visitor sends comes here: served ahead of express when the body is
+    // plain JSON (the widget's always is), by express otherwise; the same handling either way.
+    runtime.direct('POST', '/web/messages', (req, res, next) => {
+      if (!isPlainJson(req)) return next();
+      readJsonBody(req, BODY_LIMIT)
+        .then((body) => this.acceptPost(body, header(req.headers['x-switchboard-identity'])))
+        .then((answer) => {
+          res.writeHead(202, [
+            ...this.corsHeaders(req.headers.origin),
+            ['content-type', 'application/json; charset=utf-8'],
+            ['content-length', String(Buffer.byteLength(answer))],
+          ]);
+          res.end(answer);
+        })
+        .catch((error: unknown) => {
+          for (const [name, value] of this.corsHeaders(req.headers.origin)) res.setHeader(name, value);
+          runtime.sendError(req, res, error);
+        });
+    });
     router.post('/web/messages', async (req, res, next) => {
       try {
-        const body = this.postSchema.safeParse(req.body ?? {});
-        if (!body.success) {
-          const issue = body.error.issues[0];
-          const field =
-            issue?.path.join('.') || (issue?.code === 'unrecognized_keys' ? issue.keys.join(',') : undefined);
-          throw new PayloadError(issue?.message ?? 'invalid body', field);
-        }
-        const { visitorId, text, postback, clientMessageId } = body.data;
-        let content: Content;
-        if (postback && text === undefined) {
-          content = {
-            type: 'postback',
-            payload: postback.payload,
-            ...(postback.title && { title: postback.title }),
-          };
-        } else if (text !== undefined && !postback) {
-          if (text.trim().length === 0) throw new PayloadError('text must not be empty', 'text');
-          if (text.length > maxText)
-            throw new PayloadError(`text is longer than ${maxText} characters`, 'text');
-          content = { type: 'text', text };
-        } else {
-          throw new PayloadError('send either "text" or "postback"', 'text');
-        }
-        const claims = this.identityFrom(req.get('x-switchboard-identity'));
-        const event: InboundEvent = {
-          channel: CHANNEL,
-          platformMessageId: webPlatformId(visitorId, clientMessageId ?? newId('cm')),
-          sender: { externalId: visitorId },
-          address: { visitorId },
-          content,
-        };
-        if (claims) event.verifiedAccount = { id: claims.sub, profile: profileOf(claims) };
-        const accepted = await runtime.inbox.accept(event);
-        this.learnCustomer(visitorId, accepted.customer.id);
-        // The web channel's hot path: a direct write costs less than res.json().
-        const answer = JSON.stringify({
-          conversationId: accepted.conversation.id,
-          messageId: accepted.message.id,
-        });
+        const answer = await this.acceptPost(req.body, req.get('x-switchboard-identity'));
         res.writeHead(202, {
           'content-type': 'application/json; charset=utf-8',
           'content-length': Buffer.byteLength(answer),
@@ -235,6 +211,72 @@ export class WebAdapter implements ChannelAdapter {
     for (const waiter of this.waiters) waiter.wake();
     for (const ws of this.wss?.clients ?? []) ws.close(1001, 'server shutting down');
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * `POST /web/messages`: validates the body, stores the message (the inbox), and returns
+   * the `202` answer's JSON. Throws PayloadError (400) or SignatureError (401).
+   */
+  private async acceptPost(rawBody: unknown, identityToken: string | undefined): Promise<string> {
+    const runtime = this.need();
+    const maxText = runtime.config.WEB_MAX_TEXT_LENGTH;
+    const body = this.postSchema.safeParse(rawBody ?? {});
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      const field =
+        issue?.path.join('.') || (issue?.code === 'unrecognized_keys' ? issue.keys.join(',') : undefined);
+      throw new PayloadError(issue?.message ?? 'invalid body', field);
+    }
+    const { visitorId, text, postback, clientMessageId } = body.data;
+    let content: Content;
+    if (postback && text === undefined) {
+      content = {
+        type: 'postback',
+        payload: postback.payload,
+        ...(postback.title && { title: postback.title }),
+      };
+    } else if (text !== undefined && !postback) {
+      if (text.trim().length === 0) throw new PayloadError('text must not be empty', 'text');
+      if (text.length > maxText) throw new PayloadError(`text is longer than ${maxText} characters`, 'text');
+      content = { type: 'text', text };
+    } else {
+      throw new PayloadError('send either "text" or "postback"', 'text');
+    }
+    const claims = this.identityFrom(identityToken);
+    const event: InboundEvent = {
+      channel: CHANNEL,
+      platformMessageId: webPlatformId(visitorId, clientMessageId ?? newId('cm')),
+      sender: { externalId: visitorId },
+      address: { visitorId },
+      content,
+    };
+    if (claims) event.verifiedAccount = { id: claims.sub, profile: profileOf(claims) };
+    const accepted = await runtime.inbox.accept(event);
+    this.learnCustomer(visitorId, accepted.customer.id);
+    return JSON.stringify({ conversationId: accepted.conversation.id, messageId: accepted.message.id });
+  }
+
+  /** The CORS headers for a request from `origin` (none when it is not allowed), cached per origin. */
+  private corsHeaders(origin: string | undefined): [string, string][] {
+    if (!origin) return [];
+    let headers = this.corsByOrigin.get(origin);
+    if (!headers) {
+      const allowed = this.need().config.allowedOrigins;
+      headers =
+        allowed === '*' || allowed.includes(origin)
+          ? [
+              ['Access-Control-Allow-Origin', allowed === '*' ? '*' : origin],
+              ['Vary', 'Origin'],
+              ['Access-Control-Allow-Headers', 'content-type, x-switchboard-identity'],
+              ['Access-Control-Allow-Methods', 'GET, POST, OPTIONS'],
+              ['Access-Control-Max-Age', '600'],
+            ]
+          : [];
+      // Bounded: origins are whatever browsers (or anyone) send.
+      if (this.corsByOrigin.size >= 256) this.corsByOrigin.clear();
+      this.corsByOrigin.set(origin, headers);
+    }
+    return headers;
   }
 
   private identityFrom(token: string | undefined | null): IdentityClaims | null {
@@ -352,6 +394,10 @@ export const webChannel = {
   name: CHANNEL,
   fromConfig: (): ChannelAdapter => new WebAdapter(),
 };
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
 
 function profileOf(claims: IdentityClaims) {
   return {

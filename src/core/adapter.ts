@@ -17,6 +17,7 @@ import type {
   Message,
 } from '../model';
 import type { Logger } from '../observability/logger';
+import type { HttpParts } from '../server/http';
 import type { Store } from '../store';
 import type { Bus } from './bus';
 import type { Inbox } from './inbox';
@@ -102,6 +103,10 @@ export interface AdapterRuntime {
   router: Router;
   /** The HTTP server, for protocol upgrades (WebSockets). */
   httpServer: Server;
+  /** Serves one hot route ahead of express (see `DirectRoute` in src/server/http); most adapters use `router`. */
+  direct: HttpParts['direct'];
+  /** The one JSON error answer, for direct routes. */
+  sendError: HttpParts['sendError'];
   inbox: Inbox;
   store: Store;
   bus: Bus;

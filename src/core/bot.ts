@@ -282,6 +282,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         await adapter.start({
           router: http.router,
           httpServer: http.server,
+          direct: http.direct,
+          sendError: http.sendError,
           inbox,
           store,
           bus,

@@ -31,11 +31,24 @@ export function urlencodedWithRawBody() {
   return express.urlencoded({ extended: false, limit: '1mb', verify: keepRawBody });
 }
 
+/**
+ * A route served ahead of express, for the few requests every conversation makes many of
+ * (the widget's messages). It gets the bare Node request and response and parses what it
+ * needs itself ({@link readJsonBody}), which costs a fraction of express's router and
+ * body parser. `next()` hands the request, untouched, to express instead (for anything
+ * but the plain case, e.g. a compressed body).
+ */
+export type DirectRoute = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+
 export interface HttpParts {
   app: express.Express;
   server: http.Server;
   /** Adapters mount their routes here. */
   router: Router;
+  /** Serves `method path` (exactly, any query string) with `route` before express sees it. */
+  direct(method: string, path: string, route: DirectRoute): void;
+  /** Answers with the one JSON error shape, logging server errors (for direct routes). */
+  sendError(req: http.IncomingMessage, res: http.ServerResponse, error: unknown): void;
 }
 
 export function createHttpServer(deps: {
@@ -81,17 +94,109 @@ export function createHttpServer(deps: {
     res.status(404).json({ error: { code: 'SB_NOT_FOUND', message: 'no such route' } });
   });
   // Express recognises error handlers by their four parameters.
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  const sendError = (req: http.IncomingMessage, res: http.ServerResponse, error: unknown) => {
     const { status, body } = errorResponse(error);
-    if (status >= 500) deps.logger.error({ err: error, path: req.path }, 'request failed');
-    else deps.logger.debug({ code: body.error.code, path: req.path }, 'request rejected');
-    if (!res.headersSent) res.status(status).json(body);
-  });
+    const path = (req.url ?? '').split('?')[0];
+    if (status >= 500) deps.logger.error({ err: error, path }, 'request failed');
+    else deps.logger.debug({ code: body.error.code, path }, 'request rejected');
+    if (res.headersSent) return;
+    const json = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(json),
+    });
+    res.end(json);
+  };
+  // Express recognises error handlers by their four parameters.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => sendError(req, res, error));
 
-  const server = http.createServer(app);
+  const directRoutes = new Map<string, DirectRoute>();
+  const server = http.createServer((req, res) => {
+    if (directRoutes.size > 0) {
+      const url = req.url ?? '/';
+      const query = url.indexOf('?');
+      const route = directRoutes.get(`${req.method} ${query < 0 ? url : url.slice(0, query)}`);
+      if (route) {
+        route(req, res, () => app(req, res));
+        return;
+      }
+    }
+    app(req, res);
+  });
   // Keep-alive longer than typical load balancers' idle timeouts, so they close first.
   server.keepAliveTimeout = 65_000;
-  return { app, server, router };
+  return {
+    app,
+    server,
+    router,
+    direct: (method, path, route) => directRoutes.set(`${method.toUpperCase()} ${path}`, route),
+    sendError,
+  };
+}
+
+/** A body-parser-style error, so {@link errorResponse} answers direct routes as it does express's. */
+class BodyError extends Error {
+  constructor(
+    message: string,
+    readonly type: 'entity.parse.failed' | 'entity.too.large',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Whether a request's body is plain JSON that {@link readJsonBody} can read: a JSON content
+ * type, in UTF-8, not compressed. Anything else is for express's body parser.
+ */
+export function isPlainJson(req: http.IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
+  if (type === undefined) return false;
+  const [media, ...params] = type.toLowerCase().split(';');
+  if (media?.trim() !== 'application/json') return false;
+  return params.every((p) => {
+    const [name, value] = p.split('=').map((x) => x.trim());
+    return name !== 'charset' || value === 'utf-8' || value === '"utf-8"';
+  });
+}
+
+/**
+ * Reads and parses a JSON request body, as express.json() would (objects and arrays only,
+ * `limit` bytes at most), for direct routes. The raw bytes are kept on `req.rawBody`.
+ */
+export function readJsonBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = declared > limit;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return; // Read to the end, so the answer goes out on a healthy connection.
+      size += chunk.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+      } else chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (tooLarge) return reject(new BodyError('request entity too large', 'entity.too.large'));
+      const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      req.rawBody = raw;
+      const text = raw.toString('utf8');
+      if (text.length === 0) return resolve({}); // As express.json(): an empty body is {}.
+      // Strict, as express.json(): a body must be an object or an array.
+      const first = /\S/.exec(text)?.[0];
+      if (first !== '{' && first !== '[')
+        return reject(new BodyError('body is not JSON', 'entity.parse.failed'));
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new BodyError('body is not JSON', 'entity.parse.failed'));
+      }
+    });
+  });
 }
 
 /** The one JSON error shape: `{error: {code, message, field?, reason?, details?}}`. */

@@ -126,6 +126,53 @@ describe('web channel', () => {
     expect(res.body.error).toMatchObject({ code: 'SB_PAYLOAD_INVALID' });
   });
 
+  // Plain JSON posts are served ahead of express (the hot path); anything else by express.
+  // Both must answer alike.
+  test.each([
+    ['a JSON string', '"hi"', 400, undefined],
+    ['an empty body', '', 400, 'visitorId'],
+    ['JSON null', 'null', 400, undefined],
+  ])('%s → %i, nothing stored', async (_what, body, status, field) => {
+    const res = await post(bot, body);
+    expect(res.status).toBe(status);
+    expect(res.body.error).toMatchObject({ code: 'SB_PAYLOAD_INVALID', ...(field && { field }) });
+  });
+
+  test('a body over 1 MB → 413, and the connection keeps working', async () => {
+    const huge = JSON.stringify({ visitorId: 'visitor-aaaa0006', text: 'x'.repeat(1_100_000) });
+    const res = await post(bot, huge);
+    expect(res.status).toBe(413);
+    expect(res.body.error).toMatchObject({ code: 'SB_PAYLOAD_INVALID', message: 'body is too large' });
+    const next = await post(bot, { visitorId: 'visitor-aaaa0006', text: 'small' });
+    expect(next.status).toBe(202);
+  });
+
+  test('a body that is not plain JSON is still parsed as express would (charset, gzip, other types)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const body = JSON.stringify({ visitorId: 'visitor-aaaa0017', text: 'compressed', clientMessageId: 'gz1' });
+    const gz = await fetch(`${bot.baseUrl}/web/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(body),
+    });
+    expect(gz.status).toBe(202);
+    const charset = await post(
+      bot,
+      { visitorId: 'visitor-aaaa0017', text: 'with charset', clientMessageId: 'cs1' },
+      { 'content-type': 'application/json; charset=UTF-8' },
+    );
+    expect(charset.status).toBe(202);
+    const plain = await post(bot, body, { 'content-type': 'text/plain' });
+    expect(plain).toEqual({
+      status: 400,
+      body: { error: { code: 'SB_PAYLOAD_INVALID', message: expect.any(String), field: 'visitorId' } },
+    });
+    const texts = (await history(bot, 'visitor-aaaa0017', 4)).messages
+      .filter((m) => m.author === 'customer')
+      .map((m) => m.text);
+    expect(texts).toEqual(['compressed', 'with charset']);
+  });
+
   test('a bad identity token → 401 and nothing stored', async () => {
     const forged = signIdentityToken({ sub: 'user-1' }, 'another-secret-another-secret-another-00');
     const res = await post(
@@ -238,5 +285,16 @@ describe('web channel', () => {
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-headers')).toMatch(/x-switchboard-identity/);
+    for (const body of [{ visitorId: 'visitor-aaaa0018', text: 'hi' }, { visitorId: 'visitor-aaaa0018' }]) {
+      const answer = await fetch(`${bot.baseUrl}/web/messages`, {
+        method: 'POST',
+        headers: { origin: 'https://shop.example', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect([answer.status, answer.headers.get('access-control-allow-origin')]).toEqual([
+        'text' in body ? 202 : 400,
+        '*',
+      ]);
+    }
   });
 });

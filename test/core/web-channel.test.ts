@@ -149,7 +149,11 @@ describe('web channel', () => {
 
   test('a body that is not plain JSON is still parsed as express would (charset, gzip, other types)', async () => {
     const { gzipSync } = await import('node:zlib');
-    const body = JSON.stringify({ visitorId: 'visitor-aaaa0017', text: 'compressed', clientMessageId: 'gz1' });
+    const body = JSON.stringify({
+      visitorId: 'visitor-aaaa0017',
+      text: 'compressed',
+      clientMessageId: 'gz1',
+    });
     const gz = await fetch(`${bot.baseUrl}/web/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },

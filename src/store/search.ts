@@ -25,12 +25,13 @@ export const OUTCOMES: readonly ConversationOutcome[] = [
   'bot',
 ];
 
-const OUTCOME_SQL = `CASE
-  WHEN status IN ('queued', 'assigned') THEN status
-  WHEN ended_by = 'handoff_resolved' THEN 'resolved'
-  WHEN ended_by = 'handoff_handed_back' THEN 'handed_back'
-  WHEN ended_by = 'handoff_cancelled' THEN 'cancelled'
-  WHEN status = 'closed' THEN 'closed'
+/** A conversation's outcome from its status and how its handoff ended (SQL expressions). */
+const outcomeSql = (status: string, endedBy: string) => `CASE
+  WHEN ${status} IN ('queued', 'assigned') THEN ${status}
+  WHEN ${endedBy} = 'handoff_resolved' THEN 'resolved'
+  WHEN ${endedBy} = 'handoff_handed_back' THEN 'handed_back'
+  WHEN ${endedBy} = 'handoff_cancelled' THEN 'cancelled'
+  WHEN ${status} = 'closed' THEN 'closed'
   ELSE 'bot' END`;
 
 export function sentimentLabel(score: number): SentimentLabel {
@@ -69,6 +70,19 @@ export async function searchConversations(
       ? "CAST(json_extract(m.nlu, '$.sentiment.score') AS REAL)"
       : "CAST((m.nlu::json -> 'sentiment' ->> 'score') AS DOUBLE PRECISION)";
   const text = query.text !== undefined && words(query.text).length > 0 ? query.text : undefined;
+  // Per conversation: how its handoff ended, its customer's average sentiment, its last message's time.
+  const endedBy = `(SELECT e.type FROM conversation_events e
+    WHERE e.conversation_id = c.id
+      AND e.type IN ('handoff_resolved', 'handoff_handed_back', 'handoff_cancelled')
+    ORDER BY e.created_at DESC, e.id DESC LIMIT 1)`;
+  const sentimentAvg = `(SELECT AVG(${score}) FROM messages m
+    WHERE m.conversation_id = c.id AND m.direction = 'in' AND m.nlu IS NOT NULL)`;
+  const lastMessageAt =
+    '(SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id AND m.seq = c.last_seq)';
+
+  // First the page: which conversations, most recent first. Only the filters asked for are
+  // computed here, for every candidate; the summaries' other columns are computed for the
+  // page alone (computing them for every conversation made a search scan them all).
   const where: string[] = [];
   const params: Param[] = [];
   if (query.conversationId !== undefined) {
@@ -80,51 +94,48 @@ export async function searchConversations(
     params.push(query.customerId);
   }
   if (query.channel !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.channel = ?)');
+    where.push('c.id IN (SELECT m.conversation_id FROM messages m WHERE m.channel = ?)');
     params.push(query.channel);
   }
   let match: { sql: string; param: string } | undefined;
   if (text !== undefined) {
     match = textCondition(dialect, text);
-    where.push(`EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ${match.sql})`);
+    // Driven by the full-text index: the matching messages name their conversations.
+    where.push(`c.id IN (SELECT m.conversation_id FROM messages m WHERE ${match.sql})`);
     params.push(match.param);
   }
-  const outer: string[] = [];
   if (query.outcome !== undefined) {
-    outer.push(`${OUTCOME_SQL} = ?`);
+    where.push(`(${outcomeSql('c.status', endedBy)}) = ?`);
     params.push(query.outcome);
   }
-  if (query.sentiment === 'positive') outer.push(`sentiment_avg >= ${POSITIVE}`);
-  if (query.sentiment === 'negative') outer.push(`sentiment_avg <= ${NEGATIVE}`);
+  if (query.sentiment === 'positive') where.push(`${sentimentAvg} >= ${POSITIVE}`);
+  if (query.sentiment === 'negative') where.push(`${sentimentAvg} <= ${NEGATIVE}`);
   if (query.sentiment === 'neutral')
-    outer.push(`sentiment_avg > ${NEGATIVE} AND sentiment_avg < ${POSITIVE}`);
+    where.push(`${sentimentAvg} > ${NEGATIVE} AND ${sentimentAvg} < ${POSITIVE}`);
   params.push(Math.min(Math.max(1, query.limit ?? 20), MAX_LIMIT));
+  const pageSql = `SELECT c.id FROM conversations c
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY COALESCE(${lastMessageAt}, c.created_at) DESC, c.id DESC
+    LIMIT ?`;
 
-  const sql = `SELECT x.*, ${OUTCOME_SQL} AS outcome FROM (
+  const summarySql = (marks: string) => `SELECT x.*, ${outcomeSql('x.status', 'x.ended_by')} AS outcome FROM (
     SELECT c.id, c.customer_id, c.status, c.last_channel, c.last_seq, c.created_at, c.closed_at,
-      (SELECT e.type FROM conversation_events e
-        WHERE e.conversation_id = c.id
-          AND e.type IN ('handoff_resolved', 'handoff_handed_back', 'handoff_cancelled')
-        ORDER BY e.created_at DESC, e.id DESC LIMIT 1) AS ended_by,
-      (SELECT AVG(${score}) FROM messages m
-        WHERE m.conversation_id = c.id AND m.direction = 'in' AND m.nlu IS NOT NULL) AS sentiment_avg,
+      ${endedBy} AS ended_by,
+      ${sentimentAvg} AS sentiment_avg,
       (SELECT m.nlu FROM messages m
         WHERE m.conversation_id = c.id AND m.direction = 'in' AND m.nlu IS NOT NULL AND ${score} IS NOT NULL
         ORDER BY m.seq DESC LIMIT 1) AS last_nlu,
-      (SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id AND m.seq = c.last_seq) AS last_message_at
-    FROM conversations c
-    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-  ) x
-  ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''}
-  ORDER BY COALESCE(x.last_message_at, x.created_at) DESC, x.id DESC
-  LIMIT ?`;
+      ${lastMessageAt} AS last_message_at
+    FROM conversations c WHERE c.id IN (${marks})
+  ) x`;
 
   return db.transaction(async (tx) => {
     if (text !== undefined && tx.dialect === 'sqlite') await indexPending(tx);
-    const rows = await tx.all(sql, params);
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => String(r.id));
+    const ids = (await tx.all(pageSql, params)).map((r) => String(r.id));
+    if (ids.length === 0) return [];
     const marks = ids.map(() => '?').join(', ');
+    const byId = new Map<string, Row>((await tx.all(summarySql(marks), ids)).map((r) => [String(r.id), r]));
+    const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
     const channels = new Map<string, string[]>();
     for (const r of await tx.all(
       `SELECT DISTINCT conversation_id, channel FROM messages WHERE conversation_id IN (${marks}) ORDER BY channel`,

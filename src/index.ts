@@ -54,12 +54,14 @@ export type {
   AdapterRuntime,
   ChannelAdapter,
   ChannelCapabilities,
+  FetchedMedia,
   InboundEvent,
   OutboundDelivery,
   ProactiveTarget,
   ProactiveVerdict,
   SendResult,
 } from './core/adapter';
+export { MediaLinks, type MediaRef } from './media/links';
 export { WebAdapter, signIdentityToken, verifyIdentityToken } from '../adapters/web';
 export { TelegramAdapter } from '../adapters/telegram';
 export { SlackAdapter } from '../adapters/slack';

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Pool } from 'undici';
+import { type Dispatcher, Pool, request } from 'undici';
+import type { FetchedMedia } from '../../src/core/adapter';
 import { ChannelApiError, TransportError } from '../../src/errors';
 
 /** The public Graph API, pinned to the version this adapter was written against. */
@@ -65,17 +66,55 @@ export class GraphClient {
    * Throws {@link ChannelApiError} for Graph refusals, {@link TransportError} when the
    * network fails.
    */
-  async post<T>(path: string, body: unknown, method = path): Promise<T> {
+  post<T>(path: string, body: unknown, method = path): Promise<T> {
+    return this.call<T>('POST', path, body, method);
+  }
+
+  /** GETs `<base>/<path>` with the Bearer token (a media id's URL, …); errors as {@link GraphClient.post}. */
+  get<T>(path: string, method = path): Promise<T> {
+    return this.call<T>('GET', path, undefined, method);
+  }
+
+  /**
+   * Streams a file Graph pointed at (a WhatsApp media URL), with the Bearer token: such
+   * URLs refuse requests without it. Another origin than Graph's, so not the pool.
+   */
+  async download(url: string, method: string): Promise<FetchedMedia> {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${this.accessToken}` },
+        headersTimeout: 15_000,
+        bodyTimeout: 60_000,
+      });
+    } catch (error) {
+      throw new TransportError(this.channel, `${method}: ${(error as Error).message}`, { cause: error });
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw graphError({ channel: this.channel, method, status: res.statusCode, error: undefined });
+    }
+    const type = res.headers['content-type'];
+    const length = Number(res.headers['content-length']);
+    return {
+      body: res.body,
+      ...(typeof type === 'string' && { mimeType: type }),
+      ...(Number.isFinite(length) && length >= 0 && { size: length }),
+    };
+  }
+
+  private async call<T>(verb: 'GET' | 'POST', path: string, body: unknown, method: string): Promise<T> {
     let res: Awaited<ReturnType<Pool['request']>>;
     try {
       res = await this.pool.request({
-        method: 'POST',
+        method: verb,
         path: `${this.basePath}/${path.replace(/^\/+/, '')}`,
         headers: {
-          'content-type': 'application/json',
+          ...(verb === 'POST' && { 'content-type': 'application/json' }),
           authorization: `Bearer ${this.accessToken}`,
         },
-        body: JSON.stringify(body),
+        ...(verb === 'POST' && { body: JSON.stringify(body) }),
       });
     } catch (error) {
       throw new TransportError(this.channel, `${method}: ${(error as Error).message}`, { cause: error });

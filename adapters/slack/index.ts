@@ -21,12 +21,14 @@ import type {
   AdapterRuntime,
   ChannelAdapter,
   ChannelCapabilities,
+  FetchedMedia,
   InboundEvent,
   OutboundDelivery,
   SendResult,
 } from '../../src/core/adapter';
 import type { ChannelDefinition } from '../../src/channels';
 import type { Config } from '../../src/config';
+import { type Dispatcher, request } from 'undici';
 import { ChannelApiError, SwitchboardError, TransportError, asError } from '../../src/errors';
 import type { Logger } from '../../src/observability/logger';
 import {
@@ -55,6 +57,9 @@ import {
 } from './inbound';
 import { escapeMrkdwn, QUICK_REPLIES_BLOCK, renderContent } from './render';
 import { SlackHttpReceiver } from './receiver';
+
+/** How a message refers to a file shared in Slack (an operator's upload): see fetchMedia. */
+export const SLACK_FILE_REF = 'slack-file:';
 
 export type {
   SlackDeskAck,
@@ -256,6 +261,63 @@ export class SlackAdapter implements ChannelAdapter {
     } catch (error) {
       throw toDeliveryError(error, 'chat.postMessage');
     }
+  }
+
+  /**
+   * `slack-file:<id>` (a file an operator shared in a desk thread) → `files.info`, then
+   * its `url_private_download` with the bot token (needs the `files:read` scope).
+   */
+  async fetchMedia(ref: string): Promise<FetchedMedia> {
+    const id = ref.startsWith(SLACK_FILE_REF) ? ref.slice(SLACK_FILE_REF.length) : '';
+    if (!/^F[A-Z0-9]+$/.test(id)) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'files.info',
+        description: `not a Slack file reference: ${ref.slice(0, 40)}`,
+        permanent: true,
+      });
+    }
+    let file: { url_private_download?: string; url_private?: string; mimetype?: string; size?: number };
+    try {
+      file = ((await this.client.files.info({ file: id })).file ?? {}) as typeof file;
+    } catch (error) {
+      throw toDeliveryError(error, 'files.info');
+    }
+    const url = file.url_private_download ?? file.url_private;
+    if (!url) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'files.info',
+        description: 'Slack gave no download URL for this file (external or deleted?)',
+        permanent: true,
+      });
+    }
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${this.options.botToken}` },
+        headersTimeout: 15_000,
+        bodyTimeout: 60_000,
+      });
+    } catch (error) {
+      throw new TransportError(CHANNEL, `downloading a file: ${asError(error).message}`, { cause: error });
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'files.download',
+        status: res.statusCode,
+        description: `Slack's file server answered ${res.statusCode}`,
+        permanent: res.statusCode === 404 || res.statusCode === 403,
+      });
+    }
+    return {
+      body: res.body,
+      ...(file.mimetype && { mimeType: file.mimetype }),
+      ...(file.size !== undefined && { size: file.size }),
+    };
   }
 
   private registerListeners(app: App): void {

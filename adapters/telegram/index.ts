@@ -11,12 +11,14 @@
  * @module
  */
 import { Telegraf, TelegramError } from 'telegraf';
+import { type Dispatcher, request } from 'undici';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { ChannelDefinition } from '../../src/channels';
 import type {
   AdapterRuntime,
   ChannelAdapter,
   ChannelCapabilities,
+  FetchedMedia,
   OutboundDelivery,
   SendResult,
 } from '../../src/core/adapter';
@@ -24,7 +26,7 @@ import { ChannelApiError, ConfigError, PayloadError, TransportError, asError } f
 import type { ChannelAddress } from '../../src/model';
 import type { Logger } from '../../src/observability/logger';
 import { type TelegramSettings, telegramSettings } from './config';
-import { CHANNEL, parseUpdate } from './parse';
+import { CHANNEL, FILE_REF, parseUpdate } from './parse';
 import { CallbackData, type TelegramCall, TelegramRenderer } from './render';
 import { SECRET_HEADER, verifySecretToken } from './verify';
 
@@ -282,6 +284,56 @@ export class TelegramAdapter implements ChannelAdapter {
     }
     if (calls.length > 2 || progress.done > 0) await runtime.store.kv.delete(progressKey);
     return first ? { platformMessageId: first } : {};
+  }
+
+  /** `tg-file:<file_id>` → getFile, then the file from Telegram's file server (20 MB at most). */
+  async fetchMedia(ref: string): Promise<FetchedMedia> {
+    const fileId = ref.startsWith(FILE_REF) ? ref.slice(FILE_REF.length) : '';
+    if (!fileId) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'getFile',
+        description: `not a Telegram file reference: ${ref.slice(0, 40)}`,
+        permanent: true,
+      });
+    }
+    let file: { file_path?: string; file_size?: number };
+    try {
+      file = (await this.callApi('getFile', { file_id: fileId })) as typeof file;
+    } catch (error) {
+      throw toChannelError(error, 'getFile');
+    }
+    if (!file.file_path) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'getFile',
+        description: 'Telegram gave no file_path (files over 20 MB cannot be downloaded by bots)',
+        permanent: true,
+      });
+    }
+    const url = `${this.settings.apiRoot}file/bot${this.settings.token}/${file.file_path}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, { method: 'GET', headersTimeout: 15_000, bodyTimeout: 60_000 });
+    } catch (error) {
+      throw new TransportError(CHANNEL, `downloading a file: ${asError(error).message}`, { cause: error });
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'file',
+        status: res.statusCode,
+        description: `Telegram's file server answered ${res.statusCode}`,
+        permanent: res.statusCode === 404 || res.statusCode === 400,
+      });
+    }
+    const type = res.headers['content-type'];
+    return {
+      body: res.body,
+      ...(typeof type === 'string' && type !== 'application/octet-stream' && { mimeType: type }),
+      ...(file.file_size !== undefined && { size: file.file_size }),
+    };
   }
 
   async sendTyping(address: ChannelAddress, on: boolean): Promise<void> {

@@ -12,6 +12,8 @@ import type { InboundEvent } from '../../src/core/adapter';
 import type { Content, CustomerProfile } from '../../src/model';
 
 export const CHANNEL = 'telegram';
+/** How a message keeps a Telegram file: fetching its bytes needs the bot token (see fetchMedia). */
+export const FILE_REF = 'tg-file:';
 
 export type ParsedUpdate =
   | { kind: 'message'; event: InboundEvent }
@@ -86,7 +88,7 @@ export function messageContent(message: TgMessage): Content | null {
     kind,
     // Kept as a reference: fetching the bytes needs the bot token (getFile), so it happens
     // only when someone needs them, never by putting the token in a stored URL.
-    url: `tg-file:${fileId}`,
+    url: `${FILE_REF}${fileId}`,
     ...(caption && { caption }),
     ...(extra.filename && { filename: extra.filename }),
     ...(extra.mimeType && { mimeType: extra.mimeType }),

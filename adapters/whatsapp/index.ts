@@ -17,6 +17,7 @@ import type {
   AdapterRuntime,
   ChannelAdapter,
   ChannelCapabilities,
+  FetchedMedia,
   OutboundDelivery,
   ProactiveTarget,
   ProactiveVerdict,
@@ -30,7 +31,7 @@ import { GraphClient, isWindowClosed } from '../meta/graph';
 import { recipientOf } from '../meta/recipient';
 import { mountMetaWebhook } from '../meta/verify';
 import { type WhatsAppSettings, whatsappSettings } from './config';
-import { CHANNEL, parseWhatsAppWebhook, type WhatsAppItem } from './parse';
+import { CHANNEL, MEDIA_REF, parseWhatsAppWebhook, type WhatsAppItem } from './parse';
 import { renderWhatsApp } from './render';
 
 export { parseWhatsAppWebhook } from './parse';
@@ -208,6 +209,33 @@ export class WhatsAppAdapter implements ChannelAdapter {
    * template goes instead — unless there is none, or it already went out and the
    * customer has not answered (what {@link WhatsAppAdapter.send} would refuse anyway).
    */
+  /**
+   * `wa-media:<id>` → `GET /{media-id}` for its short-lived URL, then the bytes from that
+   * URL (both with the access token). Meta keeps inbound media for 30 days.
+   */
+  async fetchMedia(ref: string): Promise<FetchedMedia> {
+    const id = ref.startsWith(MEDIA_REF) ? ref.slice(MEDIA_REF.length) : '';
+    if (!/^[\w-]+$/.test(id)) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'media',
+        description: `not a WhatsApp media reference: ${ref.slice(0, 40)}`,
+        permanent: true,
+      });
+    }
+    const media = await this.graph.get<{ url?: string; mime_type?: string }>(id, 'media');
+    if (!media.url) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'media',
+        description: 'Graph returned no URL for this media id',
+        permanent: true,
+      });
+    }
+    const file = await this.graph.download(media.url, 'media_download');
+    return { ...file, ...(media.mime_type && { mimeType: media.mime_type }) };
+  }
+
   async proactiveVerdict({ address, lastInboundAt }: ProactiveTarget): Promise<ProactiveVerdict> {
     const age = lastInboundAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - lastInboundAt;
     if (age <= WHATSAPP_WINDOW_MS) return { allowed: true, via: 'free_form' };

@@ -12,6 +12,8 @@ import { PayloadError } from '../../src/errors';
 import type { Content, MediaKind } from '../../src/model';
 
 export const CHANNEL = 'whatsapp';
+/** How a message keeps WhatsApp media: its bytes need the access token (see fetchMedia). */
+export const MEDIA_REF = 'wa-media:';
 
 export type WhatsAppItem =
   | { kind: 'message'; event: InboundEvent }
@@ -149,7 +151,7 @@ function messageContent(m: WaMessage): Content | { reason: string } {
         type: 'media',
         kind,
         // Media bytes need an authorised GET /{media-id}; the id is what we can keep.
-        url: `wa-media:${media.id}`,
+        url: `${MEDIA_REF}${media.id}`,
         ...(media.caption && { caption: media.caption }),
         ...(media.filename && { filename: media.filename }),
         ...(media.mime_type && { mimeType: media.mime_type }),

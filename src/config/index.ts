@@ -66,6 +66,13 @@ export const settingsSchema = z.object({
   WEB_IDENTITY_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'must be at least 32 characters (use `openssl rand -hex 32`)',
   }),
+  /**
+   * Signs the links to media kept on a platform (`/media/<token>`). Unset: a secret is
+   * generated once and kept in the store.
+   */
+  MEDIA_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters (use `openssl rand -hex 32`)',
+  }),
   /** Comma-separated origins allowed to embed the widget cross-origin; `*` allows any. */
   WEB_ALLOWED_ORIGINS: z.string().trim().default('*'),
   WEB_MAX_TEXT_LENGTH: z.coerce.number().int().min(1).max(100_000).default(4000),

@@ -141,4 +141,18 @@ export interface ChannelAdapter {
    * when the channel cannot make one (yet).
    */
   linkUrl?(code: string): string | undefined;
+  /**
+   * The bytes behind a media reference this channel stored (`tg-file:…`, `wa-media:…`),
+   * fetched with the channel's credentials, for `GET /media/<signed token>`. Throw
+   * ChannelApiError when the platform refuses (unknown or expired file).
+   */
+  fetchMedia?(ref: string): Promise<FetchedMedia>;
+}
+
+/** A file fetched from a platform, streamed to whoever opened a media link. */
+export interface FetchedMedia {
+  body: NodeJS.ReadableStream;
+  mimeType?: string;
+  /** Bytes, when the platform said. */
+  size?: number;
 }

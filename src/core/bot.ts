@@ -19,6 +19,8 @@ import { type Metrics, createMetrics } from '../observability/metrics';
 import { CustomerEnricher, type EnrichReason, type EnrichResult, type ProfileProvider } from '../crm';
 import { type ProactiveMessage, type ProactiveResult, sendProactive } from '../proactive';
 import { adminApiOff, adminRouter } from '../server/admin';
+import { MediaLinks } from '../media/links';
+import { mountMediaRoute } from '../media/route';
 import { createHttpServer, type HttpParts } from '../server/http';
 import {
   type ConversationEvent,
@@ -99,6 +101,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         outbox: Outbox;
         metrics: Metrics;
         enricher: CustomerEnricher;
+        media: MediaLinks;
         ownsStore: boolean;
         ownsBus: boolean;
       }
@@ -181,6 +184,11 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     return this.need().metrics;
   }
 
+  /** Signed links to media kept on a platform (`GET /media/<token>`), after start. */
+  get media(): MediaLinks {
+    return this.need().media;
+  }
+
   /** The base URL the server listens on (after start). */
   get url(): string {
     const address = this.need().http.server.address() as AddressInfo | null;
@@ -256,12 +264,24 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       enricher.enabled ? (customerId) => enricher.firstContact(customerId) : undefined,
       linkingSettings(config),
     );
-    this.running = { store, bus, http, inbox, worker, outbox, metrics, enricher, ownsStore, ownsBus };
+    let media: MediaLinks;
+    try {
+      // Without PUBLIC_URL, links point where the server actually listens (PORT=0 in tests).
+      media = await MediaLinks.open(store.kv, config.MEDIA_SECRET, () =>
+        config.PUBLIC_URL ? config.publicUrl : this.url,
+      );
+    } catch (error) {
+      if (ownsBus) await bus.close();
+      if (ownsStore) await store.close();
+      throw error;
+    }
+    this.running = { store, bus, http, inbox, worker, outbox, metrics, enricher, media, ownsStore, ownsBus };
 
     // What is up so far: a step that fails (a channel, a service such as the desk) stops
     // these again, so a failed start leaves nothing listening and the store closed.
     const started = { adapters: [] as ChannelAdapter[], services: [] as BotService[], listening: false };
     try {
+      mountMediaRoute(http.router, media, (channel) => this.adapters.get(channel), logger);
       if (config.ADMIN_API_TOKEN) {
         http.router.use(
           '/api/v1',

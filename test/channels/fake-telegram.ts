@@ -37,10 +37,19 @@ export interface FakeTelegram {
   script(fn: (call: TgCall) => TgAnswer | undefined): void;
   /** Updates the next getUpdates call returns (respecting its offset). */
   queueUpdates(updates: { update_id: number }[]): void;
+  /** A file getFile knows and the file server (`/file/bot<token>/<path>`) serves. */
+  addFile(fileId: string, bytes: Buffer, filePath: string, contentType?: string): void;
   close(): Promise<void>;
 }
 
-const BACKGROUND = new Set(['getMe', 'getUpdates', 'deleteWebhook', 'answerCallbackQuery']);
+const BACKGROUND = new Set([
+  'getMe',
+  'getUpdates',
+  'deleteWebhook',
+  'answerCallbackQuery',
+  'getFile',
+  'file',
+]);
 
 export async function startFakeTelegram(): Promise<FakeTelegram> {
   const calls: TgCall[] = [];
@@ -75,7 +84,20 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     }
   };
 
+  const files = new Map<string, { bytes: Buffer; path: string; type: string }>();
   const server = http.createServer((req, res) => {
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(req.url ?? '');
+    if (download) {
+      const file = [...files.values()].find((f) => f.path === download[2]);
+      if (download[1] !== TOKEN || !file) {
+        res.writeHead(404).end();
+        return;
+      }
+      calls.push({ method: 'file', body: { path: file.path }, at: Date.now() });
+      res.writeHead(200, { 'content-type': file.type, 'content-length': file.bytes.length });
+      res.end(file.bytes);
+      return;
+    }
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
     req.on('end', async () => {
@@ -98,6 +120,25 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       calls.push(call);
       const answer = scripted(call);
       if (answer) return send(answer);
+      if (call.method === 'getFile') {
+        const file = files.get(String((body as { file_id?: unknown }).file_id));
+        if (!file)
+          return send({
+            status: 400,
+            body: { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' },
+          });
+        return send({
+          status: 200,
+          body: {
+            ok: true,
+            result: {
+              file_id: (body as { file_id: string }).file_id,
+              file_size: file.bytes.length,
+              file_path: file.path,
+            },
+          },
+        });
+      }
       if (call.method === 'getUpdates') {
         const offset = Number((body as { offset?: number }).offset ?? 0);
         pending = pending.filter((u) => u.update_id >= offset);
@@ -118,6 +159,9 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     },
     queueUpdates: (updates) => {
       pending.push(...updates);
+    },
+    addFile: (fileId, bytes, filePath, contentType = 'application/octet-stream') => {
+      files.set(fileId, { bytes, path: filePath, type: contentType });
     },
     close: () =>
       new Promise((resolve) => {

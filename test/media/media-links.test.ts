@@ -15,6 +15,7 @@ import {
   startFakeTelegram,
   until,
 } from '../channels/fake-telegram';
+import { metaEnv, startFakeGraph, startMetaBot } from '../channels/meta-harness';
 import { type TestBot, startTestBot, tempDir } from '../helpers/bot';
 
 function memoryKv(): KvRepo {
@@ -165,6 +166,44 @@ describe('GET /media/<token> with Telegram', () => {
       const res = await fetch(url);
       expect([url, res.status]).toEqual([url, status]);
       expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(/^SB_/);
+    }
+  });
+});
+
+describe('GET /media/<token> with WhatsApp', () => {
+  test('a media id → its URL from Graph → the bytes, both with the access token', async () => {
+    const graph = await startFakeGraph();
+    graph.respond((call) => {
+      if (call.method === 'GET' && call.path === '/v21.0/1013859600285441')
+        return {
+          status: 200,
+          body: {
+            url: `${graph.url}/whatsapp_business/attachments/?mid=1013859600285441`,
+            mime_type: 'image/jpeg',
+          },
+        };
+      if (call.method === 'GET' && call.path.startsWith('/whatsapp_business/attachments/'))
+        return { status: 200, body: { jpeg: 'bytes' }, headers: { 'content-type': 'image/jpeg' } };
+      return { status: 404, body: { error: { message: 'Unknown path', code: 100 } } };
+    });
+    const meta = await startMetaBot(metaEnv(graph.url));
+    try {
+      const url = meta.bot.media.link({ channel: 'whatsapp', ref: 'wa-media:1013859600285441' });
+      const file = await fetch(url);
+      expect(file.status).toBe(200);
+      expect(await file.text()).toBe(JSON.stringify({ jpeg: 'bytes' }));
+      expect(file.headers.get('content-type')).toBe('image/jpeg');
+      const gets = graph.calls.filter((c) => c.method === 'GET');
+      expect(gets.map((c) => c.headers.authorization)).toEqual([
+        'Bearer EAAG-wa-token',
+        'Bearer EAAG-wa-token',
+      ]);
+      // An id Graph does not know: refused as final, not retried as a server error.
+      const unknown = await fetch(meta.bot.media.link({ channel: 'whatsapp', ref: 'wa-media:999' }));
+      expect(unknown.status).toBe(404);
+    } finally {
+      await meta.stop();
+      await graph.close();
     }
   });
 });

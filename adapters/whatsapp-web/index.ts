@@ -19,6 +19,7 @@ import type {
   AdapterRuntime,
   ChannelAdapter,
   ChannelCapabilities,
+  FetchedMedia,
   InboundEvent,
   OutboundDelivery,
   SendResult,
@@ -257,6 +258,27 @@ export class WhatsAppWebAdapter implements ChannelAdapter {
       this.need().logger.warn({ err: error, channel: CHANNEL }, 'could not download WhatsApp Web media');
     }
     return media;
+  }
+
+  /**
+   * A copy kept at receipt (`file://…` under this channel's media folder): the session
+   * that could fetch it again may be gone. Nothing outside that folder is ever served.
+   */
+  async fetchMedia(ref: string): Promise<FetchedMedia> {
+    const folder = path.resolve(this.dataPath, 'media');
+    const file = ref.startsWith('file://') ? path.resolve(ref.slice('file://'.length)) : '';
+    const stat = file.startsWith(`${folder}${path.sep}`)
+      ? await fs.promises.stat(file).catch(() => undefined)
+      : undefined;
+    if (!stat?.isFile()) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'media',
+        description: 'no kept copy of this media (it could not be downloaded when it arrived)',
+        permanent: true,
+      });
+    }
+    return { body: fs.createReadStream(file), size: stat.size };
   }
 
   async send({ content, address }: OutboundDelivery): Promise<SendResult> {

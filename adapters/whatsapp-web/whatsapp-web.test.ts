@@ -20,6 +20,7 @@ import { loadConfig } from '../../src/config';
 import { Bot } from '../../src/core/bot';
 import type { Context } from '../../src/core/context';
 import { ConfigError } from '../../src/errors';
+import type { MediaContent } from '../../src/model';
 import { whatsappWebSettings } from './config';
 import { WhatsAppWebAdapter } from './index';
 
@@ -148,6 +149,16 @@ test('a picture is downloaded into the data folder and stored as media', async (
   expect(fs.readFileSync(url.slice('file://'.length)).toString('base64')).toBe(
     fixture('whatsapp-web', 'message-image.json').downloadMedia_result.data,
   );
+  // An operator opens it through a signed link; nothing outside the media folder is served.
+  const link = await fetch(bot.media.urlFor('whatsapp-web', inbound?.content as MediaContent));
+  expect([link.status, link.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+  expect(Buffer.from(await link.arrayBuffer()).toString('base64')).toBe(
+    fixture('whatsapp-web', 'message-image.json').downloadMedia_result.data,
+  );
+  for (const ref of ['file:///etc/passwd', `file://${dataDir}/whatsapp-web/media/../../switchboard.db`]) {
+    const refused = await fetch(bot.media.link({ channel: 'whatsapp-web', ref }));
+    expect(refused.status).toBe(404);
+  }
 });
 
 test('group and own messages are ignored with a logged reason', async () => {

@@ -1,24 +1,11 @@
 /** Settings and rendering of the Telegram channel (no network). */
-import type { KvRepo } from '../../src/store';
 import { ConfigError } from '../../src/errors';
 import { telegramChannel, telegramSettings } from '.';
 import { CallbackData, MAX_TEXT, TelegramRenderer, splitText } from './render';
 import { verifySecretToken } from './verify';
+import { memoryKv } from '../../test/helpers/memory-kv';
 
 const TOKEN = '6000000001:AAFakeTokenForTestsOnly_abcdefghij';
-
-function memoryKv(): KvRepo {
-  const map = new Map<string, unknown>();
-  return {
-    get: async <T>(key: string) => (map.has(key) ? (map.get(key) as T) : null),
-    set: async (key, value) => {
-      map.set(key, value);
-    },
-    delete: async (key) => {
-      map.delete(key);
-    },
-  };
-}
 
 describe('settings', () => {
   test('off when no TELEGRAM_* is set', () => {

@@ -24,6 +24,8 @@ export interface MediaRef {
   ref: string;
   filename?: string;
   mimeType?: string;
+  /** When the link stops working (ms since the epoch); set by {@link MediaLinks.read}. */
+  expiresAt?: number;
 }
 
 export class MediaLinkError extends Error {
@@ -58,12 +60,9 @@ export class MediaLinks {
   static async open(kv: KvRepo, configured: string | undefined, baseUrl: () => string): Promise<MediaLinks> {
     let secret = configured;
     if (!secret) {
+      // Two processes starting together: only the first add writes, and both read that one.
+      await kv.add(SECRET_KEY, randomBytes(32).toString('base64url'));
       secret = (await kv.get<string>(SECRET_KEY)) ?? undefined;
-      if (!secret) {
-        await kv.set(SECRET_KEY, randomBytes(32).toString('base64url'));
-        // Two processes starting together: both read back whichever write won.
-        secret = (await kv.get<string>(SECRET_KEY)) ?? undefined;
-      }
     }
     if (!secret) throw new Error('could not keep the media link secret in the store');
     return new MediaLinks(Buffer.from(secret), baseUrl);
@@ -117,6 +116,7 @@ export class MediaLinks {
     return {
       channel: data.c,
       ref: data.r,
+      expiresAt: data.e * 1000,
       ...(typeof data.n === 'string' && { filename: data.n }),
       ...(typeof data.m === 'string' && { mimeType: data.m }),
     };

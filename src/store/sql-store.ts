@@ -565,6 +565,14 @@ class Repos implements StoreTx {
           [key, json(value) ?? 'null', ttlMs === undefined ? null : Date.now() + ttlMs],
         );
       },
+      async add(key, value, ttlMs) {
+        const now = Date.now();
+        const changed = await db.run(
+          'INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at WHERE kv.expires_at IS NOT NULL AND kv.expires_at < ?',
+          [key, json(value) ?? 'null', ttlMs === undefined ? null : now + ttlMs, now],
+        );
+        return changed > 0;
+      },
       async delete(key) {
         await db.run('DELETE FROM kv WHERE key = ?', [key]);
       },

@@ -239,6 +239,8 @@ export interface EventRepo {
 export interface KvRepo {
   get<T = unknown>(key: string): Promise<T | null>;
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  /** Sets the key only if it has no (unexpired) value; true when this call set it. Atomic. */
+  add(key: string, value: unknown, ttlMs?: number): Promise<boolean>;
   delete(key: string): Promise<void>;
 }
 

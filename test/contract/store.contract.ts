@@ -476,6 +476,14 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
       expect(await store.kv.get('short')).toBeNull();
       await store.kv.delete('telegram.offset');
       expect(await store.kv.get('telegram.offset')).toBeNull();
+      // add: only where there is nothing (or only something expired); the first writer wins.
+      expect(await Promise.all([store.kv.add('secret', 'a'), store.kv.add('secret', 'b')])).toEqual([
+        true,
+        false,
+      ]);
+      expect(await store.kv.get('secret')).toBe('a');
+      expect(await store.kv.add('short', 'y')).toBe(true);
+      expect(await store.kv.get('short')).toBe('y');
     });
   });
 }

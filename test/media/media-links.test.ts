@@ -6,7 +6,6 @@
  */
 import { MediaLinks } from '../../src/media/links';
 import type { MediaContent } from '../../src/model';
-import type { KvRepo } from '../../src/store';
 import {
   SECRET,
   TOKEN,
@@ -17,19 +16,7 @@ import {
 } from '../channels/fake-telegram';
 import { metaEnv, startFakeGraph, startMetaBot } from '../channels/meta-harness';
 import { type TestBot, startTestBot, tempDir } from '../helpers/bot';
-
-function memoryKv(): KvRepo {
-  const values = new Map<string, unknown>();
-  return {
-    get: async <T>(key: string) => (values.get(key) as T | undefined) ?? null,
-    set: async (key: string, value: unknown) => {
-      values.set(key, value);
-    },
-    delete: async (key: string) => {
-      values.delete(key);
-    },
-  };
-}
+import { memoryKv } from '../helpers/memory-kv';
 
 describe('media links', () => {
   const base = () => 'https://bot.example.com/';
@@ -48,6 +35,7 @@ describe('media links', () => {
       channel: 'telegram',
       ref: 'tg-file:ABC',
       filename: 'box.jpg',
+      expiresAt: 1_060_000,
     });
 
     // The generated secret is kept: another process (or a restart) reads the same links.
@@ -137,6 +125,27 @@ describe('GET /media/<token> with Telegram', () => {
     expect(file.headers.get('content-security-policy')).toMatch(/sandbox/);
     expect(file.headers.get('x-content-type-options')).toBe('nosniff');
     await until(() => tg.calls.some((c) => c.method === 'file'));
+  });
+
+  test('any file name is passed on (non-Latin, control characters); a HEAD does not fetch the file', async () => {
+    for (const filename of ['Счёт.pdf', '写真.jpg', 'a\u0001b "q".pdf']) {
+      const file = await fetch(
+        sb.bot.media.link({ channel: 'telegram', ref: 'tg-file:BQACAgQAAxkBAAMsZ0fakePage', filename }),
+      );
+      expect(file.status).toBe(200);
+      const disposition = file.headers.get('content-disposition') ?? '';
+      expect(disposition).toMatch(/^attachment; filename="[\x20-\x7e]+"; filename\*=UTF-8''/);
+      expect(decodeURIComponent(disposition.split("UTF-8''")[1] ?? '')).toBe(filename);
+    }
+    const fetched = tg.calls.filter((c) => c.method === 'file').length;
+    const head = await fetch(
+      sb.bot.media.link({ channel: 'telegram', ref: 'tg-file:AgAC', mimeType: 'image/png' }),
+      {
+        method: 'HEAD',
+      },
+    );
+    expect([head.status, head.headers.get('content-type')]).toEqual([200, 'image/png']);
+    expect(tg.calls.filter((c) => c.method === 'file').length).toBe(fetched);
   });
 
   test('a file that could run as a page on our origin is only ever downloaded', async () => {

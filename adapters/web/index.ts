@@ -123,21 +123,20 @@ export class WebAdapter implements ChannelAdapter {
     // Every message a visitor sends comes here: served ahead of express when the body is
     // plain JSON (the widget's always is), by express otherwise; the same handling either way.
     runtime.direct('POST', '/web/messages', (req, res, next) => {
+      // Set before anything can fail, so a browser can read every answer, errors included
+      // (also those of express's body parser, for bodies that are not plain JSON).
+      for (const [name, value] of this.corsHeaders(req.headers.origin)) res.setHeader(name, value);
       if (!isPlainJson(req)) return next();
       readJsonBody(req, BODY_LIMIT)
         .then((body) => this.acceptPost(body, header(req.headers['x-switchboard-identity'])))
         .then((answer) => {
-          res.writeHead(202, [
-            ...this.corsHeaders(req.headers.origin),
-            ['content-type', 'application/json; charset=utf-8'],
-            ['content-length', String(Buffer.byteLength(answer))],
-          ]);
+          res.writeHead(202, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(answer),
+          });
           res.end(answer);
         })
-        .catch((error: unknown) => {
-          for (const [name, value] of this.corsHeaders(req.headers.origin)) res.setHeader(name, value);
-          runtime.sendError(req, res, error);
-        });
+        .catch((error: unknown) => runtime.sendError(req, res, error));
     });
     router.post('/web/messages', async (req, res, next) => {
       try {

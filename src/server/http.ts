@@ -184,10 +184,12 @@ export function readJsonBody(req: http.IncomingMessage, limit: number): Promise<
       if (tooLarge) return reject(new BodyError('request entity too large', 'entity.too.large'));
       const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       req.rawBody = raw;
-      const text = raw.toString('utf8');
-      if (text.length === 0) return resolve({}); // As express.json(): an empty body is {}.
-      // Strict, as express.json(): a body must be an object or an array.
-      const first = /\S/.exec(text)?.[0];
+      // As express.json(): a leading byte-order mark is dropped, an empty body is {}.
+      let text = raw.toString('utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.length === 0) return resolve({});
+      // Strict, as express.json(): a body must be an object or an array (after JSON's own whitespace).
+      const first = /^[\x20\x09\x0a\x0d]*(.)/s.exec(text)?.[1];
       if (first !== '{' && first !== '[')
         return reject(new BodyError('body is not JSON', 'entity.parse.failed'));
       try {
@@ -233,6 +235,14 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   }
   if (parserError.type === 'entity.too.large') {
     return { status: 413, body: { error: { code: 'SB_PAYLOAD_INVALID', message: 'body is too large' } } };
+  }
+  if (parserError.type === 'charset.unsupported' || parserError.type === 'encoding.unsupported') {
+    return {
+      status: 415,
+      body: {
+        error: { code: 'SB_PAYLOAD_INVALID', message: parserError.message ?? 'unsupported body encoding' },
+      },
+    };
   }
   if (error instanceof ProactiveError) {
     return {

@@ -203,7 +203,12 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     const { config, logger } = this;
     const ownsStore = !this.options.store;
     const store =
-      this.options.store ?? (await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir }));
+      this.options.store ??
+      (await openStore({
+        databaseUrl: config.DATABASE_URL,
+        dataDir: config.dataDir,
+        warn: (message, error) => logger.warn({ err: error }, message),
+      }));
     const ownsBus = !this.options.bus;
     let bus: Bus;
     try {

@@ -22,6 +22,8 @@ export interface OpenStoreOptions {
   dataDir?: string;
   /** Apply migrations (default true). */
   migrate?: boolean;
+  /** Where the store reports trouble it recovers from by itself (a log's warn). */
+  warn?: (message: string, error: Error) => void;
 }
 
 /** Opens, migrates and checks the store; a clear SB_STORE_UNAVAILABLE error if it cannot. */
@@ -32,7 +34,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     if (options.databaseUrl) store = new SqlStore(new PostgresDriver(options.databaseUrl));
     else {
       const dir = options.dataDir ?? './data';
-      store = new SqlStore(new SqliteDriver(dir === ':memory:' ? dir : path.join(dir, 'switchboard.db')));
+      store = new SqlStore(
+        new SqliteDriver(dir === ':memory:' ? dir : path.join(dir, 'switchboard.db'), options.warn),
+      );
     }
   } catch (error) {
     throw new SwitchboardError(

@@ -27,17 +27,22 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 let closing = false;
+let last = { log: -1, checkpointed: -1 };
 const tick = () => {
   if (closing) return;
+  let result;
   try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    [result] = db.pragma('wal_checkpoint(PASSIVE)');
     parentPort.postMessage({ type: 'checkpoint', ...result });
   } catch (error) {
     // The main connection takes over (its backstop threshold drops back to the default).
-    parentPort.postMessage({ type: 'error', message: String((error && error.message) || error) });
+    parentPort.postMessage({ type: 'error', message: String((error && (error.message || error.code)) || error) });
     return;
   }
-  timer = setTimeout(tick, workerData.intervalMs);
+  // Idle (nothing new since the last look): look less often.
+  const idle = result.log === last.log && result.checkpointed === last.checkpointed;
+  last = result;
+  timer = setTimeout(tick, idle ? workerData.idleIntervalMs : workerData.intervalMs);
 };
 let timer = setTimeout(tick, workerData.intervalMs);
 parentPort.on('message', (message) => {
@@ -71,7 +76,12 @@ export class BackgroundCheckpointer {
   ) {
     this.worker = new Worker(source, {
       eval: true,
-      workerData: { file, intervalMs, driver: require.resolve('better-sqlite3') },
+      workerData: {
+        file,
+        intervalMs,
+        idleIntervalMs: intervalMs * 5,
+        driver: require.resolve('better-sqlite3'),
+      },
     });
     // Never what keeps a process alive.
     this.worker.unref();
@@ -79,7 +89,12 @@ export class BackgroundCheckpointer {
       if (message.type === 'checkpoint') this.last = message;
       else if (message.type === 'error') this.fail(new Error(`background checkpoint: ${message.message}`));
     });
-    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('error', (error: unknown) =>
+      // What a worker throws arrives cloned: a SqliteError as a plain object.
+      this.fail(
+        error instanceof Error ? error : new Error(`background checkpoint: ${JSON.stringify(error)}`),
+      ),
+    );
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
   }
 
@@ -92,7 +107,10 @@ export class BackgroundCheckpointer {
     // Held open until the thread has closed its connection (the caller is waiting for it).
     this.worker.ref();
     this.worker.postMessage('close');
+    // A thread stuck in a checkpoint must not hold up a shutdown.
+    const stuck = setTimeout(() => void this.worker.terminate(), 5000);
     await this.exited;
+    clearTimeout(stuck);
   }
 
   private fail(error: Error): void {

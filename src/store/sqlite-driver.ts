@@ -49,8 +49,13 @@ export class SqliteDriver implements SqlDriver {
   private readonly savepoint: { begin: Statement; release: Statement; rollback: Statement };
   private commits = 0;
   private checkpointer: BackgroundCheckpointer | undefined;
+  private closing = false;
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    /** Told when background checkpoints stop and commits checkpoint again (a log line). */
+    private readonly warn: (message: string, error: Error) => void = () => {},
+  ) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -105,9 +110,12 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    while (this.queue.length > 0 || this.batchOpen || this.scheduled) await this.idle;
+    this.closing = true;
+    // The thread first: then the last drain and the close below happen in one turn, so no
+    // batch can start in between.
     await this.checkpointer?.close();
     this.checkpointer = undefined;
+    while (this.queue.length > 0 || this.batchOpen || this.scheduled) await this.idle;
     // The last connection to close checkpoints the WAL and removes it.
     this.db.close();
   }
@@ -119,9 +127,10 @@ export class SqliteDriver implements SqlDriver {
 
   /** See {@link BackgroundCheckpointer}: moves WAL checkpoints off this thread. */
   private startCheckpointer(): void {
-    if (this.file === ':memory:' || this.checkpointer) return;
+    if (this.file === ':memory:' || this.checkpointer || this.closing) return;
     try {
-      this.checkpointer = new BackgroundCheckpointer(this.file, () => {
+      this.checkpointer = new BackgroundCheckpointer(this.file, (error) => {
+        this.warn('background WAL checkpoints stopped; commits checkpoint again', error);
         // Checkpoint on commit again, as SQLite does by default.
         if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
         const failed = this.checkpointer;

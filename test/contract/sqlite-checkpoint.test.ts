@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { BackgroundCheckpointer } from '../../src/store/sqlite-checkpointer';
 import { SqliteDriver } from '../../src/store/sqlite-driver';
 import { tempDir } from '../helpers/bot';
 
@@ -70,8 +71,10 @@ describe('SQLite background checkpoints', () => {
     for (let i = 0; i < 3 || (!caughtUp() && i < 20); i++) await nextCheckpoint();
     expect(caughtUp()).toBe(true);
     await writeCommits(1);
-    await nextCheckpoint();
-    expect(checkpointer?.lastResult?.log).toBeLessThan(20);
+    await until(
+      () => (checkpointer?.lastResult?.log ?? Number.POSITIVE_INFINITY) < 20,
+      'the WAL to start again',
+    );
 
     await driver.close();
     closeLater = undefined;
@@ -79,6 +82,37 @@ describe('SQLite background checkpoints', () => {
     const reopened = new Database(file, { readonly: true });
     expect(reopened.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: rows });
     reopened.close();
+  });
+
+  test('when the thread fails, commits checkpoint again and the failure is reported', async () => {
+    const warnings: string[] = [];
+    const file = path.join(dir, 'switchboard.db');
+    const driver = new SqliteDriver(file, (message, error) => warnings.push(`${message}: ${error.message}`));
+    closeLater = driver;
+    await driver.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+    for (let i = 0; i < 100; i++) await driver.run('INSERT INTO t DEFAULT VALUES');
+    const checkpointer = driver.backgroundCheckpointer;
+    expect((await driver.all('PRAGMA wal_autocheckpoint'))[0]).toEqual({ wal_autocheckpoint: 16_000 });
+    // What a worker thread throws arrives cloned: a SqliteError as a plain object.
+    (checkpointer as unknown as { worker: import('node:worker_threads').Worker }).worker.emit('error', {
+      code: 'SQLITE_IOERR',
+    });
+    expect(driver.backgroundCheckpointer).toBeUndefined();
+    expect((await driver.all('PRAGMA wal_autocheckpoint'))[0]).toEqual({ wal_autocheckpoint: 1000 });
+    expect(warnings).toEqual([expect.stringMatching(/background WAL checkpoints stopped.*SQLITE_IOERR/)]);
+    await driver.run('INSERT INTO t DEFAULT VALUES');
+    await driver.close();
+    closeLater = undefined;
+  });
+
+  test('a thread that cannot open the database reports it and closes', async () => {
+    const failures: Error[] = [];
+    const checkpointer = new BackgroundCheckpointer(path.join(dir, 'missing', 'x.db'), (error) =>
+      failures.push(error),
+    );
+    await until(() => failures.length > 0, 'the failure');
+    expect(failures[0]).toBeInstanceOf(Error);
+    await checkpointer.close();
   });
 
   test('an in-memory store never starts one', async () => {

@@ -48,7 +48,6 @@ import {
   type QueueEntry,
   startHandoffTimers,
 } from '../handoff';
-import type { DeskMessageKey } from '../handoff/config';
 import { compareEntries, teamFor } from '../handoff/timing';
 import type { Conversation, Message } from '../model';
 import { SqlStore, type Store } from '../store';
@@ -61,21 +60,19 @@ import {
   renderRelay,
   renderTranscript,
 } from './blocks';
+import {
+  type CardTrigger,
+  closedRequest,
+  conversationOf,
+  customerName,
+  type DeskCore,
+  type DeskMemory,
+  notOperator,
+  say,
+  tellPosition,
+} from './core';
 import { envelopeOf, type HandoffRequest, requestOf } from './envelope';
 import { type DeskItem, DeskSender, type DeskSenderOptions, DeskStore, type DeskThread } from './outbox';
-
-/** What the desk keeps on `conversation.data.desk`. */
-interface DeskMemory {
-  /** Waiting for the customer's 1–5 rating of this operator. */
-  csat?: { operatorId: string; operatorName: string; askedAt: number };
-  /** How the last handoff ended, with what it was about (the card still shows it). */
-  closed?: {
-    kind: 'resolved' | 'handed_back' | 'cancelled';
-    by: string | null;
-    at: number;
-    request?: HandoffRequest;
-  };
-}
 
 export interface DeskOptions {
   /** The bot folder (handoff.yml). */
@@ -97,12 +94,6 @@ export interface DeskOptions {
   clock?: () => number;
 }
 
-/** The message that triggered an escalation, with its NLU (stored with the message only after the turn). */
-export interface CardTrigger {
-  messageId: string;
-  nlu?: Message['nlu'];
-}
-
 export interface ResolveOptions {
   outcome: 'resolved' | 'handed_back';
   /** Continue the bot at this flow step with these slot values. */
@@ -118,6 +109,8 @@ const MAX_LOOKUP_PAGES = 50;
 const NOTE = /^\s*note\s*:/i;
 const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|⭐+)?\s*[.!]*\s*$/i;
 
+export type { CardTrigger } from './core';
+
 export class Desk implements BotService {
   readonly name = 'desk';
   private config: HandoffConfig | null = null;
@@ -129,12 +122,51 @@ export class Desk implements BotService {
   private readonly homeViewers = new Set<string>();
   private homeRefresh: NodeJS.Timeout | undefined;
   private readonly clock: () => number;
+  /** What the desk's modules see of it (see {@link DeskCore}). */
+  private readonly core: DeskCore;
 
   constructor(
     private readonly bot: Bot<Context>,
     private readonly options: DeskOptions,
   ) {
     this.clock = options.clock ?? Date.now;
+    this.core = this.coreView();
+  }
+
+  /** Live views of the desk's state and its Slack calls, for its modules. */
+  private coreView(): DeskCore {
+    const desk = this;
+    return {
+      get enabled() {
+        return desk.enabled;
+      },
+      get config() {
+        return desk.config as HandoffConfig;
+      },
+      get queue() {
+        return desk.queue;
+      },
+      get outbox() {
+        return desk.outbox;
+      },
+      get store() {
+        return desk.store;
+      },
+      bot: this.bot,
+      get slack() {
+        return desk.sender !== undefined;
+      },
+      get slackClient() {
+        return desk.slackClient;
+      },
+      clock: () => this.clock(),
+      flows: () => this.options.flows?.(),
+      note: (conversationId, tag, text, broadcast, extra) =>
+        this.note(conversationId, tag, text, broadcast, extra),
+      updateCard: (conversationId, tag) => this.updateCard(conversationId, tag),
+      postCard: (conversationId, team, tag, trigger) => this.postCard(conversationId, team, tag, trigger),
+      relay: (conversationId, message) => this.relayInbound(conversationId, message),
+    };
   }
 
   /** True once started with a handoff.yml. */
@@ -342,7 +374,7 @@ export class Desk implements BotService {
       operatorName: pending.operatorName,
       channel: ctx.channel,
     });
-    await ctx.reply(this.say('csat_thanks', { operator: pending.operatorName }));
+    await ctx.reply(say(this.core, 'csat_thanks', { operator: pending.operatorName }));
     return true;
   }
 
@@ -384,7 +416,7 @@ export class Desk implements BotService {
         if (created) await this.bot.enrichCustomer(conversation.customerId, 'handoff').catch(() => undefined);
         await this.postCard(conversation.id, entry.team, `${spell}`, trigger);
       })(),
-      this.tellPosition(conversation.id, 'position', `queue:${conversation.id}:${spell}`, entry.team),
+      tellPosition(this.core, conversation.id, 'position', `queue:${conversation.id}:${spell}`, entry.team),
     ]);
     return entry;
   }
@@ -409,21 +441,6 @@ export class Desk implements BotService {
     this.sender.notify();
   }
 
-  private async tellPosition(
-    conversationId: string,
-    key: DeskMessageKey,
-    idempotencyKey: string,
-    team: string,
-  ) {
-    const position = await this.queue.position(conversationId);
-    if (!position) return;
-    await this.bot.send(
-      conversationId,
-      this.say(key, { position: position.position, wait: formatWait(position.expectedWaitMs), team }),
-      { idempotencyKey },
-    );
-  }
-
   /** The customer said "cancel" while waiting (the flows gave the conversation back to the bot). */
   private async customerLeft(ctx: Context, handoff: Record<string, unknown> | null): Promise<void> {
     const id = ctx.conversation.id;
@@ -437,7 +454,7 @@ export class Desk implements BotService {
           status: 'assigned',
           handoff: { ...(handoff ?? {}) },
         });
-        await ctx.reply(this.say('already_claimed', { operator: operator?.name ?? 'A colleague' }));
+        await ctx.reply(say(this.core, 'already_claimed', { operator: operator?.name ?? 'A colleague' }));
         return;
       }
     }
@@ -445,7 +462,12 @@ export class Desk implements BotService {
       data: {
         ...ctx.conversation.data,
         desk: {
-          closed: { kind: 'cancelled', by: null, at: this.clock(), ...this.closedRequest(handoff, left) },
+          closed: {
+            kind: 'cancelled',
+            by: null,
+            at: this.clock(),
+            ...closedRequest(this.core, handoff, left),
+          },
         },
       },
     });
@@ -466,7 +488,7 @@ export class Desk implements BotService {
       return { ok: false, message: await this.refusal(conversationId, operatorId, result.reason) };
     const operator = await this.queue.operator(operatorId);
     const name = operator?.name ?? operatorId;
-    const conversation = await this.conversation(conversationId);
+    const conversation = await conversationOf(this.core, conversationId);
     const claimedAt = result.entry.claimedAt ?? this.clock();
     await this.store.conversations.update(conversationId, {
       status: 'assigned',
@@ -480,13 +502,13 @@ export class Desk implements BotService {
       `:raising_hand: <@${operatorId}> claimed this conversation. Reply in this thread to answer the customer; start with \`note:\` to keep a reply internal.`,
     );
     await this.updateCard(conversationId, tag);
-    await this.bot.send(conversationId, this.say('joined', { operator: name }), {
+    await this.bot.send(conversationId, say(this.core, 'joined', { operator: name }), {
       author: 'system',
       idempotencyKey: `joined:${conversationId}:${claimedAt}`,
     });
     return {
       ok: true,
-      message: `You have the conversation with ${await this.customerName(conversation)}. Reply in its thread.`,
+      message: `You have the conversation with ${await customerName(this.core, conversation)}. Reply in its thread.`,
     };
   }
 
@@ -552,7 +574,8 @@ export class Desk implements BotService {
       // A link to the earlier thread: its internal notes stay there.
       { linkPrevious: true },
     );
-    await this.tellPosition(
+    await tellPosition(
+      this.core,
       conversationId,
       // An SLA move is the desk's business; the customer only needs their new place in line.
       how.startsWith('by the SLA') ? 'position' : 'transferred',
@@ -572,7 +595,7 @@ export class Desk implements BotService {
         message: `${holder?.name ?? 'Another operator'} has this conversation; only they can close it.`,
       };
     }
-    const conversation = await this.conversation(conversationId);
+    const conversation = await conversationOf(this.core, conversationId);
     const resume = options.resume ? this.resumeState(options.resume, conversation.handoff) : undefined;
     if (resume && 'error' in resume) return { ok: false, message: resume.error };
     const removed = await this.queue.resolve(conversationId);
@@ -587,7 +610,7 @@ export class Desk implements BotService {
         kind: options.outcome,
         by: name,
         at: now,
-        ...this.closedRequest(conversation.handoff, entry),
+        ...closedRequest(this.core, conversation.handoff, entry),
       },
       ...(askRating && { csat: { operatorId, operatorName: name, askedAt: now } }),
     };
@@ -621,9 +644,13 @@ export class Desk implements BotService {
     await this.bot.send(
       conversationId,
       // Closed before anyone joined: the customer never met this operator.
-      this.say(options.outcome === 'resolved' && entry.state === 'claimed' ? 'resolved' : 'handed_back', {
-        operator: name,
-      }),
+      say(
+        this.core,
+        options.outcome === 'resolved' && entry.state === 'claimed' ? 'resolved' : 'handed_back',
+        {
+          operator: name,
+        },
+      ),
       { author: 'system', idempotencyKey: key('closed') },
     );
     if (resume) {
@@ -631,7 +658,7 @@ export class Desk implements BotService {
         conversationId,
         {
           type: 'text',
-          text: this.say('resume', { flow: resume.title }),
+          text: say(this.core, 'resume', { flow: resume.title }),
           quickReplies: [
             { type: 'postback', title: 'Yes', payload: 'sb:yes' },
             { type: 'postback', title: 'No', payload: 'sb:no' },
@@ -644,7 +671,7 @@ export class Desk implements BotService {
         conversationId,
         {
           type: 'text',
-          text: this.say('csat', { operator: name }),
+          text: say(this.core, 'csat', { operator: name }),
           quickReplies: [1, 2, 3, 4, 5].map((n) => ({
             type: 'postback' as const,
             title: String(n),
@@ -686,21 +713,6 @@ export class Desk implements BotService {
     return {
       state: { flowId: flow.id, flowVersion: flow.version, step, slots, data: { awaiting: 'resume' } },
       title: flow.description ?? flow.id.replace(/_/g, ' '),
-    };
-  }
-
-  /** The request and the queue entry's team and priority, kept for the card after the queue forgets them. */
-  private closedRequest(
-    handoff: Record<string, unknown> | null,
-    entry: QueueEntry | null,
-  ): { request?: HandoffRequest } {
-    const request = requestOf(handoff, entry?.waitingSince ?? this.clock());
-    if (!request) return {};
-    return {
-      request: {
-        ...request,
-        ...(entry && { team: entry.team, priority: entry.priority, requestedAt: entry.waitingSince }),
-      },
     };
   }
 
@@ -804,7 +816,7 @@ export class Desk implements BotService {
         const position = await this.queue.position(id);
         await this.bot.send(
           id,
-          this.say('lapsed', {
+          say(this.core, 'lapsed', {
             operator: operator?.name ?? 'Your colleague',
             position: position?.position ?? 1,
           }),
@@ -1168,7 +1180,7 @@ export class Desk implements BotService {
       return {
         entry,
         reason: entry.reason,
-        customer: conversation ? await this.customerName(conversation) : 'customer',
+        customer: conversation ? await customerName(this.core, conversation) : 'customer',
         channel: thread?.channel ?? null,
       };
     };
@@ -1421,7 +1433,7 @@ export class Desk implements BotService {
     const store = this.store;
     // Independent reads issued together: one round through the store's batch, not six.
     const [conversation, entry, messages] = await Promise.all([
-      this.conversation(conversationId),
+      conversationOf(this.core, conversationId),
       this.queue.get(conversationId),
       store.messages.list(conversationId),
     ]);
@@ -1499,17 +1511,6 @@ export class Desk implements BotService {
 
   // ---------------------------------------------------------------- helpers
 
-  private async conversation(id: string): Promise<Conversation> {
-    const conversation = await this.store.conversations.get(id);
-    if (!conversation) throw new SwitchboardError('SB_NOT_FOUND', `conversation ${id} does not exist`);
-    return conversation;
-  }
-
-  private async customerName(conversation: Conversation): Promise<string> {
-    const customer = await this.store.customers.get(conversation.customerId);
-    return customer?.profile.name ?? `a customer on ${conversation.lastChannel}`;
-  }
-
   private async refusal(conversationId: string, operatorId: string, reason: string): Promise<string> {
     switch (reason) {
       case 'unknown_operator':
@@ -1531,13 +1532,6 @@ export class Desk implements BotService {
         return 'It is not waiting any more (resolved, cancelled or back with the bot).';
       }
     }
-  }
-
-  private say(key: DeskMessageKey, values: Record<string, string | number>): string {
-    const template = (this.config as HandoffConfig).messages[key];
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-      name in values ? String(values[name]) : whole,
-    );
   }
 }
 
@@ -1580,10 +1574,6 @@ const HELP = [
   '• `link <conversation|customer> <conversation|customer>` — the same person: merge them (`unlink <link id>` undoes it)',
   'In a card’s thread: your replies go to the customer; start with `note:` to keep one internal.',
 ].join('\n');
-
-function notOperator(userId: string): string {
-  return `You (<@${userId}>) are not an operator: add your Slack user id to handoff.yml (\`operators:\`).`;
-}
 
 /** `resolve [ref] [resume=flow.step] [key=value …]` */
 export function parseResolveArgs(

@@ -51,7 +51,7 @@ import {
 import { compareEntries, teamFor } from '../handoff/timing';
 import type { Conversation, Message } from '../model';
 import { SqlStore, type Store } from '../store';
-import { ACTION, formatWait, renderHome } from './blocks';
+import { ACTION, formatWait } from './blocks';
 import {
   type CardTrigger,
   closedRequest,
@@ -64,6 +64,7 @@ import {
   tellPosition,
 } from './core';
 import { type HandoffRequest, requestOf } from './envelope';
+import { AppHome } from './home';
 import { METADATA_TYPE, perform } from './performer';
 import { DeskSender, type DeskSenderOptions, DeskStore, type DeskThread } from './outbox';
 
@@ -109,11 +110,10 @@ export class Desk implements BotService {
   private sender: DeskSender | undefined;
   private timers: HandoffTimers | undefined;
   private unregister: (() => void) | undefined;
-  private readonly homeViewers = new Set<string>();
-  private homeRefresh: NodeJS.Timeout | undefined;
   private readonly clock: () => number;
   /** What the desk's modules see of it (see {@link DeskCore}). */
   private readonly core: DeskCore;
+  private readonly home: AppHome;
 
   constructor(
     private readonly bot: Bot<Context>,
@@ -121,6 +121,7 @@ export class Desk implements BotService {
   ) {
     this.clock = options.clock ?? Date.now;
     this.core = this.coreView();
+    this.home = new AppHome(this.core);
   }
 
   /** Live views of the desk's state and its Slack calls, for its modules. */
@@ -267,8 +268,7 @@ export class Desk implements BotService {
   }
 
   async stop(): Promise<void> {
-    if (this.homeRefresh) clearTimeout(this.homeRefresh);
-    this.homeRefresh = undefined;
+    this.home.stop();
     await this.timers?.stop();
     await this.sender?.stop();
     this.unregister?.();
@@ -422,7 +422,7 @@ export class Desk implements BotService {
     tag: string,
     trigger?: CardTrigger,
   ): Promise<void> {
-    this.refreshHomes();
+    this.home.refresh();
     if (!this.sender) return;
     const last = (await this.store.messages.list(conversationId)).at(-1);
     await this.outbox.addAll(conversationId, [
@@ -840,8 +840,7 @@ export class Desk implements BotService {
     const event = request.event as unknown as Record<string, unknown>;
     if (event.type === 'app_home_opened' && typeof event.user === 'string') {
       if (event.tab === undefined || event.tab === 'home') {
-        this.homeViewers.add(event.user);
-        await this.publishHome(event.user, request.client);
+        await this.home.opened(event.user, request.client);
       }
       return undefined;
     }
@@ -958,7 +957,7 @@ export class Desk implements BotService {
       default:
         return undefined;
     }
-    if (body.view?.type === 'home') await this.publishHome(user, request.client);
+    if (body.view?.type === 'home') await this.home.publish(user, request.client);
     else if (!result.ok)
       await request.respond?.({ response_type: 'ephemeral', replace_original: false, text: result.message });
     return undefined;
@@ -1165,36 +1164,6 @@ export class Desk implements BotService {
     return threads.map((t) => (t ? ` in <#${t.channel}>` : ''));
   }
 
-  private async publishHome(userId: string, client: webApi.WebClient): Promise<void> {
-    const operator = await this.queue.operator(userId);
-    const describe = async (entry: QueueEntry) => {
-      const [conversation, thread] = await Promise.all([
-        this.store.conversations.get(entry.conversationId),
-        this.outbox.currentThread(entry.conversationId),
-      ]);
-      return {
-        entry,
-        reason: entry.reason,
-        customer: conversation ? await customerName(this.core, conversation) : 'customer',
-        channel: thread?.channel ?? null,
-      };
-    };
-    const mine = operator ? await Promise.all((await this.queue.listClaimed(userId)).map(describe)) : [];
-    const teams = operator?.teams ?? Object.keys(this.config?.teams ?? {});
-    const waiting = (await Promise.all(teams.map((t) => this.queue.listWaiting(t, 20)))).flat();
-    const blocks = renderHome({
-      operator,
-      mine,
-      waiting: await Promise.all(waiting.map(describe)),
-      now: this.clock(),
-    });
-    try {
-      await client.views.publish({ user_id: userId, view: { type: 'home', blocks } as never });
-    } catch (error) {
-      this.bot.logger.warn({ err: error }, 'desk: could not publish the App Home');
-    }
-  }
-
   private async ephemeral(
     client: webApi.WebClient,
     channel: string,
@@ -1227,23 +1196,8 @@ export class Desk implements BotService {
     this.sender.notify();
   }
 
-  /**
-   * The App Homes this process has shown are refreshed when the queue changes (at most every
-   * half second). Best effort: another process's viewers refresh on their next open.
-   */
-  private refreshHomes(): void {
-    const client = this.slackClient;
-    if (!client || this.homeViewers.size === 0 || this.homeRefresh) return;
-    this.homeRefresh = setTimeout(() => {
-      this.homeRefresh = undefined;
-      if (!this.queueImpl) return;
-      for (const user of this.homeViewers) void this.publishHome(user, client);
-    }, 500);
-    this.homeRefresh.unref();
-  }
-
   private async updateCard(conversationId: string, tag: string): Promise<void> {
-    this.refreshHomes();
+    this.home.refresh();
     if (!this.sender) return;
     await this.outbox.add(conversationId, `update:${conversationId}:${tag}`, 'update_card', {});
     this.sender.notify();

@@ -37,7 +37,7 @@ import type { Context } from '../core/context';
 import { SwitchboardError } from '../errors';
 import { linkCustomers, unlinkCustomers } from '../identity';
 import type { ConversationSearch } from '../store';
-import type { FlowDefinition, FlowSet } from '../flows/types';
+import type { FlowSet } from '../flows/types';
 import {
   type DueTimer,
   type HandoffConfig,
@@ -55,8 +55,6 @@ import { ACTION, formatWait } from './blocks';
 import {
   type CardTrigger,
   closedRequest,
-  conversationOf,
-  customerName,
   type DeskCore,
   type DeskMemory,
   notOperator,
@@ -64,6 +62,8 @@ import {
   tellPosition,
 } from './core';
 import { type HandoffRequest, requestOf } from './envelope';
+import * as actions from './actions';
+import type { DeskResult, ResolveOptions } from './actions';
 import { AppHome } from './home';
 import { METADATA_TYPE, perform } from './performer';
 import { DeskSender, type DeskSenderOptions, DeskStore, type DeskThread } from './outbox';
@@ -88,18 +88,10 @@ export interface DeskOptions {
   clock?: () => number;
 }
 
-export interface ResolveOptions {
-  outcome: 'resolved' | 'handed_back';
-  /** Continue the bot at this flow step with these slot values. */
-  resume?: { flow: string; step?: string; values?: Record<string, unknown> };
-}
-
-/** The outcome of an operator's action, with a sentence for them. */
-export type DeskResult = { ok: true; message: string } | { ok: false; message: string };
-
 const NOTE = /^\s*note\s*:/i;
 const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|⭐+)?\s*[.!]*\s*$/i;
 
+export { type DeskResult, type ResolveOptions, slotsNeededFrom } from './actions';
 export type { CardTrigger } from './core';
 
 export class Desk implements BotService {
@@ -474,289 +466,35 @@ export class Desk implements BotService {
     await this.updateCard(id, `left:${ctx.message.id}`);
   }
 
-  // ---------------------------------------------------------------- operator actions
+  // ---------------------------------------------------------------- operator actions (actions.ts)
 
   /** An operator takes a waiting conversation. */
-  async claim(conversationId: string, operatorId: string): Promise<DeskResult> {
-    const result = await this.queue.claim(conversationId, operatorId);
-    if (!result.ok)
-      return { ok: false, message: await this.refusal(conversationId, operatorId, result.reason) };
-    const operator = await this.queue.operator(operatorId);
-    const name = operator?.name ?? operatorId;
-    const conversation = await conversationOf(this.core, conversationId);
-    const claimedAt = result.entry.claimedAt ?? this.clock();
-    await this.store.conversations.update(conversationId, {
-      status: 'assigned',
-      handoff: { ...(conversation.handoff ?? {}), operatorId, operatorName: name, claimedAt },
-    });
-    await this.store.events.add(conversationId, 'handoff_claimed', { operatorId, operatorName: name });
-    const tag = `claim:${claimedAt}:${operatorId}`;
-    await this.note(
-      conversationId,
-      tag,
-      `:raising_hand: <@${operatorId}> claimed this conversation. Reply in this thread to answer the customer; start with \`note:\` to keep a reply internal.`,
-    );
-    await this.updateCard(conversationId, tag);
-    await this.bot.send(conversationId, say(this.core, 'joined', { operator: name }), {
-      author: 'system',
-      idempotencyKey: `joined:${conversationId}:${claimedAt}`,
-    });
-    return {
-      ok: true,
-      message: `You have the conversation with ${await customerName(this.core, conversation)}. Reply in its thread.`,
-    };
+  claim(conversationId: string, operatorId: string): Promise<DeskResult> {
+    return actions.claim(this.core, conversationId, operatorId);
   }
 
   /** To another team: a new card in that team's channel, the old one marked. */
-  async transfer(conversationId: string, team: string, operatorId: string | null): Promise<DeskResult> {
-    const config = this.config as HandoffConfig;
-    if (!config.teams[team])
-      return {
-        ok: false,
-        message: `There is no team "${team}". Teams: ${Object.keys(config.teams).join(', ')}.`,
-      };
-    const before = await this.queue.get(conversationId);
-    if (!before) return { ok: false, message: 'This conversation is not waiting for a person any more.' };
-    if (before.team === team)
-      return {
-        ok: false,
-        message: `It is already with ${team}${before.state === 'waiting' ? ', waiting' : ''}.`,
-      };
-    if (before.state === 'claimed' && operatorId && before.operatorId !== operatorId) {
-      const holder = await this.queue.operator(before.operatorId ?? '');
-      return {
-        ok: false,
-        message: `${holder?.name ?? 'Another operator'} has this conversation; only they can transfer it.`,
-      };
-    }
-    const entry = await this.queue.transfer(conversationId, team);
-    if (!entry) return { ok: false, message: 'This conversation is not waiting for a person any more.' };
-    const by = operatorId ? ((await this.queue.operator(operatorId))?.name ?? operatorId) : null;
-    await this.moved(conversationId, before, entry, by ? `by ${by}` : 'automatically');
-    return { ok: true, message: `Transferred to ${team}.` };
-  }
-
-  /** Marks the old card, posts the new one, moves the conversation back to `queued`. */
-  private async moved(
-    conversationId: string,
-    before: QueueEntry,
-    entry: QueueEntry,
-    how: string,
-  ): Promise<void> {
-    const now = this.clock();
-    const tag = `t${now}`;
-    if (before.state === 'claimed')
-      await this.store.conversations.update(conversationId, { status: 'queued' });
-    await this.store.events.add(conversationId, 'handoff_transferred', {
-      from: before.team,
-      to: entry.team,
-      how,
-    });
-    const old = await this.outbox.currentThread(conversationId).catch(() => null);
-    await this.note(conversationId, `moved:${tag}`, `:arrow_right: Transferred to *${entry.team}* ${how}.`);
-    if (this.sender && old)
-      await this.outbox.add(conversationId, `update:${tag}`, 'update_card', {
-        channel: old.channel,
-        ts: old.ts,
-        state: { kind: 'transferred', to: entry.team },
-      });
-    await this.postCard(conversationId, entry.team, tag);
-    await this.note(
-      conversationId,
-      `from:${tag}`,
-      `:arrow_left: Transferred from *${before.team}* ${how}.`,
-      false,
-      // A link to the earlier thread: its internal notes stay there.
-      { linkPrevious: true },
-    );
-    await tellPosition(
-      this.core,
-      conversationId,
-      // An SLA move is the desk's business; the customer only needs their new place in line.
-      how.startsWith('by the SLA') ? 'position' : 'transferred',
-      `transferred:${conversationId}:${tag}`,
-      entry.team,
-    );
+  transfer(conversationId: string, team: string, operatorId: string | null): Promise<DeskResult> {
+    return actions.transfer(this.core, conversationId, team, operatorId);
   }
 
   /** Done (Resolve) or back to the bot (Hand back): the bot answers again. */
-  async resolve(conversationId: string, operatorId: string, options: ResolveOptions): Promise<DeskResult> {
-    const entry = await this.queue.get(conversationId);
-    if (!entry) return { ok: false, message: 'This conversation is not with a person any more.' };
-    if (entry.state === 'claimed' && entry.operatorId !== operatorId) {
-      const holder = await this.queue.operator(entry.operatorId ?? '');
-      return {
-        ok: false,
-        message: `${holder?.name ?? 'Another operator'} has this conversation; only they can close it.`,
-      };
-    }
-    const conversation = await conversationOf(this.core, conversationId);
-    const resume = options.resume ? this.resumeState(options.resume, conversation.handoff) : undefined;
-    if (resume && 'error' in resume) return { ok: false, message: resume.error };
-    const removed = await this.queue.resolve(conversationId);
-    if (!removed) return { ok: false, message: 'This conversation is not with a person any more.' };
-    const operator = await this.queue.operator(operatorId);
-    const name = operator?.name ?? operatorId;
-    const now = this.clock();
-    const askRating =
-      options.outcome === 'resolved' && this.config?.csat && !resume && entry.state === 'claimed';
-    const memory: DeskMemory = {
-      closed: {
-        kind: options.outcome,
-        by: name,
-        at: now,
-        ...closedRequest(this.core, conversation.handoff, entry),
-      },
-      ...(askRating && { csat: { operatorId, operatorName: name, askedAt: now } }),
-    };
-    await this.store.conversations.update(conversationId, {
-      status: 'bot',
-      handoff: null,
-      data: { ...conversation.data, desk: memory },
-      ...(resume && { flow: resume.state }),
-    });
-    await this.store.events.add(
-      conversationId,
-      options.outcome === 'resolved' ? 'handoff_resolved' : 'handoff_handed_back',
-      {
-        operatorId,
-        operatorName: name,
-        team: entry.team,
-        waitedMs: (entry.claimedAt ?? now) - entry.waitingSince,
-        ...(options.resume && { resume: options.resume }),
-      },
-    );
-    const tag = `${options.outcome}:${now}`;
-    await this.note(
-      conversationId,
-      tag,
-      options.outcome === 'resolved'
-        ? `:white_check_mark: Resolved by <@${operatorId}>.${resume ? ` The bot resumes *${resume.state.flowId}* at \`${resume.state.step}\`.` : ''}`
-        : `:robot_face: Handed back to the bot by <@${operatorId}>.${resume ? ` It resumes *${resume.state.flowId}* at \`${resume.state.step}\`.` : ''}`,
-    );
-    await this.updateCard(conversationId, tag);
-    const key = (what: string) => `${what}:${conversationId}:${now}`;
-    await this.bot.send(
-      conversationId,
-      // Closed before anyone joined: the customer never met this operator.
-      say(
-        this.core,
-        options.outcome === 'resolved' && entry.state === 'claimed' ? 'resolved' : 'handed_back',
-        {
-          operator: name,
-        },
-      ),
-      { author: 'system', idempotencyKey: key('closed') },
-    );
-    if (resume) {
-      await this.bot.send(
-        conversationId,
-        {
-          type: 'text',
-          text: say(this.core, 'resume', { flow: resume.title }),
-          quickReplies: [
-            { type: 'postback', title: 'Yes', payload: 'sb:yes' },
-            { type: 'postback', title: 'No', payload: 'sb:no' },
-          ],
-        },
-        { idempotencyKey: key('resume') },
-      );
-    } else if (askRating) {
-      await this.bot.send(
-        conversationId,
-        {
-          type: 'text',
-          text: say(this.core, 'csat', { operator: name }),
-          quickReplies: [1, 2, 3, 4, 5].map((n) => ({
-            type: 'postback' as const,
-            title: String(n),
-            payload: `sb:csat:${n}`,
-          })),
-        },
-        { idempotencyKey: key('csat') },
-      );
-    }
-    return { ok: true, message: options.outcome === 'resolved' ? 'Resolved.' : 'Handed back to the bot.' };
-  }
-
-  private resumeState(
-    resume: NonNullable<ResolveOptions['resume']>,
-    handoff: Record<string, unknown> | null,
-  ): { state: NonNullable<Conversation['flow']>; title: string } | { error: string } {
-    const flows = this.options.flows?.();
-    const flow = flows?.flows.get(resume.flow);
-    if (!flows || !flow)
-      return {
-        error: `There is no flow "${resume.flow}"${flows ? `. Flows: ${[...flows.flows.keys()].join(', ')}` : ''}.`,
-      };
-    const step = resume.step ?? flow.order[0];
-    if (!step || !flow.steps[step])
-      return { error: `Flow "${flow.id}" has no step "${resume.step}". Steps: ${flow.order.join(', ')}.` };
-    // What the customer had already given in this flow before the handoff, then the operator's values.
-    const before = requestOf(handoff, this.clock())?.flow;
-    const slots = { ...(before?.flowId === flow.id ? (before.slots ?? {}) : {}), ...(resume.values ?? {}) };
-    const missing = slotsNeededFrom(flow, step).filter((slot) => !(slot in slots));
-    if (missing.length) {
-      const setters = flow.order.filter((name) => {
-        const def = flow.steps[name] as { slot?: string; result?: string };
-        return missing.includes(def.slot ?? '') || missing.includes(def.result ?? '');
-      });
-      return {
-        error: `From step "${step}" on, the flow uses ${missing.map((m) => `\`${m}\``).join(', ')}, which nothing after it asks for. Give ${missing.length > 1 ? 'them' : 'it'} (\`${missing[0]}=…\`) or resume at an earlier step${setters.length ? ` (${setters.map((n) => `\`${flow.id}.${n}\``).join(', ')})` : ''}.`,
-      };
-    }
-    return {
-      state: { flowId: flow.id, flowVersion: flow.version, step, slots, data: { awaiting: 'resume' } },
-      title: flow.description ?? flow.id.replace(/_/g, ' '),
-    };
+  resolve(conversationId: string, operatorId: string, options: ResolveOptions): Promise<DeskResult> {
+    return actions.resolve(this.core, conversationId, operatorId, options);
   }
 
   /** An operator's thread reply: to the customer (claiming a waiting conversation on the way). */
-  async operatorReply(
+  operatorReply(
     conversationId: string,
     operatorId: string,
     text: string,
     idempotencyKey: string,
   ): Promise<DeskResult> {
-    const operator = await this.queue.operator(operatorId);
-    if (!operator) return { ok: false, message: notOperator(operatorId) };
-    let entry = await this.queue.get(conversationId);
-    if (!entry)
-      return {
-        ok: false,
-        message: 'Not sent: this conversation is no longer with a person (resolved, or back with the bot).',
-      };
-    if (entry.state === 'waiting') {
-      const claimed = await this.claim(conversationId, operatorId);
-      if (!claimed.ok) return { ok: false, message: `Not sent: ${claimed.message}` };
-      entry = await this.queue.get(conversationId);
-    }
-    if (entry?.operatorId !== operatorId) {
-      const holder = await this.queue.operator(entry?.operatorId ?? '');
-      return {
-        ok: false,
-        message: `Not sent: ${holder?.name ?? 'another operator'} has this conversation. Start with \`note:\` to write an internal note.`,
-      };
-    }
-    await this.bot.send(conversationId, text, {
-      author: 'operator',
-      authorName: operator.name,
-      idempotencyKey,
-    });
-    await this.queue.touch(conversationId, operatorId);
-    return { ok: true, message: 'Sent.' };
+    return actions.operatorReply(this.core, conversationId, operatorId, text, idempotencyKey);
   }
 
-  async setAvailability(operatorId: string, availability: 'available' | 'away'): Promise<DeskResult> {
-    const state = await this.queue.setAvailability(operatorId, availability);
-    if (!state) return { ok: false, message: notOperator(operatorId) };
-    return {
-      ok: true,
-      message:
-        availability === 'available'
-          ? `You're available (${state.active}/${state.capacity} chats).`
-          : "You're away: no new chats for you. The ones you hold stay yours.",
-    };
+  setAvailability(operatorId: string, availability: 'available' | 'away'): Promise<DeskResult> {
+    return actions.setAvailability(this.core, operatorId, availability);
   }
 
   // ---------------------------------------------------------------- timers
@@ -777,7 +515,8 @@ export class Desk implements BotService {
         return;
       case 'escalate': {
         if (timer.entry.team !== timer.fromTeam) {
-          await this.moved(
+          await actions.moved(
+            this.core,
             id,
             { ...timer.entry, team: timer.fromTeam, state: 'waiting' },
             timer.entry,
@@ -1232,48 +971,6 @@ export class Desk implements BotService {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private async refusal(conversationId: string, operatorId: string, reason: string): Promise<string> {
-    switch (reason) {
-      case 'unknown_operator':
-        return notOperator(operatorId);
-      case 'operator_away':
-        return "You're set to away: `/switchboard available` first.";
-      case 'at_capacity': {
-        const op = await this.queue.operator(operatorId);
-        return `You already hold ${op?.active ?? 'your maximum of'} conversations (capacity ${op?.capacity ?? '?'}). Resolve or transfer one first.`;
-      }
-      default: {
-        const entry = await this.queue.get(conversationId);
-        if (entry?.state === 'claimed') {
-          const holder = await this.queue.operator(entry.operatorId ?? '');
-          return entry.operatorId === operatorId
-            ? 'You already have it.'
-            : `${holder?.name ?? 'Someone'} already claimed it.`;
-        }
-        return 'It is not waiting any more (resolved, cancelled or back with the bot).';
-      }
-    }
-  }
-}
-
-/**
- * The slots that the steps from `step` on (in file order) read before any of them sets
- * them: what a flow resumed there needs already filled.
- */
-export function slotsNeededFrom(flow: FlowDefinition, step: string): string[] {
-  const needed = new Set<string>();
-  const set = new Set<string>();
-  for (const name of flow.order.slice(Math.max(0, flow.order.indexOf(step)))) {
-    const def = flow.steps[name] as { slot?: string; result?: string };
-    for (const match of JSON.stringify(def).matchAll(/slots\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
-      const slot = match[1] as string;
-      if (!set.has(slot) && slot !== def.slot && slot !== def.result) needed.add(slot);
-    }
-    if (def.slot) set.add(def.slot);
-    if (def.result) set.add(def.result);
-  }
-  return [...needed];
 }
 
 const OUTCOMES = ['bot', 'queued', 'assigned', 'resolved', 'handed_back', 'cancelled', 'closed'];

@@ -66,6 +66,7 @@ import * as actions from './actions';
 import type { DeskResult, ResolveOptions } from './actions';
 import { AppHome } from './home';
 import { METADATA_TYPE, perform } from './performer';
+import { handleTimer } from './timers';
 import { DeskSender, type DeskSenderOptions, DeskStore, type DeskThread } from './outbox';
 
 export interface DeskOptions {
@@ -219,7 +220,7 @@ export class Desk implements BotService {
     await this.reconcile();
     this.sender?.start();
     this.registerMetrics();
-    this.timers = await startHandoffTimers(this.queue, (timer) => this.onTimer(timer), {
+    this.timers = await startHandoffTimers(this.queue, (timer) => handleTimer(this.core, timer), {
       redisUrl: this.options.redisUrl,
       ...(this.options.redisPrefix && { prefix: this.options.redisPrefix }),
       ...(this.options.timerIntervalMs !== undefined && { intervalMs: this.options.timerIntervalMs }),
@@ -278,7 +279,7 @@ export class Desk implements BotService {
   /** Runs the SLA timers due now (tests move the clock instead of waiting). */
   async sweepTimers(now?: number): Promise<DueTimer[]> {
     const fired = await this.queue.dueTimers(now);
-    for (const timer of fired) await this.onTimer(timer);
+    for (const timer of fired) await handleTimer(this.core, timer);
     return fired;
   }
 
@@ -495,70 +496,6 @@ export class Desk implements BotService {
 
   setAvailability(operatorId: string, availability: 'available' | 'away'): Promise<DeskResult> {
     return actions.setAvailability(this.core, operatorId, availability);
-  }
-
-  // ---------------------------------------------------------------- timers
-
-  private async onTimer(timer: DueTimer): Promise<void> {
-    const id = timer.conversationId;
-    const tag = `${timer.kind}:${timer.dueAt}`;
-    const config = this.config as HandoffConfig;
-    switch (timer.kind) {
-      case 'renotify':
-        await this.note(
-          id,
-          tag,
-          `:alarm_clock: Still waiting after ${formatWait(this.clock() - timer.entry.waitingSince)}; nobody has claimed it yet.`,
-          true,
-        );
-        await this.updateCard(id, tag);
-        return;
-      case 'escalate': {
-        if (timer.entry.team !== timer.fromTeam) {
-          await actions.moved(
-            this.core,
-            id,
-            { ...timer.entry, team: timer.fromTeam, state: 'waiting' },
-            timer.entry,
-            `by the SLA (waiting ${formatWait(this.clock() - timer.entry.waitingSince)})`,
-          );
-        } else {
-          const team = config.teams[timer.entry.team];
-          await this.note(
-            id,
-            tag,
-            `:rotating_light: Waiting ${formatWait(this.clock() - timer.entry.waitingSince)}: past the ${team?.name ?? ''} team's SLA.`,
-            true,
-          );
-          await this.updateCard(id, tag);
-        }
-        return;
-      }
-      case 'claim_lapsed': {
-        await this.store.conversations.update(id, { status: 'queued' });
-        await this.store.events.add(id, 'handoff_claim_lapsed', { operatorId: timer.operatorId });
-        const team = teamFor(config, timer.entry.team);
-        await this.note(
-          id,
-          tag,
-          `:hourglass: <@${timer.operatorId}>'s claim lapsed after ${formatWait(team.claimTimeout * 1000)} without a reply; the conversation is waiting again.`,
-          true,
-        );
-        await this.updateCard(id, tag);
-        // The customer thought someone was there: say so.
-        const operator = await this.queue.operator(timer.operatorId);
-        const position = await this.queue.position(id);
-        await this.bot.send(
-          id,
-          say(this.core, 'lapsed', {
-            operator: operator?.name ?? 'Your colleague',
-            position: position?.position ?? 1,
-          }),
-          { author: 'system', idempotencyKey: `lapsed:${id}:${timer.dueAt}` },
-        );
-        return;
-      }
-    }
   }
 
   // ---------------------------------------------------------------- Slack in

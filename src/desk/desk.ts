@@ -22,13 +22,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import { Gauge } from 'prom-client';
-import type {
-  SlackAdapter,
-  SlackDeskEvent,
-  SlackDeskInteraction,
-  SlackDeskRequest,
-} from '../../adapters/slack';
-import { toDeliveryError } from '../../adapters/slack';
+import type { SlackAdapter } from '../../adapters/slack';
 import type { BotService } from '../core/bot';
 import type { Bot } from '../core/bot';
 import type { Middleware } from '../core/composer';
@@ -48,24 +42,16 @@ import {
 import { teamFor } from '../handoff/timing';
 import type { Conversation, Message } from '../model';
 import { SqlStore, type Store } from '../store';
-import { ACTION, formatWait } from './blocks';
-import {
-  type CardTrigger,
-  closedRequest,
-  type DeskCore,
-  type DeskMemory,
-  notOperator,
-  say,
-  tellPosition,
-} from './core';
+import { formatWait } from './blocks';
+import { type CardTrigger, closedRequest, type DeskCore, type DeskMemory, say, tellPosition } from './core';
 import { type HandoffRequest, requestOf } from './envelope';
 import * as actions from './actions';
 import type { DeskResult, ResolveOptions } from './actions';
-import { runCommand } from './commands';
 import { AppHome } from './home';
-import { METADATA_TYPE, perform } from './performer';
+import { perform } from './performer';
+import { handleSlackRequest } from './slack-requests';
 import { handleTimer } from './timers';
-import { DeskSender, type DeskSenderOptions, DeskStore, type DeskThread } from './outbox';
+import { DeskSender, type DeskSenderOptions, DeskStore } from './outbox';
 
 export interface DeskOptions {
   /** The bot folder (handoff.yml). */
@@ -87,11 +73,11 @@ export interface DeskOptions {
   clock?: () => number;
 }
 
-const NOTE = /^\s*note\s*:/i;
 const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|⭐+)?\s*[.!]*\s*$/i;
 
 export { type DeskResult, type ResolveOptions, slotsNeededFrom } from './actions';
 export { parseResolveArgs } from './commands';
+export { slackToPlain } from './slack-requests';
 export type { CardTrigger } from './core';
 
 export class Desk implements BotService {
@@ -202,9 +188,12 @@ export class Desk implements BotService {
     const logger = this.bot.logger.child({ component: 'desk' });
     if (slack) {
       const channels = new Set(Object.values(config.teams).map((t) => t.channel));
-      this.unregister = slack.onOperatorEvent((request) => this.onSlack(request), {
-        channels: (id) => channels.has(id),
-      });
+      this.unregister = slack.onOperatorEvent(
+        (request) => handleSlackRequest(this.core, this.home, request),
+        {
+          channels: (id) => channels.has(id),
+        },
+      );
       this.sender = new DeskSender(
         this.deskStore,
         (item) => perform(this.core, item),
@@ -497,161 +486,6 @@ export class Desk implements BotService {
     return actions.setAvailability(this.core, operatorId, availability);
   }
 
-  // ---------------------------------------------------------------- Slack in
-
-  private async onSlack(request: SlackDeskRequest) {
-    if (!this.enabled) return undefined;
-    switch (request.kind) {
-      case 'event':
-        return this.onEvent(request);
-      case 'interaction':
-        return this.onInteraction(request);
-      case 'command':
-        return runCommand(this.core, request);
-    }
-  }
-
-  private async onEvent(request: SlackDeskEvent): Promise<undefined> {
-    const event = request.event as unknown as Record<string, unknown>;
-    if (event.type === 'app_home_opened' && typeof event.user === 'string') {
-      if (event.tab === undefined || event.tab === 'home') {
-        await this.home.opened(event.user, request.client);
-      }
-      return undefined;
-    }
-    if (event.type !== 'message') return undefined;
-    const subtype = event.subtype as string | undefined;
-    if (subtype && subtype !== 'file_share' && subtype !== 'thread_broadcast') return undefined;
-    const { channel, thread_ts: threadTs, user, ts } = event as Record<string, string | undefined>;
-    if (!channel || !threadTs || !user || !ts || threadTs === ts) return undefined;
-    const thread =
-      (await this.outbox.threadAt(channel, threadTs)) ??
-      (await this.unrecordedCard(request.client, channel, threadTs));
-    if (!thread) return undefined;
-    const raw = typeof event.text === 'string' ? event.text : '';
-    if (NOTE.test(raw)) return undefined;
-    const files = Array.isArray(event.files) ? (event.files as unknown[]) : [];
-    const text = slackToPlain(raw);
-    if (!text) {
-      if (files.length)
-        await this.ephemeral(
-          request.client,
-          channel,
-          user,
-          threadTs,
-          'Not sent: attachments are not forwarded to customers yet; paste a link instead.',
-        );
-      return undefined;
-    }
-    const result = await this.operatorReply(thread.conversationId, user, text, `slack:${channel}:${ts}`);
-    if (!result.ok) await this.ephemeral(request.client, channel, user, threadTs, result.message);
-    else if (files.length)
-      await this.ephemeral(
-        request.client,
-        channel,
-        user,
-        threadTs,
-        'Your text was sent; attachments are not forwarded to customers yet.',
-      );
-    return undefined;
-  }
-
-  /**
-   * A reply in the thread of a card that is in Slack but not yet known to the desk: Slack
-   * posted it and its answer was lost (a 5xx, a timeout), and the outbox has not found it
-   * yet (it looks only on its next attempt, after a backoff of up to minutes). Operators
-   * already see the card and reply in its thread; without this their reply would be
-   * dropped silently. The card's metadata names its outbox item, so the thread is recorded
-   * here. Only asked while such a card exists; if Slack cannot be asked, this throws and
-   * the event is answered 500, so Slack delivers it again.
-   */
-  private async unrecordedCard(
-    client: webApi.WebClient,
-    channel: string,
-    threadTs: string,
-  ): Promise<DeskThread | null> {
-    if (!(await this.outbox.hasUncertainCard())) return null;
-    let page: Awaited<ReturnType<webApi.WebClient['conversations']['replies']>>;
-    try {
-      page = await client.conversations.replies({
-        channel,
-        ts: threadTs,
-        limit: 1,
-        include_all_metadata: true,
-      });
-    } catch (error) {
-      throw toDeliveryError(error, 'conversations.replies');
-    }
-    const parent = (page.messages ?? []).find((m) => m.ts === threadTs) as
-      | { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }
-      | undefined;
-    const key =
-      parent?.metadata?.event_type === METADATA_TYPE ? parent.metadata.event_payload?.key : undefined;
-    const conversationId = typeof key === 'string' ? /^card:([^:]+):/.exec(key)?.[1] : undefined;
-    if (!conversationId) return null;
-    const item = (await this.outbox.list(conversationId)).find((i) => i.key === key);
-    if (!item) return null;
-    const team = teamFor(this.config as HandoffConfig, String(item.payload.team)).name;
-    await this.outbox.addThread({ conversationId, channel, ts: threadTs, team });
-    return this.outbox.threadAt(channel, threadTs);
-  }
-
-  private async onInteraction(request: SlackDeskInteraction) {
-    const body = request.body as { user?: { id?: string }; view?: { type?: string } };
-    const user = body.user?.id;
-    const action = request.action as
-      | { action_id?: string; value?: string; selected_option?: { value?: string } }
-      | undefined;
-    if (!user || !action?.action_id) return undefined;
-    let result: DeskResult | undefined;
-    const value = action.value ?? '';
-    switch (action.action_id) {
-      case ACTION.claim:
-        result = await this.claim(value, user);
-        break;
-      case ACTION.resolve:
-        result = await this.resolve(value, user, { outcome: 'resolved' });
-        break;
-      case ACTION.handBack:
-        result = await this.resolve(value, user, { outcome: 'handed_back' });
-        break;
-      case ACTION.transfer: {
-        const [conversationId = '', team = ''] = (action.selected_option?.value ?? '').split('|');
-        result = (await this.queue.operator(user))
-          ? await this.transfer(conversationId, team, user)
-          : { ok: false, message: notOperator(user) };
-        break;
-      }
-      case ACTION.available:
-      case ACTION.away:
-        result = await this.setAvailability(
-          user,
-          action.action_id === ACTION.available ? 'available' : 'away',
-        );
-        break;
-      default:
-        return undefined;
-    }
-    if (body.view?.type === 'home') await this.home.publish(user, request.client);
-    else if (!result.ok)
-      await request.respond?.({ response_type: 'ephemeral', replace_original: false, text: result.message });
-    return undefined;
-  }
-
-  private async ephemeral(
-    client: webApi.WebClient,
-    channel: string,
-    user: string,
-    threadTs: string,
-    text: string,
-  ) {
-    try {
-      await client.chat.postEphemeral({ channel, user, thread_ts: threadTs, text });
-    } catch (error) {
-      this.bot.logger.warn({ err: error }, 'desk: could not tell the operator (postEphemeral)');
-    }
-  }
-
   // ---------------------------------------------------------------- Slack out
 
   private async note(
@@ -706,52 +540,4 @@ export class Desk implements BotService {
   }
 
   // ---------------------------------------------------------------- helpers
-}
-
-/** The emoji operators type most, as Slack shortcodes → the characters every channel shows. */
-const EMOJI: Record<string, string> = {
-  smile: '😄',
-  slightly_smiling_face: '🙂',
-  blush: '😊',
-  grinning: '😀',
-  wink: '😉',
-  joy: '😂',
-  pray: '🙏',
-  wave: '👋',
-  '+1': '👍',
-  thumbsup: '👍',
-  ok_hand: '👌',
-  clap: '👏',
-  tada: '🎉',
-  heart: '❤️',
-  white_check_mark: '✅',
-  heavy_check_mark: '✔️',
-  warning: '⚠️',
-  package: '📦',
-  truck: '🚚',
-  sweat_smile: '😅',
-  pensive: '😔',
-  disappointed: '😞',
-};
-
-/**
- * Slack mrkdwn as the customer should read it: links and mentions unwrapped, entities
- * decoded, common emoji shortcodes as emoji, and the `*bold*`/`_italic_`/`~strike~` marks
- * dropped (the customer's channel may not render them).
- */
-export function slackToPlain(text: string): string {
-  return text
-    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
-    .replace(/<(https?:[^>]+)>/g, '$1')
-    .replace(/<mailto:([^|>]+)(\|[^>]+)?>/g, '$1')
-    .replace(/<#[A-Z0-9]+\|([^>]+)>/g, '#$1')
-    .replace(/<@[A-Z0-9]+(\|([^>]+))?>/g, (_m, _g, name: string | undefined) => (name ? `@${name}` : ''))
-    .replace(/<!(here|channel|everyone)[^>]*>/g, '')
-    .replace(/(^|[\s(])([*_~])(?=\S)([^*_~\n]*?\S)\2(?=$|[\s.,!?;:)])/g, '$1$3')
-    .replace(/:([a-z0-9_+-]+):/g, (whole, name: string) => EMOJI[name] ?? whole)
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/[ \t]{2,}/g, ' ')
-    .trim();
 }

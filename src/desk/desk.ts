@@ -18,6 +18,16 @@
  * (`queued` ↔ waiting, `assigned` ↔ claimed), and {@link Desk.start} repairs the two after
  * a crash between them.
  *
+ * This file is the coordinator: it starts and stops the desk, owns its state (the queue,
+ * the outbox and its sender, the timers) and the Slack calls it stores, and hands its
+ * modules one {@link DeskCore} (see `core.ts`) to work through:
+ * - `middleware.ts`: the bot's side (relays, silence while assigned, ratings, the
+ *   triggers, escalation);
+ * - `actions.ts`: claim, transfer, resolve and hand back (with resume), replies, availability;
+ * - `timers.ts`: what the SLA timers do;
+ * - `slack-requests.ts`: events and clicks from Slack; `commands.ts`: `/switchboard`;
+ * - `home.ts`: the App Home; `performer.ts`: outbox rows → Slack Web API calls.
+ *
  * @module
  */
 import type { webApi } from '@slack/bolt';
@@ -39,19 +49,17 @@ import {
   type QueueEntry,
   startHandoffTimers,
 } from '../handoff';
-import { teamFor } from '../handoff/timing';
 import type { Conversation, Message } from '../model';
 import { SqlStore, type Store } from '../store';
-import { formatWait } from './blocks';
-import { type CardTrigger, closedRequest, type DeskCore, type DeskMemory, say, tellPosition } from './core';
-import { type HandoffRequest, requestOf } from './envelope';
 import * as actions from './actions';
 import type { DeskResult, ResolveOptions } from './actions';
+import type { CardTrigger, DeskCore } from './core';
 import { AppHome } from './home';
+import { deskMiddleware, escalate as escalateConversation } from './middleware';
+import { DeskSender, type DeskSenderOptions, DeskStore } from './outbox';
 import { perform } from './performer';
 import { handleSlackRequest } from './slack-requests';
 import { handleTimer } from './timers';
-import { DeskSender, type DeskSenderOptions, DeskStore } from './outbox';
 
 export interface DeskOptions {
   /** The bot folder (handoff.yml). */
@@ -73,8 +81,7 @@ export interface DeskOptions {
   clock?: () => number;
 }
 
-const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|⭐+)?\s*[.!]*\s*$/i;
-
+// Defined in the desk's modules, exported from here as before (index.ts and tests import them from './desk').
 export { type DeskResult, type ResolveOptions, slotsNeededFrom } from './actions';
 export { parseResolveArgs } from './commands';
 export { slackToPlain } from './slack-requests';
@@ -134,7 +141,7 @@ export class Desk implements BotService {
         this.note(conversationId, tag, text, broadcast, extra),
       updateCard: (conversationId, tag) => this.updateCard(conversationId, tag),
       postCard: (conversationId, team, tag, trigger) => this.postCard(conversationId, team, tag, trigger),
-      relay: (conversationId, message) => this.relayInbound(conversationId, message),
+      relay: (conversationId, message) => this.relay(conversationId, message),
     };
   }
 
@@ -271,188 +278,23 @@ export class Desk implements BotService {
     return fired;
   }
 
-  // ---------------------------------------------------------------- the bot's side
+  // ---------------------------------------------------------------- the bot's side (middleware.ts)
 
   /**
    * The middleware, installed before the bot's own behaviour: relays while a person is
    * involved, keeps the bot silent while one owns the conversation, takes ratings, and
-   * escalates what the behaviour (or a trigger) hands off.
+   * escalates what the behaviour (or a trigger) hands off. See `middleware.ts`.
    */
   middleware(): Middleware<Context> {
-    return async (ctx, next) => {
-      if (!this.enabled) return next();
-      const before = ctx.conversation.status;
-      const handoffBefore = ctx.conversation.handoff;
-      const memory = (ctx.conversation.data.desk ?? {}) as DeskMemory;
-      if (before === 'bot' && memory.csat) {
-        if (await this.takeRating(ctx, memory)) return;
-      }
-      if (before === 'queued' || before === 'assigned')
-        await this.relayInbound(ctx.conversation.id, ctx.message);
-      // A person owns the conversation: the bot says nothing.
-      if (before === 'assigned') return;
-      if (before === 'queued') {
-        const position = await this.queue.position(ctx.conversation.id);
-        if (position)
-          ctx.state.queue = { position: position.position, wait: formatWait(position.expectedWaitMs) };
-      }
-      let failure: unknown;
-      try {
-        await next();
-      } catch (error) {
-        failure = error;
-      }
-      const config = this.config as HandoffConfig;
-      if (ctx.conversation.status === 'bot' && before === 'bot') {
-        if (failure !== undefined && config.escalateOnError) {
-          await ctx.handOff({ reason: 'The bot failed on a message', source: 'bot_error', priority: 'high' });
-        } else if (config.negativeSentiment > 0 && (await this.upset(ctx, config.negativeSentiment))) {
-          await ctx.handOff({
-            reason: 'The customer seems upset',
-            source: 'negative_sentiment',
-            priority: 'high',
-          });
-        }
-      }
-      const after = ctx.conversation.status;
-      if (after === 'queued' && before !== 'queued')
-        // The message that triggered it is stored with its NLU only after this turn: the card gets it now.
-        await this.escalate(ctx.conversation, {
-          messageId: ctx.message.id,
-          ...(ctx.nlu && { nlu: ctx.nlu }),
-        });
-      else if (before === 'queued' && after === 'bot') await this.customerLeft(ctx, handoffBefore);
-      if (failure !== undefined) throw failure;
-    };
-  }
-
-  /** The last `n` customer messages (this one included) were all negative. */
-  private async upset(ctx: Context, n: number): Promise<boolean> {
-    if (ctx.nlu?.sentiment?.label !== 'negative') return false;
-    if (n === 1) return true;
-    const recent = await this.store.messages.list(ctx.conversation.id, {
-      afterSeq: Math.max(0, ctx.message.seq - 4 * n),
-    });
-    const inbound = recent.filter((m) => m.direction === 'in' && m.seq < ctx.message.seq).slice(-(n - 1));
-    return inbound.length === n - 1 && inbound.every((m) => m.nlu?.sentiment?.label === 'negative');
-  }
-
-  private async takeRating(ctx: Context, memory: DeskMemory): Promise<boolean> {
-    const pending = memory.csat as NonNullable<DeskMemory['csat']>;
-    const { csat: _asked, ...rest } = memory;
-    const raw = ctx.payload?.startsWith('sb:csat:') ? ctx.payload.slice(8) : RATING.exec(ctx.text ?? '')?.[1];
-    const rating = raw ? Number(raw) : Number.NaN;
-    await ctx.updateConversation({ data: { ...ctx.conversation.data, desk: rest } });
-    if (!(rating >= 1 && rating <= 5)) return false;
-    await this.store.events.add(ctx.conversation.id, 'csat', {
-      rating,
-      operatorId: pending.operatorId,
-      operatorName: pending.operatorName,
-      channel: ctx.channel,
-    });
-    await ctx.reply(say(this.core, 'csat_thanks', { operator: pending.operatorName }));
-    return true;
-  }
-
-  /** A customer message while a person is involved: into the thread, exactly once. */
-  private async relayInbound(conversationId: string, message: Message): Promise<void> {
-    if (!this.sender) return;
-    await this.outbox.add(conversationId, `relay:${message.id}`, 'relay', { messageId: message.id });
-    this.sender.notify();
+    return deskMiddleware(this.core);
   }
 
   /**
    * Puts a `queued` conversation in the queue: the team's card and transcript, the
    * customer's place in line. Idempotent (crash recovery runs it again).
    */
-  async escalate(conversation: Conversation, trigger?: CardTrigger): Promise<QueueEntry> {
-    const config = this.config as HandoffConfig;
-    const request = requestOf(conversation.handoff, this.clock()) as HandoffRequest;
-    const team = teamFor(config, request.team).name;
-    const { entry, created } = await this.queue.enqueue({
-      conversationId: conversation.id,
-      team,
-      priority: request.priority,
-      reason: request.reason,
-      waitingSince: request.requestedAt,
-    });
-    const spell = request.requestedAt;
-    // Independent steps run together (each store round trip waits for a commit under load).
-    await Promise.all([
-      created &&
-        this.store.events.add(conversation.id, 'handoff_requested', {
-          reason: request.reason,
-          team: entry.team,
-          requestedTeam: request.team,
-          priority: request.priority,
-          source: request.source,
-        }),
-      (async () => {
-        // The CRM's view of the customer for the card (bounded by CRM_TIMEOUT_MS; a failing CRM only logs).
-        if (created) await this.bot.enrichCustomer(conversation.customerId, 'handoff').catch(() => undefined);
-        await this.postCard(conversation.id, entry.team, `${spell}`, trigger);
-      })(),
-      tellPosition(this.core, conversation.id, 'position', `queue:${conversation.id}:${spell}`, entry.team),
-    ]);
-    return entry;
-  }
-
-  private async postCard(
-    conversationId: string,
-    team: string,
-    tag: string,
-    trigger?: CardTrigger,
-  ): Promise<void> {
-    this.home.refresh();
-    if (!this.sender) return;
-    const last = (await this.store.messages.list(conversationId)).at(-1);
-    await this.outbox.addAll(conversationId, [
-      { key: `card:${conversationId}:${tag}`, kind: 'card', payload: { team, ...(trigger && { trigger }) } },
-      {
-        key: `transcript:${conversationId}:${tag}`,
-        kind: 'transcript',
-        payload: { uptoSeq: last?.seq ?? 0 },
-      },
-    ]);
-    this.sender.notify();
-  }
-
-  /** The customer said "cancel" while waiting (the flows gave the conversation back to the bot). */
-  private async customerLeft(ctx: Context, handoff: Record<string, unknown> | null): Promise<void> {
-    const id = ctx.conversation.id;
-    const left = await this.queue.cancel(id);
-    if (!left) {
-      const entry = await this.queue.get(id);
-      if (entry?.state === 'claimed') {
-        // An operator claimed it in the same instant: they keep it.
-        const operator = await this.queue.operator(entry.operatorId ?? '');
-        await ctx.updateConversation({
-          status: 'assigned',
-          handoff: { ...(handoff ?? {}) },
-        });
-        await ctx.reply(say(this.core, 'already_claimed', { operator: operator?.name ?? 'A colleague' }));
-        return;
-      }
-    }
-    await ctx.updateConversation({
-      data: {
-        ...ctx.conversation.data,
-        desk: {
-          closed: {
-            kind: 'cancelled',
-            by: null,
-            at: this.clock(),
-            ...closedRequest(this.core, handoff, left),
-          },
-        },
-      },
-    });
-    await this.note(
-      id,
-      `left:${ctx.message.id}`,
-      ':leftwards_arrow_with_hook: The customer left the queue; the bot has the conversation again.',
-    );
-    await this.updateCard(id, `left:${ctx.message.id}`);
+  escalate(conversation: Conversation, trigger?: CardTrigger): Promise<QueueEntry> {
+    return escalateConversation(this.core, conversation, trigger);
   }
 
   // ---------------------------------------------------------------- operator actions (actions.ts)
@@ -486,8 +328,37 @@ export class Desk implements BotService {
     return actions.setAvailability(this.core, operatorId, availability);
   }
 
-  // ---------------------------------------------------------------- Slack out
+  // ---------------------------------------------------------------- Slack out (stored first, then sent)
 
+  /** A new card in `team`'s channel, with the transcript so far in its thread. */
+  private async postCard(
+    conversationId: string,
+    team: string,
+    tag: string,
+    trigger?: CardTrigger,
+  ): Promise<void> {
+    this.home.refresh();
+    if (!this.sender) return;
+    const last = (await this.store.messages.list(conversationId)).at(-1);
+    await this.outbox.addAll(conversationId, [
+      { key: `card:${conversationId}:${tag}`, kind: 'card', payload: { team, ...(trigger && { trigger }) } },
+      {
+        key: `transcript:${conversationId}:${tag}`,
+        kind: 'transcript',
+        payload: { uptoSeq: last?.seq ?? 0 },
+      },
+    ]);
+    this.sender.notify();
+  }
+
+  /** A customer message while a person is involved: into the thread, exactly once. */
+  private async relay(conversationId: string, message: Message): Promise<void> {
+    if (!this.sender) return;
+    await this.outbox.add(conversationId, `relay:${message.id}`, 'relay', { messageId: message.id });
+    this.sender.notify();
+  }
+
+  /** A notice in the conversation's current thread (`broadcast`: also to the channel). */
   private async note(
     conversationId: string,
     tag: string,
@@ -504,6 +375,7 @@ export class Desk implements BotService {
     this.sender.notify();
   }
 
+  /** The card re-rendered in its current state; the App Homes follow. */
   private async updateCard(conversationId: string, tag: string): Promise<void> {
     this.home.refresh();
     if (!this.sender) return;
@@ -538,6 +410,4 @@ export class Desk implements BotService {
         await this.queue.cancel(entry.conversationId);
     }
   }
-
-  // ---------------------------------------------------------------- helpers
 }

@@ -18,26 +18,27 @@
  * (`queued` ↔ waiting, `assigned` ↔ claimed), and {@link Desk.start} repairs the two after
  * a crash between them.
  *
+ * This file is the coordinator: it starts and stops the desk, owns its state (the queue,
+ * the outbox and its sender, the timers) and the Slack calls it stores, and hands its
+ * modules one {@link DeskCore} (see `core.ts`) to work through:
+ * - `middleware.ts`: the bot's side (relays, silence while assigned, ratings, the
+ *   triggers, escalation);
+ * - `actions.ts`: claim, transfer, resolve and hand back (with resume), replies, availability;
+ * - `timers.ts`: what the SLA timers do;
+ * - `slack-requests.ts`: events and clicks from Slack; `commands.ts`: `/switchboard`;
+ * - `home.ts`: the App Home; `performer.ts`: outbox rows → Slack Web API calls.
+ *
  * @module
  */
 import type { webApi } from '@slack/bolt';
 import { Gauge } from 'prom-client';
-import type {
-  SlackAdapter,
-  SlackDeskCommand,
-  SlackDeskEvent,
-  SlackDeskInteraction,
-  SlackDeskRequest,
-} from '../../adapters/slack';
-import { toDeliveryError } from '../../adapters/slack';
+import type { SlackAdapter } from '../../adapters/slack';
 import type { BotService } from '../core/bot';
 import type { Bot } from '../core/bot';
 import type { Middleware } from '../core/composer';
 import type { Context } from '../core/context';
-import { ChannelApiError, SwitchboardError } from '../errors';
-import { linkCustomers, unlinkCustomers } from '../identity';
-import type { ConversationSearch } from '../store';
-import type { FlowDefinition, FlowSet } from '../flows/types';
+import { SwitchboardError } from '../errors';
+import type { FlowSet } from '../flows/types';
 import {
   type DueTimer,
   type HandoffConfig,
@@ -48,34 +49,17 @@ import {
   type QueueEntry,
   startHandoffTimers,
 } from '../handoff';
-import type { DeskMessageKey } from '../handoff/config';
-import { compareEntries, teamFor } from '../handoff/timing';
 import type { Conversation, Message } from '../model';
 import { SqlStore, type Store } from '../store';
-import {
-  ACTION,
-  type CardState,
-  formatWait,
-  renderCard,
-  renderHome,
-  renderRelay,
-  renderTranscript,
-} from './blocks';
-import { envelopeOf, type HandoffRequest, requestOf } from './envelope';
-import { type DeskItem, DeskSender, type DeskSenderOptions, DeskStore, type DeskThread } from './outbox';
-
-/** What the desk keeps on `conversation.data.desk`. */
-interface DeskMemory {
-  /** Waiting for the customer's 1–5 rating of this operator. */
-  csat?: { operatorId: string; operatorName: string; askedAt: number };
-  /** How the last handoff ended, with what it was about (the card still shows it). */
-  closed?: {
-    kind: 'resolved' | 'handed_back' | 'cancelled';
-    by: string | null;
-    at: number;
-    request?: HandoffRequest;
-  };
-}
+import * as actions from './actions';
+import type { DeskResult, ResolveOptions } from './actions';
+import type { CardTrigger, DeskCore } from './core';
+import { AppHome } from './home';
+import { deskMiddleware, escalate as escalateConversation } from './middleware';
+import { DeskSender, type DeskSenderOptions, DeskStore } from './outbox';
+import { perform } from './performer';
+import { handleSlackRequest } from './slack-requests';
+import { handleTimer } from './timers';
 
 export interface DeskOptions {
   /** The bot folder (handoff.yml). */
@@ -97,26 +81,11 @@ export interface DeskOptions {
   clock?: () => number;
 }
 
-/** The message that triggered an escalation, with its NLU (stored with the message only after the turn). */
-export interface CardTrigger {
-  messageId: string;
-  nlu?: Message['nlu'];
-}
-
-export interface ResolveOptions {
-  outcome: 'resolved' | 'handed_back';
-  /** Continue the bot at this flow step with these slot values. */
-  resume?: { flow: string; step?: string; values?: Record<string, unknown> };
-}
-
-/** The outcome of an operator's action, with a sentence for them. */
-export type DeskResult = { ok: true; message: string } | { ok: false; message: string };
-
-const METADATA_TYPE = 'switchboard_desk';
-/** Pages of 200 a lookup reads before concluding a call did not reach Slack. */
-const MAX_LOOKUP_PAGES = 50;
-const NOTE = /^\s*note\s*:/i;
-const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|⭐+)?\s*[.!]*\s*$/i;
+// Defined in the desk's modules, exported from here as before (index.ts and tests import them from './desk').
+export { type DeskResult, type ResolveOptions, slotsNeededFrom } from './actions';
+export { parseResolveArgs } from './commands';
+export { slackToPlain } from './slack-requests';
+export type { CardTrigger } from './core';
 
 export class Desk implements BotService {
   readonly name = 'desk';
@@ -126,15 +95,54 @@ export class Desk implements BotService {
   private sender: DeskSender | undefined;
   private timers: HandoffTimers | undefined;
   private unregister: (() => void) | undefined;
-  private readonly homeViewers = new Set<string>();
-  private homeRefresh: NodeJS.Timeout | undefined;
   private readonly clock: () => number;
+  /** What the desk's modules see of it (see {@link DeskCore}). */
+  private readonly core: DeskCore;
+  private readonly home: AppHome;
 
   constructor(
     private readonly bot: Bot<Context>,
     private readonly options: DeskOptions,
   ) {
     this.clock = options.clock ?? Date.now;
+    this.core = this.coreView();
+    this.home = new AppHome(this.core);
+  }
+
+  /** Live views of the desk's state and its Slack calls, for its modules. */
+  private coreView(): DeskCore {
+    const desk = this;
+    return {
+      get enabled() {
+        return desk.enabled;
+      },
+      get config() {
+        return desk.config as HandoffConfig;
+      },
+      get queue() {
+        return desk.queue;
+      },
+      get outbox() {
+        return desk.outbox;
+      },
+      get store() {
+        return desk.store;
+      },
+      bot: this.bot,
+      get slack() {
+        return desk.sender !== undefined;
+      },
+      get slackClient() {
+        return desk.slackClient;
+      },
+      clock: () => this.clock(),
+      flows: () => this.options.flows?.(),
+      note: (conversationId, tag, text, broadcast, extra) =>
+        this.note(conversationId, tag, text, broadcast, extra),
+      updateCard: (conversationId, tag) => this.updateCard(conversationId, tag),
+      postCard: (conversationId, team, tag, trigger) => this.postCard(conversationId, team, tag, trigger),
+      relay: (conversationId, message) => this.relay(conversationId, message),
+    };
   }
 
   /** True once started with a handoff.yml. */
@@ -187,10 +195,18 @@ export class Desk implements BotService {
     const logger = this.bot.logger.child({ component: 'desk' });
     if (slack) {
       const channels = new Set(Object.values(config.teams).map((t) => t.channel));
-      this.unregister = slack.onOperatorEvent((request) => this.onSlack(request), {
-        channels: (id) => channels.has(id),
-      });
-      this.sender = new DeskSender(this.deskStore, (item) => this.perform(item), logger, this.options.sender);
+      this.unregister = slack.onOperatorEvent(
+        (request) => handleSlackRequest(this.core, this.home, request),
+        {
+          channels: (id) => channels.has(id),
+        },
+      );
+      this.sender = new DeskSender(
+        this.deskStore,
+        (item) => perform(this.core, item),
+        logger,
+        this.options.sender,
+      );
     } else {
       logger.warn(
         'handoff.yml is set but Slack is not (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): escalations are queued and customers told their place, but no operator desk shows them',
@@ -199,7 +215,7 @@ export class Desk implements BotService {
     await this.reconcile();
     this.sender?.start();
     this.registerMetrics();
-    this.timers = await startHandoffTimers(this.queue, (timer) => this.onTimer(timer), {
+    this.timers = await startHandoffTimers(this.queue, (timer) => handleTimer(this.core, timer), {
       redisUrl: this.options.redisUrl,
       ...(this.options.redisPrefix && { prefix: this.options.redisPrefix }),
       ...(this.options.timerIntervalMs !== undefined && { intervalMs: this.options.timerIntervalMs }),
@@ -240,8 +256,7 @@ export class Desk implements BotService {
   }
 
   async stop(): Promise<void> {
-    if (this.homeRefresh) clearTimeout(this.homeRefresh);
-    this.homeRefresh = undefined;
+    this.home.stop();
     await this.timers?.stop();
     await this.sender?.stop();
     this.unregister?.();
@@ -259,143 +274,70 @@ export class Desk implements BotService {
   /** Runs the SLA timers due now (tests move the clock instead of waiting). */
   async sweepTimers(now?: number): Promise<DueTimer[]> {
     const fired = await this.queue.dueTimers(now);
-    for (const timer of fired) await this.onTimer(timer);
+    for (const timer of fired) await handleTimer(this.core, timer);
     return fired;
   }
 
-  // ---------------------------------------------------------------- the bot's side
+  // ---------------------------------------------------------------- the bot's side (middleware.ts)
 
   /**
    * The middleware, installed before the bot's own behaviour: relays while a person is
    * involved, keeps the bot silent while one owns the conversation, takes ratings, and
-   * escalates what the behaviour (or a trigger) hands off.
+   * escalates what the behaviour (or a trigger) hands off. See `middleware.ts`.
    */
   middleware(): Middleware<Context> {
-    return async (ctx, next) => {
-      if (!this.enabled) return next();
-      const before = ctx.conversation.status;
-      const handoffBefore = ctx.conversation.handoff;
-      const memory = (ctx.conversation.data.desk ?? {}) as DeskMemory;
-      if (before === 'bot' && memory.csat) {
-        if (await this.takeRating(ctx, memory)) return;
-      }
-      if (before === 'queued' || before === 'assigned')
-        await this.relayInbound(ctx.conversation.id, ctx.message);
-      // A person owns the conversation: the bot says nothing.
-      if (before === 'assigned') return;
-      if (before === 'queued') {
-        const position = await this.queue.position(ctx.conversation.id);
-        if (position)
-          ctx.state.queue = { position: position.position, wait: formatWait(position.expectedWaitMs) };
-      }
-      let failure: unknown;
-      try {
-        await next();
-      } catch (error) {
-        failure = error;
-      }
-      const config = this.config as HandoffConfig;
-      if (ctx.conversation.status === 'bot' && before === 'bot') {
-        if (failure !== undefined && config.escalateOnError) {
-          await ctx.handOff({ reason: 'The bot failed on a message', source: 'bot_error', priority: 'high' });
-        } else if (config.negativeSentiment > 0 && (await this.upset(ctx, config.negativeSentiment))) {
-          await ctx.handOff({
-            reason: 'The customer seems upset',
-            source: 'negative_sentiment',
-            priority: 'high',
-          });
-        }
-      }
-      const after = ctx.conversation.status;
-      if (after === 'queued' && before !== 'queued')
-        // The message that triggered it is stored with its NLU only after this turn: the card gets it now.
-        await this.escalate(ctx.conversation, {
-          messageId: ctx.message.id,
-          ...(ctx.nlu && { nlu: ctx.nlu }),
-        });
-      else if (before === 'queued' && after === 'bot') await this.customerLeft(ctx, handoffBefore);
-      if (failure !== undefined) throw failure;
-    };
-  }
-
-  /** The last `n` customer messages (this one included) were all negative. */
-  private async upset(ctx: Context, n: number): Promise<boolean> {
-    if (ctx.nlu?.sentiment?.label !== 'negative') return false;
-    if (n === 1) return true;
-    const recent = await this.store.messages.list(ctx.conversation.id, {
-      afterSeq: Math.max(0, ctx.message.seq - 4 * n),
-    });
-    const inbound = recent.filter((m) => m.direction === 'in' && m.seq < ctx.message.seq).slice(-(n - 1));
-    return inbound.length === n - 1 && inbound.every((m) => m.nlu?.sentiment?.label === 'negative');
-  }
-
-  private async takeRating(ctx: Context, memory: DeskMemory): Promise<boolean> {
-    const pending = memory.csat as NonNullable<DeskMemory['csat']>;
-    const { csat: _asked, ...rest } = memory;
-    const raw = ctx.payload?.startsWith('sb:csat:') ? ctx.payload.slice(8) : RATING.exec(ctx.text ?? '')?.[1];
-    const rating = raw ? Number(raw) : Number.NaN;
-    await ctx.updateConversation({ data: { ...ctx.conversation.data, desk: rest } });
-    if (!(rating >= 1 && rating <= 5)) return false;
-    await this.store.events.add(ctx.conversation.id, 'csat', {
-      rating,
-      operatorId: pending.operatorId,
-      operatorName: pending.operatorName,
-      channel: ctx.channel,
-    });
-    await ctx.reply(this.say('csat_thanks', { operator: pending.operatorName }));
-    return true;
-  }
-
-  /** A customer message while a person is involved: into the thread, exactly once. */
-  private async relayInbound(conversationId: string, message: Message): Promise<void> {
-    if (!this.sender) return;
-    await this.outbox.add(conversationId, `relay:${message.id}`, 'relay', { messageId: message.id });
-    this.sender.notify();
+    return deskMiddleware(this.core);
   }
 
   /**
    * Puts a `queued` conversation in the queue: the team's card and transcript, the
    * customer's place in line. Idempotent (crash recovery runs it again).
    */
-  async escalate(conversation: Conversation, trigger?: CardTrigger): Promise<QueueEntry> {
-    const config = this.config as HandoffConfig;
-    const request = requestOf(conversation.handoff, this.clock()) as HandoffRequest;
-    const team = teamFor(config, request.team).name;
-    const { entry, created } = await this.queue.enqueue({
-      conversationId: conversation.id,
-      team,
-      priority: request.priority,
-      reason: request.reason,
-      waitingSince: request.requestedAt,
-    });
-    const spell = request.requestedAt;
-    // Independent steps run together (each store round trip waits for a commit under load).
-    await Promise.all([
-      created &&
-        this.store.events.add(conversation.id, 'handoff_requested', {
-          reason: request.reason,
-          team: entry.team,
-          requestedTeam: request.team,
-          priority: request.priority,
-          source: request.source,
-        }),
-      (async () => {
-        // The CRM's view of the customer for the card (bounded by CRM_TIMEOUT_MS; a failing CRM only logs).
-        if (created) await this.bot.enrichCustomer(conversation.customerId, 'handoff').catch(() => undefined);
-        await this.postCard(conversation.id, entry.team, `${spell}`, trigger);
-      })(),
-      this.tellPosition(conversation.id, 'position', `queue:${conversation.id}:${spell}`, entry.team),
-    ]);
-    return entry;
+  escalate(conversation: Conversation, trigger?: CardTrigger): Promise<QueueEntry> {
+    return escalateConversation(this.core, conversation, trigger);
   }
 
+  // ---------------------------------------------------------------- operator actions (actions.ts)
+
+  /** An operator takes a waiting conversation. */
+  claim(conversationId: string, operatorId: string): Promise<DeskResult> {
+    return actions.claim(this.core, conversationId, operatorId);
+  }
+
+  /** To another team: a new card in that team's channel, the old one marked. */
+  transfer(conversationId: string, team: string, operatorId: string | null): Promise<DeskResult> {
+    return actions.transfer(this.core, conversationId, team, operatorId);
+  }
+
+  /** Done (Resolve) or back to the bot (Hand back): the bot answers again. */
+  resolve(conversationId: string, operatorId: string, options: ResolveOptions): Promise<DeskResult> {
+    return actions.resolve(this.core, conversationId, operatorId, options);
+  }
+
+  /** An operator's thread reply: to the customer (claiming a waiting conversation on the way). */
+  operatorReply(
+    conversationId: string,
+    operatorId: string,
+    text: string,
+    idempotencyKey: string,
+  ): Promise<DeskResult> {
+    return actions.operatorReply(this.core, conversationId, operatorId, text, idempotencyKey);
+  }
+
+  setAvailability(operatorId: string, availability: 'available' | 'away'): Promise<DeskResult> {
+    return actions.setAvailability(this.core, operatorId, availability);
+  }
+
+  // ---------------------------------------------------------------- Slack out (stored first, then sent)
+
+  /** A new card in `team`'s channel, with the transcript so far in its thread. */
   private async postCard(
     conversationId: string,
     team: string,
     tag: string,
     trigger?: CardTrigger,
   ): Promise<void> {
-    this.refreshHomes();
+    this.home.refresh();
     if (!this.sender) return;
     const last = (await this.store.messages.list(conversationId)).at(-1);
     await this.outbox.addAll(conversationId, [
@@ -409,801 +351,14 @@ export class Desk implements BotService {
     this.sender.notify();
   }
 
-  private async tellPosition(
-    conversationId: string,
-    key: DeskMessageKey,
-    idempotencyKey: string,
-    team: string,
-  ) {
-    const position = await this.queue.position(conversationId);
-    if (!position) return;
-    await this.bot.send(
-      conversationId,
-      this.say(key, { position: position.position, wait: formatWait(position.expectedWaitMs), team }),
-      { idempotencyKey },
-    );
+  /** A customer message while a person is involved: into the thread, exactly once. */
+  private async relay(conversationId: string, message: Message): Promise<void> {
+    if (!this.sender) return;
+    await this.outbox.add(conversationId, `relay:${message.id}`, 'relay', { messageId: message.id });
+    this.sender.notify();
   }
 
-  /** The customer said "cancel" while waiting (the flows gave the conversation back to the bot). */
-  private async customerLeft(ctx: Context, handoff: Record<string, unknown> | null): Promise<void> {
-    const id = ctx.conversation.id;
-    const left = await this.queue.cancel(id);
-    if (!left) {
-      const entry = await this.queue.get(id);
-      if (entry?.state === 'claimed') {
-        // An operator claimed it in the same instant: they keep it.
-        const operator = await this.queue.operator(entry.operatorId ?? '');
-        await ctx.updateConversation({
-          status: 'assigned',
-          handoff: { ...(handoff ?? {}) },
-        });
-        await ctx.reply(this.say('already_claimed', { operator: operator?.name ?? 'A colleague' }));
-        return;
-      }
-    }
-    await ctx.updateConversation({
-      data: {
-        ...ctx.conversation.data,
-        desk: {
-          closed: { kind: 'cancelled', by: null, at: this.clock(), ...this.closedRequest(handoff, left) },
-        },
-      },
-    });
-    await this.note(
-      id,
-      `left:${ctx.message.id}`,
-      ':leftwards_arrow_with_hook: The customer left the queue; the bot has the conversation again.',
-    );
-    await this.updateCard(id, `left:${ctx.message.id}`);
-  }
-
-  // ---------------------------------------------------------------- operator actions
-
-  /** An operator takes a waiting conversation. */
-  async claim(conversationId: string, operatorId: string): Promise<DeskResult> {
-    const result = await this.queue.claim(conversationId, operatorId);
-    if (!result.ok)
-      return { ok: false, message: await this.refusal(conversationId, operatorId, result.reason) };
-    const operator = await this.queue.operator(operatorId);
-    const name = operator?.name ?? operatorId;
-    const conversation = await this.conversation(conversationId);
-    const claimedAt = result.entry.claimedAt ?? this.clock();
-    await this.store.conversations.update(conversationId, {
-      status: 'assigned',
-      handoff: { ...(conversation.handoff ?? {}), operatorId, operatorName: name, claimedAt },
-    });
-    await this.store.events.add(conversationId, 'handoff_claimed', { operatorId, operatorName: name });
-    const tag = `claim:${claimedAt}:${operatorId}`;
-    await this.note(
-      conversationId,
-      tag,
-      `:raising_hand: <@${operatorId}> claimed this conversation. Reply in this thread to answer the customer; start with \`note:\` to keep a reply internal.`,
-    );
-    await this.updateCard(conversationId, tag);
-    await this.bot.send(conversationId, this.say('joined', { operator: name }), {
-      author: 'system',
-      idempotencyKey: `joined:${conversationId}:${claimedAt}`,
-    });
-    return {
-      ok: true,
-      message: `You have the conversation with ${await this.customerName(conversation)}. Reply in its thread.`,
-    };
-  }
-
-  /** To another team: a new card in that team's channel, the old one marked. */
-  async transfer(conversationId: string, team: string, operatorId: string | null): Promise<DeskResult> {
-    const config = this.config as HandoffConfig;
-    if (!config.teams[team])
-      return {
-        ok: false,
-        message: `There is no team "${team}". Teams: ${Object.keys(config.teams).join(', ')}.`,
-      };
-    const before = await this.queue.get(conversationId);
-    if (!before) return { ok: false, message: 'This conversation is not waiting for a person any more.' };
-    if (before.team === team)
-      return {
-        ok: false,
-        message: `It is already with ${team}${before.state === 'waiting' ? ', waiting' : ''}.`,
-      };
-    if (before.state === 'claimed' && operatorId && before.operatorId !== operatorId) {
-      const holder = await this.queue.operator(before.operatorId ?? '');
-      return {
-        ok: false,
-        message: `${holder?.name ?? 'Another operator'} has this conversation; only they can transfer it.`,
-      };
-    }
-    const entry = await this.queue.transfer(conversationId, team);
-    if (!entry) return { ok: false, message: 'This conversation is not waiting for a person any more.' };
-    const by = operatorId ? ((await this.queue.operator(operatorId))?.name ?? operatorId) : null;
-    await this.moved(conversationId, before, entry, by ? `by ${by}` : 'automatically');
-    return { ok: true, message: `Transferred to ${team}.` };
-  }
-
-  /** Marks the old card, posts the new one, moves the conversation back to `queued`. */
-  private async moved(
-    conversationId: string,
-    before: QueueEntry,
-    entry: QueueEntry,
-    how: string,
-  ): Promise<void> {
-    const now = this.clock();
-    const tag = `t${now}`;
-    if (before.state === 'claimed')
-      await this.store.conversations.update(conversationId, { status: 'queued' });
-    await this.store.events.add(conversationId, 'handoff_transferred', {
-      from: before.team,
-      to: entry.team,
-      how,
-    });
-    const old = await this.outbox.currentThread(conversationId).catch(() => null);
-    await this.note(conversationId, `moved:${tag}`, `:arrow_right: Transferred to *${entry.team}* ${how}.`);
-    if (this.sender && old)
-      await this.outbox.add(conversationId, `update:${tag}`, 'update_card', {
-        channel: old.channel,
-        ts: old.ts,
-        state: { kind: 'transferred', to: entry.team },
-      });
-    await this.postCard(conversationId, entry.team, tag);
-    await this.note(
-      conversationId,
-      `from:${tag}`,
-      `:arrow_left: Transferred from *${before.team}* ${how}.`,
-      false,
-      // A link to the earlier thread: its internal notes stay there.
-      { linkPrevious: true },
-    );
-    await this.tellPosition(
-      conversationId,
-      // An SLA move is the desk's business; the customer only needs their new place in line.
-      how.startsWith('by the SLA') ? 'position' : 'transferred',
-      `transferred:${conversationId}:${tag}`,
-      entry.team,
-    );
-  }
-
-  /** Done (Resolve) or back to the bot (Hand back): the bot answers again. */
-  async resolve(conversationId: string, operatorId: string, options: ResolveOptions): Promise<DeskResult> {
-    const entry = await this.queue.get(conversationId);
-    if (!entry) return { ok: false, message: 'This conversation is not with a person any more.' };
-    if (entry.state === 'claimed' && entry.operatorId !== operatorId) {
-      const holder = await this.queue.operator(entry.operatorId ?? '');
-      return {
-        ok: false,
-        message: `${holder?.name ?? 'Another operator'} has this conversation; only they can close it.`,
-      };
-    }
-    const conversation = await this.conversation(conversationId);
-    const resume = options.resume ? this.resumeState(options.resume, conversation.handoff) : undefined;
-    if (resume && 'error' in resume) return { ok: false, message: resume.error };
-    const removed = await this.queue.resolve(conversationId);
-    if (!removed) return { ok: false, message: 'This conversation is not with a person any more.' };
-    const operator = await this.queue.operator(operatorId);
-    const name = operator?.name ?? operatorId;
-    const now = this.clock();
-    const askRating =
-      options.outcome === 'resolved' && this.config?.csat && !resume && entry.state === 'claimed';
-    const memory: DeskMemory = {
-      closed: {
-        kind: options.outcome,
-        by: name,
-        at: now,
-        ...this.closedRequest(conversation.handoff, entry),
-      },
-      ...(askRating && { csat: { operatorId, operatorName: name, askedAt: now } }),
-    };
-    await this.store.conversations.update(conversationId, {
-      status: 'bot',
-      handoff: null,
-      data: { ...conversation.data, desk: memory },
-      ...(resume && { flow: resume.state }),
-    });
-    await this.store.events.add(
-      conversationId,
-      options.outcome === 'resolved' ? 'handoff_resolved' : 'handoff_handed_back',
-      {
-        operatorId,
-        operatorName: name,
-        team: entry.team,
-        waitedMs: (entry.claimedAt ?? now) - entry.waitingSince,
-        ...(options.resume && { resume: options.resume }),
-      },
-    );
-    const tag = `${options.outcome}:${now}`;
-    await this.note(
-      conversationId,
-      tag,
-      options.outcome === 'resolved'
-        ? `:white_check_mark: Resolved by <@${operatorId}>.${resume ? ` The bot resumes *${resume.state.flowId}* at \`${resume.state.step}\`.` : ''}`
-        : `:robot_face: Handed back to the bot by <@${operatorId}>.${resume ? ` It resumes *${resume.state.flowId}* at \`${resume.state.step}\`.` : ''}`,
-    );
-    await this.updateCard(conversationId, tag);
-    const key = (what: string) => `${what}:${conversationId}:${now}`;
-    await this.bot.send(
-      conversationId,
-      // Closed before anyone joined: the customer never met this operator.
-      this.say(options.outcome === 'resolved' && entry.state === 'claimed' ? 'resolved' : 'handed_back', {
-        operator: name,
-      }),
-      { author: 'system', idempotencyKey: key('closed') },
-    );
-    if (resume) {
-      await this.bot.send(
-        conversationId,
-        {
-          type: 'text',
-          text: this.say('resume', { flow: resume.title }),
-          quickReplies: [
-            { type: 'postback', title: 'Yes', payload: 'sb:yes' },
-            { type: 'postback', title: 'No', payload: 'sb:no' },
-          ],
-        },
-        { idempotencyKey: key('resume') },
-      );
-    } else if (askRating) {
-      await this.bot.send(
-        conversationId,
-        {
-          type: 'text',
-          text: this.say('csat', { operator: name }),
-          quickReplies: [1, 2, 3, 4, 5].map((n) => ({
-            type: 'postback' as const,
-            title: String(n),
-            payload: `sb:csat:${n}`,
-          })),
-        },
-        { idempotencyKey: key('csat') },
-      );
-    }
-    return { ok: true, message: options.outcome === 'resolved' ? 'Resolved.' : 'Handed back to the bot.' };
-  }
-
-  private resumeState(
-    resume: NonNullable<ResolveOptions['resume']>,
-    handoff: Record<string, unknown> | null,
-  ): { state: NonNullable<Conversation['flow']>; title: string } | { error: string } {
-    const flows = this.options.flows?.();
-    const flow = flows?.flows.get(resume.flow);
-    if (!flows || !flow)
-      return {
-        error: `There is no flow "${resume.flow}"${flows ? `. Flows: ${[...flows.flows.keys()].join(', ')}` : ''}.`,
-      };
-    const step = resume.step ?? flow.order[0];
-    if (!step || !flow.steps[step])
-      return { error: `Flow "${flow.id}" has no step "${resume.step}". Steps: ${flow.order.join(', ')}.` };
-    // What the customer had already given in this flow before the handoff, then the operator's values.
-    const before = requestOf(handoff, this.clock())?.flow;
-    const slots = { ...(before?.flowId === flow.id ? (before.slots ?? {}) : {}), ...(resume.values ?? {}) };
-    const missing = slotsNeededFrom(flow, step).filter((slot) => !(slot in slots));
-    if (missing.length) {
-      const setters = flow.order.filter((name) => {
-        const def = flow.steps[name] as { slot?: string; result?: string };
-        return missing.includes(def.slot ?? '') || missing.includes(def.result ?? '');
-      });
-      return {
-        error: `From step "${step}" on, the flow uses ${missing.map((m) => `\`${m}\``).join(', ')}, which nothing after it asks for. Give ${missing.length > 1 ? 'them' : 'it'} (\`${missing[0]}=…\`) or resume at an earlier step${setters.length ? ` (${setters.map((n) => `\`${flow.id}.${n}\``).join(', ')})` : ''}.`,
-      };
-    }
-    return {
-      state: { flowId: flow.id, flowVersion: flow.version, step, slots, data: { awaiting: 'resume' } },
-      title: flow.description ?? flow.id.replace(/_/g, ' '),
-    };
-  }
-
-  /** The request and the queue entry's team and priority, kept for the card after the queue forgets them. */
-  private closedRequest(
-    handoff: Record<string, unknown> | null,
-    entry: QueueEntry | null,
-  ): { request?: HandoffRequest } {
-    const request = requestOf(handoff, entry?.waitingSince ?? this.clock());
-    if (!request) return {};
-    return {
-      request: {
-        ...request,
-        ...(entry && { team: entry.team, priority: entry.priority, requestedAt: entry.waitingSince }),
-      },
-    };
-  }
-
-  /** An operator's thread reply: to the customer (claiming a waiting conversation on the way). */
-  async operatorReply(
-    conversationId: string,
-    operatorId: string,
-    text: string,
-    idempotencyKey: string,
-  ): Promise<DeskResult> {
-    const operator = await this.queue.operator(operatorId);
-    if (!operator) return { ok: false, message: notOperator(operatorId) };
-    let entry = await this.queue.get(conversationId);
-    if (!entry)
-      return {
-        ok: false,
-        message: 'Not sent: this conversation is no longer with a person (resolved, or back with the bot).',
-      };
-    if (entry.state === 'waiting') {
-      const claimed = await this.claim(conversationId, operatorId);
-      if (!claimed.ok) return { ok: false, message: `Not sent: ${claimed.message}` };
-      entry = await this.queue.get(conversationId);
-    }
-    if (entry?.operatorId !== operatorId) {
-      const holder = await this.queue.operator(entry?.operatorId ?? '');
-      return {
-        ok: false,
-        message: `Not sent: ${holder?.name ?? 'another operator'} has this conversation. Start with \`note:\` to write an internal note.`,
-      };
-    }
-    await this.bot.send(conversationId, text, {
-      author: 'operator',
-      authorName: operator.name,
-      idempotencyKey,
-    });
-    await this.queue.touch(conversationId, operatorId);
-    return { ok: true, message: 'Sent.' };
-  }
-
-  async setAvailability(operatorId: string, availability: 'available' | 'away'): Promise<DeskResult> {
-    const state = await this.queue.setAvailability(operatorId, availability);
-    if (!state) return { ok: false, message: notOperator(operatorId) };
-    return {
-      ok: true,
-      message:
-        availability === 'available'
-          ? `You're available (${state.active}/${state.capacity} chats).`
-          : "You're away: no new chats for you. The ones you hold stay yours.",
-    };
-  }
-
-  // ---------------------------------------------------------------- timers
-
-  private async onTimer(timer: DueTimer): Promise<void> {
-    const id = timer.conversationId;
-    const tag = `${timer.kind}:${timer.dueAt}`;
-    const config = this.config as HandoffConfig;
-    switch (timer.kind) {
-      case 'renotify':
-        await this.note(
-          id,
-          tag,
-          `:alarm_clock: Still waiting after ${formatWait(this.clock() - timer.entry.waitingSince)}; nobody has claimed it yet.`,
-          true,
-        );
-        await this.updateCard(id, tag);
-        return;
-      case 'escalate': {
-        if (timer.entry.team !== timer.fromTeam) {
-          await this.moved(
-            id,
-            { ...timer.entry, team: timer.fromTeam, state: 'waiting' },
-            timer.entry,
-            `by the SLA (waiting ${formatWait(this.clock() - timer.entry.waitingSince)})`,
-          );
-        } else {
-          const team = config.teams[timer.entry.team];
-          await this.note(
-            id,
-            tag,
-            `:rotating_light: Waiting ${formatWait(this.clock() - timer.entry.waitingSince)}: past the ${team?.name ?? ''} team's SLA.`,
-            true,
-          );
-          await this.updateCard(id, tag);
-        }
-        return;
-      }
-      case 'claim_lapsed': {
-        await this.store.conversations.update(id, { status: 'queued' });
-        await this.store.events.add(id, 'handoff_claim_lapsed', { operatorId: timer.operatorId });
-        const team = teamFor(config, timer.entry.team);
-        await this.note(
-          id,
-          tag,
-          `:hourglass: <@${timer.operatorId}>'s claim lapsed after ${formatWait(team.claimTimeout * 1000)} without a reply; the conversation is waiting again.`,
-          true,
-        );
-        await this.updateCard(id, tag);
-        // The customer thought someone was there: say so.
-        const operator = await this.queue.operator(timer.operatorId);
-        const position = await this.queue.position(id);
-        await this.bot.send(
-          id,
-          this.say('lapsed', {
-            operator: operator?.name ?? 'Your colleague',
-            position: position?.position ?? 1,
-          }),
-          { author: 'system', idempotencyKey: `lapsed:${id}:${timer.dueAt}` },
-        );
-        return;
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- Slack in
-
-  private async onSlack(request: SlackDeskRequest) {
-    if (!this.enabled) return undefined;
-    switch (request.kind) {
-      case 'event':
-        return this.onEvent(request);
-      case 'interaction':
-        return this.onInteraction(request);
-      case 'command':
-        return this.onCommand(request);
-    }
-  }
-
-  private async onEvent(request: SlackDeskEvent): Promise<undefined> {
-    const event = request.event as unknown as Record<string, unknown>;
-    if (event.type === 'app_home_opened' && typeof event.user === 'string') {
-      if (event.tab === undefined || event.tab === 'home') {
-        this.homeViewers.add(event.user);
-        await this.publishHome(event.user, request.client);
-      }
-      return undefined;
-    }
-    if (event.type !== 'message') return undefined;
-    const subtype = event.subtype as string | undefined;
-    if (subtype && subtype !== 'file_share' && subtype !== 'thread_broadcast') return undefined;
-    const { channel, thread_ts: threadTs, user, ts } = event as Record<string, string | undefined>;
-    if (!channel || !threadTs || !user || !ts || threadTs === ts) return undefined;
-    const thread =
-      (await this.outbox.threadAt(channel, threadTs)) ??
-      (await this.unrecordedCard(request.client, channel, threadTs));
-    if (!thread) return undefined;
-    const raw = typeof event.text === 'string' ? event.text : '';
-    if (NOTE.test(raw)) return undefined;
-    const files = Array.isArray(event.files) ? (event.files as unknown[]) : [];
-    const text = slackToPlain(raw);
-    if (!text) {
-      if (files.length)
-        await this.ephemeral(
-          request.client,
-          channel,
-          user,
-          threadTs,
-          'Not sent: attachments are not forwarded to customers yet; paste a link instead.',
-        );
-      return undefined;
-    }
-    const result = await this.operatorReply(thread.conversationId, user, text, `slack:${channel}:${ts}`);
-    if (!result.ok) await this.ephemeral(request.client, channel, user, threadTs, result.message);
-    else if (files.length)
-      await this.ephemeral(
-        request.client,
-        channel,
-        user,
-        threadTs,
-        'Your text was sent; attachments are not forwarded to customers yet.',
-      );
-    return undefined;
-  }
-
-  /**
-   * A reply in the thread of a card that is in Slack but not yet known to the desk: Slack
-   * posted it and its answer was lost (a 5xx, a timeout), and the outbox has not found it
-   * yet (it looks only on its next attempt, after a backoff of up to minutes). Operators
-   * already see the card and reply in its thread; without this their reply would be
-   * dropped silently. The card's metadata names its outbox item, so the thread is recorded
-   * here. Only asked while such a card exists; if Slack cannot be asked, this throws and
-   * the event is answered 500, so Slack delivers it again.
-   */
-  private async unrecordedCard(
-    client: webApi.WebClient,
-    channel: string,
-    threadTs: string,
-  ): Promise<DeskThread | null> {
-    if (!(await this.outbox.hasUncertainCard())) return null;
-    let page: Awaited<ReturnType<webApi.WebClient['conversations']['replies']>>;
-    try {
-      page = await client.conversations.replies({
-        channel,
-        ts: threadTs,
-        limit: 1,
-        include_all_metadata: true,
-      });
-    } catch (error) {
-      throw toDeliveryError(error, 'conversations.replies');
-    }
-    const parent = (page.messages ?? []).find((m) => m.ts === threadTs) as
-      | { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }
-      | undefined;
-    const key =
-      parent?.metadata?.event_type === METADATA_TYPE ? parent.metadata.event_payload?.key : undefined;
-    const conversationId = typeof key === 'string' ? /^card:([^:]+):/.exec(key)?.[1] : undefined;
-    if (!conversationId) return null;
-    const item = (await this.outbox.list(conversationId)).find((i) => i.key === key);
-    if (!item) return null;
-    const team = teamFor(this.config as HandoffConfig, String(item.payload.team)).name;
-    await this.outbox.addThread({ conversationId, channel, ts: threadTs, team });
-    return this.outbox.threadAt(channel, threadTs);
-  }
-
-  private async onInteraction(request: SlackDeskInteraction) {
-    const body = request.body as { user?: { id?: string }; view?: { type?: string } };
-    const user = body.user?.id;
-    const action = request.action as
-      | { action_id?: string; value?: string; selected_option?: { value?: string } }
-      | undefined;
-    if (!user || !action?.action_id) return undefined;
-    let result: DeskResult | undefined;
-    const value = action.value ?? '';
-    switch (action.action_id) {
-      case ACTION.claim:
-        result = await this.claim(value, user);
-        break;
-      case ACTION.resolve:
-        result = await this.resolve(value, user, { outcome: 'resolved' });
-        break;
-      case ACTION.handBack:
-        result = await this.resolve(value, user, { outcome: 'handed_back' });
-        break;
-      case ACTION.transfer: {
-        const [conversationId = '', team = ''] = (action.selected_option?.value ?? '').split('|');
-        result = (await this.queue.operator(user))
-          ? await this.transfer(conversationId, team, user)
-          : { ok: false, message: notOperator(user) };
-        break;
-      }
-      case ACTION.available:
-      case ACTION.away:
-        result = await this.setAvailability(
-          user,
-          action.action_id === ACTION.available ? 'available' : 'away',
-        );
-        break;
-      default:
-        return undefined;
-    }
-    if (body.view?.type === 'home') await this.publishHome(user, request.client);
-    else if (!result.ok)
-      await request.respond?.({ response_type: 'ephemeral', replace_original: false, text: result.message });
-    return undefined;
-  }
-
-  private async onCommand(request: SlackDeskCommand) {
-    const user = request.command.user_id;
-    const [sub = 'help', ...args] = request.command.text.trim().split(/\s+/).filter(Boolean);
-    const reply = (text: string) => ({ response_type: 'ephemeral', text });
-    switch (sub.toLowerCase()) {
-      case 'queue':
-        return reply(await this.queueText(user, args[0]));
-      case 'mine':
-        return reply(await this.mineText(user));
-      case 'available':
-      case 'away':
-        return reply((await this.setAvailability(user, sub.toLowerCase() as 'available' | 'away')).message);
-      case 'claim': {
-        const id = await this.pick(args[0], user, 'waiting', 'claim');
-        return reply('error' in id ? id.error : (await this.claim(id.conversationId, user)).message);
-      }
-      case 'transfer': {
-        const [team, ref] = args;
-        if (!team) return reply('Usage: `/switchboard transfer <team> [conversation]`');
-        const id = await this.pick(ref, user, 'claimed', `transfer ${team}`);
-        return reply('error' in id ? id.error : (await this.transfer(id.conversationId, team, user)).message);
-      }
-      case 'resolve':
-      case 'handback': {
-        const parsed = parseResolveArgs(args);
-        if ('error' in parsed) return reply(parsed.error);
-        const id = await this.pick(parsed.ref, user, 'claimed', sub.toLowerCase());
-        if ('error' in id) return reply(id.error);
-        const result = await this.resolve(id.conversationId, user, {
-          outcome: sub.toLowerCase() === 'resolve' ? 'resolved' : 'handed_back',
-          ...(parsed.resume && { resume: parsed.resume }),
-        });
-        return reply(result.message);
-      }
-      case 'search':
-        return reply(await this.searchText(user, args));
-      case 'link':
-      case 'unlink':
-        return reply(await this.linkText(user, sub.toLowerCase() as 'link' | 'unlink', args));
-      case 'help':
-        return reply(HELP);
-      default:
-        return reply(`There is no \`/switchboard ${sub}\`.\n${HELP}`);
-    }
-  }
-
-  /** The conversation a command means: the one named, or the operator's only one. */
-  private async pick(
-    ref: string | undefined,
-    operatorId: string,
-    state: 'waiting' | 'claimed',
-    command: string,
-  ): Promise<{ conversationId: string } | { error: string }> {
-    if (ref) {
-      const id = ref.replace(/^`|`$/g, '');
-      return (await this.queue.get(id))
-        ? { conversationId: id }
-        : { error: `\`${id}\` is not in the queue.` };
-    }
-    if (state === 'waiting') {
-      const operator = await this.queue.operator(operatorId);
-      if (!operator) return { error: notOperator(operatorId) };
-      for (const team of operator.teams) {
-        const next = (await this.queue.listWaiting(team, 1))[0];
-        if (next) return { conversationId: next.conversationId };
-      }
-      return { error: 'Nobody is waiting in your teams.' };
-    }
-    const mine = await this.queue.listClaimed(operatorId);
-    if (mine.length === 1) return { conversationId: (mine[0] as QueueEntry).conversationId };
-    return {
-      error: mine.length
-        ? `You hold ${mine.length} conversations; name one: ${mine.map((e) => `\`${e.conversationId}\``).join(', ')}`
-        : `You don't hold any conversation. Name one: \`/switchboard ${command} <conversation id>\`.`,
-    };
-  }
-
-  /** `/switchboard search <words> [channel:web] [outcome:resolved] [sentiment:negative]` */
-  private async searchText(operatorId: string, args: string[]): Promise<string> {
-    if (!(await this.queue.operator(operatorId))) return notOperator(operatorId);
-    const query: ConversationSearch = { limit: 10 };
-    const words: string[] = [];
-    for (const arg of args) {
-      const [key, value] = arg.split(':', 2);
-      if (value && key === 'channel') query.channel = value;
-      else if (value && key === 'outcome') {
-        if (!OUTCOMES.includes(value)) return `outcome: is one of ${OUTCOMES.join(', ')}.`;
-        query.outcome = value as ConversationSearch['outcome'];
-      } else if (value && key === 'sentiment') {
-        if (!SENTIMENTS.includes(value)) return `sentiment: is one of ${SENTIMENTS.join(', ')}.`;
-        query.sentiment = value as ConversationSearch['sentiment'];
-      } else words.push(arg);
-    }
-    if (words.length) query.text = words.join(' ');
-    if (!words.length && !query.channel && !query.outcome && !query.sentiment)
-      return 'Usage: `/switchboard search <words> [channel:web] [outcome:resolved] [sentiment:negative]`';
-    let hits: Awaited<ReturnType<Bot['searchConversations']>>;
-    try {
-      hits = await this.bot.searchConversations(query);
-    } catch (error) {
-      return `Search failed: ${(error as Error).message}`;
-    }
-    if (!hits.length) return 'No conversation matches.';
-    const lines = hits.map((hit) => {
-      const match = hit.matches[0];
-      const quote = match ? ` — “${clipText(match.text, 90)}” (${match.channel})` : '';
-      const csat = hit.csat === null ? '' : ` · rated ${hit.csat}/5`;
-      return `• \`${hit.id}\` ${hit.outcome}, ${hit.channels.join('+')}, ${hit.messageCount} messages, ${new Date(hit.lastMessageAt).toISOString().slice(0, 10)}${csat}${quote}`;
-    });
-    return `*${hits.length} conversation${hits.length === 1 ? '' : 's'}*\n${lines.join('\n')}`;
-  }
-
-  /**
-   * `/switchboard link <from> <into>`: the operator vouches that two customers (or the
-   * customers of two conversations) are one person; `unlink <link id>` undoes it.
-   */
-  private async linkText(operatorId: string, sub: 'link' | 'unlink', args: string[]): Promise<string> {
-    const operator = await this.queue.operator(operatorId);
-    if (!operator) return notOperator(operatorId);
-    try {
-      if (sub === 'unlink') {
-        const [linkId] = args;
-        if (!linkId)
-          return 'Usage: `/switchboard unlink <link id>` (the id `/switchboard link` answered with)';
-        await unlinkCustomers(this.store, { linkId, byWhom: operatorId });
-        return `Unlinked: \`${linkId}\` is undone; both customers have their own conversations and channels again.`;
-      }
-      const [a, b] = args;
-      if (!a || !b)
-        return 'Usage: `/switchboard link <conversation or customer> <conversation or customer>`: the first one joins the second.';
-      const from = await this.customerOf(a);
-      const into = await this.customerOf(b);
-      if (!from || !into) return `No customer or conversation \`${from ? b : a}\`.`;
-      const link = await linkCustomers(this.store, { from, into, by: 'operator_merge', byWhom: operatorId });
-      // The card shows every channel the customer can be reached on: it changed.
-      const conversationId = link.conversationId;
-      if (conversationId && (await this.queue.get(conversationId))) {
-        await this.note(
-          conversationId,
-          `link:${link.id}`,
-          `:link: <@${operatorId}> linked another customer record to this one: the card now lists every channel.`,
-        );
-        await this.updateCard(conversationId, `link:${link.id}`);
-      }
-      return `Linked by ${operator.name}: one customer now, with one conversation. Undo with \`/switchboard unlink ${link.id}\`.`;
-    } catch (error) {
-      return `Not done: ${(error as Error).message}`;
-    }
-  }
-
-  private async customerOf(ref: string): Promise<string | null> {
-    const id = ref.replace(/^`|`$/g, '');
-    if (id.startsWith('cnv_')) return (await this.store.conversations.get(id))?.customerId ?? null;
-    return (await this.store.customers.get(id))?.id ?? null;
-  }
-
-  /** `/switchboard queue [team|all]`: by default the teams of the operator asking. */
-  private async queueText(operatorId: string, which?: string): Promise<string> {
-    const config = this.config as HandoffConfig;
-    const operator = await this.queue.operator(operatorId);
-    let teams: string[];
-    if (which && which !== 'all') {
-      if (!config.teams[which])
-        return `There is no team "${which}". Teams: ${Object.keys(config.teams).join(', ')}.`;
-      teams = [which];
-    } else {
-      teams = which === 'all' || !operator ? Object.keys(config.teams) : operator.teams;
-    }
-    const waiting = (await Promise.all(teams.map((t) => this.queue.listWaiting(t, 20))))
-      .flat()
-      .sort(compareEntries)
-      .slice(0, 20);
-    const where = teams.length === Object.keys(config.teams).length ? '' : ` in ${teams.join(', ')}`;
-    if (!waiting.length) return `Nobody is waiting${where}. :tada:`;
-    const now = this.clock();
-    const places = await this.threadLinks(waiting);
-    const lines = waiting.map(
-      (e, i) =>
-        `${i + 1}. *${clipText(e.reason, 80)}* — ${e.team}, ${e.priority}, waiting ${formatWait(now - e.waitingSince)} · \`${e.conversationId}\`${places[i]}`,
-    );
-    const other = which === undefined && operator ? ' (`/switchboard queue all` for every team)' : '';
-    return `*Waiting${where}* (${waiting.length})${other}:\n${lines.join('\n')}\nClaim the next one with \`/switchboard claim\`, or one by id.`;
-  }
-
-  private async mineText(operatorId: string): Promise<string> {
-    const operator = await this.queue.operator(operatorId);
-    if (!operator) return notOperator(operatorId);
-    const mine = await this.queue.listClaimed(operatorId);
-    const head = `You're ${operator.availability} with ${mine.length}/${operator.capacity} chats.`;
-    if (!mine.length) return head;
-    const now = this.clock();
-    const places = await this.threadLinks(mine);
-    return `${head}\n${mine.map((e, i) => `• *${clipText(e.reason, 80)}* — ${e.team}, claimed ${formatWait(now - (e.claimedAt ?? now))} ago · \`${e.conversationId}\`${places[i]}`).join('\n')}`;
-  }
-
-  /** ` in #channel` for each entry's current card (Slack renders the channel as a link). */
-  private async threadLinks(entries: QueueEntry[]): Promise<string[]> {
-    const threads = await Promise.all(entries.map((e) => this.outbox.currentThread(e.conversationId)));
-    return threads.map((t) => (t ? ` in <#${t.channel}>` : ''));
-  }
-
-  private async publishHome(userId: string, client: webApi.WebClient): Promise<void> {
-    const operator = await this.queue.operator(userId);
-    const describe = async (entry: QueueEntry) => {
-      const [conversation, thread] = await Promise.all([
-        this.store.conversations.get(entry.conversationId),
-        this.outbox.currentThread(entry.conversationId),
-      ]);
-      return {
-        entry,
-        reason: entry.reason,
-        customer: conversation ? await this.customerName(conversation) : 'customer',
-        channel: thread?.channel ?? null,
-      };
-    };
-    const mine = operator ? await Promise.all((await this.queue.listClaimed(userId)).map(describe)) : [];
-    const teams = operator?.teams ?? Object.keys(this.config?.teams ?? {});
-    const waiting = (await Promise.all(teams.map((t) => this.queue.listWaiting(t, 20)))).flat();
-    const blocks = renderHome({
-      operator,
-      mine,
-      waiting: await Promise.all(waiting.map(describe)),
-      now: this.clock(),
-    });
-    try {
-      await client.views.publish({ user_id: userId, view: { type: 'home', blocks } as never });
-    } catch (error) {
-      this.bot.logger.warn({ err: error }, 'desk: could not publish the App Home');
-    }
-  }
-
-  private async ephemeral(
-    client: webApi.WebClient,
-    channel: string,
-    user: string,
-    threadTs: string,
-    text: string,
-  ) {
-    try {
-      await client.chat.postEphemeral({ channel, user, thread_ts: threadTs, text });
-    } catch (error) {
-      this.bot.logger.warn({ err: error }, 'desk: could not tell the operator (postEphemeral)');
-    }
-  }
-
-  // ---------------------------------------------------------------- Slack out
-
+  /** A notice in the conversation's current thread (`broadcast`: also to the channel). */
   private async note(
     conversationId: string,
     tag: string,
@@ -1220,253 +375,12 @@ export class Desk implements BotService {
     this.sender.notify();
   }
 
-  /**
-   * The App Homes this process has shown are refreshed when the queue changes (at most every
-   * half second). Best effort: another process's viewers refresh on their next open.
-   */
-  private refreshHomes(): void {
-    const client = this.slackClient;
-    if (!client || this.homeViewers.size === 0 || this.homeRefresh) return;
-    this.homeRefresh = setTimeout(() => {
-      this.homeRefresh = undefined;
-      if (!this.queueImpl) return;
-      for (const user of this.homeViewers) void this.publishHome(user, client);
-    }, 500);
-    this.homeRefresh.unref();
-  }
-
+  /** The card re-rendered in its current state; the App Homes follow. */
   private async updateCard(conversationId: string, tag: string): Promise<void> {
-    this.refreshHomes();
+    this.home.refresh();
     if (!this.sender) return;
     await this.outbox.add(conversationId, `update:${conversationId}:${tag}`, 'update_card', {});
     this.sender.notify();
-  }
-
-  /** Makes one desk item's Slack call (see {@link DeskSender}). */
-  private async perform(item: DeskItem): Promise<Record<string, unknown>> {
-    const client = this.slackClient;
-    if (!client)
-      throw new ChannelApiError({
-        channel: 'slack',
-        method: item.kind,
-        description: 'Slack is not configured',
-        permanent: true,
-      });
-    const config = this.config as HandoffConfig;
-    const metadata = { event_type: METADATA_TYPE, event_payload: { key: item.key } };
-    const call = async <T>(method: string, fn: () => Promise<T>): Promise<T> => {
-      try {
-        return await fn();
-      } catch (error) {
-        throw toDeliveryError(error, method);
-      }
-    };
-    if (item.kind === 'card') {
-      const team = teamFor(config, String(item.payload.team));
-      if (item.uncertain) {
-        const found = await this.findPosted(client, team.channel, undefined, item);
-        if (found) {
-          await this.outbox.addThread({
-            conversationId: item.conversationId,
-            channel: team.channel,
-            ts: found,
-            team: team.name,
-          });
-          return { channel: team.channel, ts: found, found: true };
-        }
-      }
-      const card = await this.card(item.conversationId, undefined, item);
-      const result = await call('chat.postMessage', () =>
-        client.chat.postMessage({
-          channel: team.channel,
-          text: card.text,
-          blocks: card.blocks as never,
-          metadata,
-          unfurl_links: false,
-        }),
-      );
-      const ts = String(result.ts);
-      await this.outbox.addThread({
-        conversationId: item.conversationId,
-        channel: String(result.channel ?? team.channel),
-        ts,
-        team: team.name,
-      });
-      return { channel: team.channel, ts };
-    }
-    if (item.kind === 'update_card') {
-      const given = item.payload as { channel?: string; ts?: string; state?: CardState };
-      const thread =
-        given.channel && given.ts
-          ? { channel: given.channel, ts: given.ts }
-          : await this.outbox.currentThread(item.conversationId);
-      if (!thread) return { skipped: 'no card' };
-      const card = await this.card(item.conversationId, given.state);
-      await call('chat.update', () =>
-        client.chat.update({
-          channel: thread.channel,
-          ts: thread.ts,
-          text: card.text,
-          blocks: card.blocks as never,
-        }),
-      );
-      return { channel: thread.channel, ts: thread.ts };
-    }
-    const [thread, relayed] = await Promise.all([
-      this.outbox.currentThread(item.conversationId),
-      item.kind === 'relay' ? this.store.messages.get(String(item.payload.messageId)) : null,
-    ]);
-    if (!thread)
-      throw new ChannelApiError({
-        channel: 'slack',
-        method: item.kind,
-        description: 'the escalation card was never posted',
-        permanent: true,
-      });
-    if (item.uncertain) {
-      const found = await this.findPosted(client, thread.channel, thread, item);
-      if (found) return { channel: thread.channel, ts: found, found: true };
-    }
-    let message: { text: string; blocks?: unknown[] };
-    if (item.kind === 'transcript') {
-      const upto = Number(item.payload.uptoSeq ?? 0);
-      const messages = (await this.store.messages.list(item.conversationId)).filter((m) => m.seq <= upto);
-      message = renderTranscript(messages);
-    } else if (item.kind === 'relay') {
-      if (!relayed) return { skipped: 'message not found' };
-      message = renderRelay(relayed);
-    } else {
-      message = { text: String(item.payload.text) };
-      if (item.payload.linkPrevious === true) {
-        const link = await this.previousThreadLink(client, item.conversationId, thread);
-        if (link) message = { text: `${message.text} <${link}|Earlier thread>, with its internal notes.` };
-      }
-    }
-    const result = await call('chat.postMessage', () =>
-      client.chat.postMessage({
-        channel: thread.channel,
-        thread_ts: thread.ts,
-        text: message.text,
-        ...(message.blocks && { blocks: message.blocks as never }),
-        ...(item.payload.broadcast === true && { reply_broadcast: true }),
-        metadata,
-        unfurl_links: false,
-      } as never),
-    );
-    return { channel: thread.channel, ts: String((result as { ts?: string }).ts) };
-  }
-
-  /** A permalink to the thread before `current` (best effort: none when Slack will not say). */
-  private async previousThreadLink(
-    client: webApi.WebClient,
-    conversationId: string,
-    current: DeskThread,
-  ): Promise<string | undefined> {
-    const threads = await this.outbox.threads(conversationId);
-    const index = threads.findIndex((t) => t.channel === current.channel && t.ts === current.ts);
-    const previous = index > 0 ? threads[index - 1] : undefined;
-    if (!previous) return undefined;
-    try {
-      const answer = await client.chat.getPermalink({ channel: previous.channel, message_ts: previous.ts });
-      return typeof answer.permalink === 'string' ? answer.permalink : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** After an uncertain attempt: the ts of the message this item already posted, if any. */
-  private async findPosted(
-    client: webApi.WebClient,
-    channel: string,
-    thread: DeskThread | undefined,
-    item: DeskItem,
-  ): Promise<string | undefined> {
-    const matches = (m: { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }) =>
-      m.metadata?.event_type === METADATA_TYPE && m.metadata.event_payload?.key === item.key;
-    // Every page: a long thread has more than one (replies come oldest first), and a busy
-    // channel may have more than one page since the item was queued.
-    let cursor: string | undefined;
-    for (let pages = 0; pages < MAX_LOOKUP_PAGES; pages++) {
-      let page: { messages?: unknown[]; response_metadata?: { next_cursor?: string } };
-      try {
-        page = thread
-          ? await client.conversations.replies({
-              channel,
-              ts: thread.ts,
-              include_all_metadata: true,
-              limit: 200,
-              ...(cursor && { cursor }),
-            })
-          : await client.conversations.history({
-              channel,
-              oldest: String(Math.floor(item.createdAt / 1000) - 60),
-              include_all_metadata: true,
-              limit: 200,
-              ...(cursor && { cursor }),
-            });
-      } catch (error) {
-        throw toDeliveryError(error, thread ? 'conversations.replies' : 'conversations.history');
-      }
-      const found = (page.messages ?? []).find((m) => matches(m as never)) as { ts?: string } | undefined;
-      if (found) return found.ts;
-      cursor = page.response_metadata?.next_cursor || undefined;
-      if (!cursor) return undefined;
-    }
-    return undefined;
-  }
-
-  /** The card as it should look now (or in `override`'s state). */
-  private async card(conversationId: string, override?: CardState, item?: DeskItem) {
-    const config = this.config as HandoffConfig;
-    const store = this.store;
-    // Independent reads issued together: one round through the store's batch, not six.
-    const [conversation, entry, messages] = await Promise.all([
-      this.conversation(conversationId),
-      this.queue.get(conversationId),
-      store.messages.list(conversationId),
-    ]);
-    const [customer, identities, holder] = await Promise.all([
-      store.customers.get(conversation.customerId),
-      store.identities.listByCustomer(conversation.customerId),
-      entry?.state === 'claimed' && !override ? this.queue.operator(entry.operatorId ?? '') : null,
-    ]);
-    const memory = (conversation.data.desk ?? {}) as DeskMemory;
-    let state: CardState;
-    if (override) state = override;
-    else if (entry?.state === 'waiting') state = { kind: 'waiting', entry };
-    else if (entry?.state === 'claimed') state = { kind: 'claimed', entry, operatorName: holder?.name ?? '' };
-    else if (memory.closed?.kind === 'resolved') state = { kind: 'resolved', by: memory.closed.by };
-    else if (memory.closed?.kind === 'handed_back') state = { kind: 'handed_back', by: memory.closed.by };
-    else state = { kind: 'cancelled' };
-    const request =
-      requestOf(conversation.handoff, this.clock()) ??
-      memory.closed?.request ??
-      ({
-        reason: entry?.reason ?? 'Handoff',
-        team: entry?.team ?? config.defaultTeam,
-        priority: entry?.priority ?? 'normal',
-        source: 'flow',
-        requestedAt: entry?.waitingSince ?? conversation.updatedAt,
-      } satisfies HandoffRequest);
-    // The message that triggered the escalation may not carry its NLU yet (stored after the turn).
-    const trigger = item?.payload.trigger as CardTrigger | undefined;
-    const withTrigger = trigger?.nlu
-      ? messages.map((m) => (m.id === trigger.messageId && !m.nlu ? { ...m, nlu: trigger.nlu } : m))
-      : messages;
-    const envelope = envelopeOf(
-      conversation,
-      { ...request, team: entry?.team ?? teamFor(config, request.team).name },
-      customer,
-      identities,
-      withTrigger,
-    );
-    return renderCard({
-      envelope,
-      state,
-      teams: Object.keys(config.teams),
-      recent: messages.slice(-6),
-      now: this.clock(),
-    });
   }
 
   // ---------------------------------------------------------------- recovery
@@ -1496,173 +410,4 @@ export class Desk implements BotService {
         await this.queue.cancel(entry.conversationId);
     }
   }
-
-  // ---------------------------------------------------------------- helpers
-
-  private async conversation(id: string): Promise<Conversation> {
-    const conversation = await this.store.conversations.get(id);
-    if (!conversation) throw new SwitchboardError('SB_NOT_FOUND', `conversation ${id} does not exist`);
-    return conversation;
-  }
-
-  private async customerName(conversation: Conversation): Promise<string> {
-    const customer = await this.store.customers.get(conversation.customerId);
-    return customer?.profile.name ?? `a customer on ${conversation.lastChannel}`;
-  }
-
-  private async refusal(conversationId: string, operatorId: string, reason: string): Promise<string> {
-    switch (reason) {
-      case 'unknown_operator':
-        return notOperator(operatorId);
-      case 'operator_away':
-        return "You're set to away: `/switchboard available` first.";
-      case 'at_capacity': {
-        const op = await this.queue.operator(operatorId);
-        return `You already hold ${op?.active ?? 'your maximum of'} conversations (capacity ${op?.capacity ?? '?'}). Resolve or transfer one first.`;
-      }
-      default: {
-        const entry = await this.queue.get(conversationId);
-        if (entry?.state === 'claimed') {
-          const holder = await this.queue.operator(entry.operatorId ?? '');
-          return entry.operatorId === operatorId
-            ? 'You already have it.'
-            : `${holder?.name ?? 'Someone'} already claimed it.`;
-        }
-        return 'It is not waiting any more (resolved, cancelled or back with the bot).';
-      }
-    }
-  }
-
-  private say(key: DeskMessageKey, values: Record<string, string | number>): string {
-    const template = (this.config as HandoffConfig).messages[key];
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-      name in values ? String(values[name]) : whole,
-    );
-  }
-}
-
-/**
- * The slots that the steps from `step` on (in file order) read before any of them sets
- * them: what a flow resumed there needs already filled.
- */
-export function slotsNeededFrom(flow: FlowDefinition, step: string): string[] {
-  const needed = new Set<string>();
-  const set = new Set<string>();
-  for (const name of flow.order.slice(Math.max(0, flow.order.indexOf(step)))) {
-    const def = flow.steps[name] as { slot?: string; result?: string };
-    for (const match of JSON.stringify(def).matchAll(/slots\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
-      const slot = match[1] as string;
-      if (!set.has(slot) && slot !== def.slot && slot !== def.result) needed.add(slot);
-    }
-    if (def.slot) set.add(def.slot);
-    if (def.result) set.add(def.result);
-  }
-  return [...needed];
-}
-
-const OUTCOMES = ['bot', 'queued', 'assigned', 'resolved', 'handed_back', 'cancelled', 'closed'];
-const SENTIMENTS = ['negative', 'neutral', 'positive'];
-
-function clipText(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-const HELP = [
-  '*Switchboard desk* — `/switchboard <command>`',
-  '• `queue [team]` — who is waiting',
-  '• `mine` — the conversations you hold',
-  '• `available` / `away` — take new chats or not',
-  '• `claim [conversation]` — take one (default: the next in your teams)',
-  '• `transfer <team> [conversation]` — to another team',
-  '• `resolve [conversation] [resume=<flow>.<step>] [slot=value …]` — done; the bot takes over (optionally at a flow step)',
-  '• `handback [conversation] [resume=…]` — back to the bot without closing as resolved',
-  '• `search <words> [channel:web] [outcome:resolved] [sentiment:negative]` — past conversations',
-  '• `link <conversation|customer> <conversation|customer>` — the same person: merge them (`unlink <link id>` undoes it)',
-  'In a card’s thread: your replies go to the customer; start with `note:` to keep one internal.',
-].join('\n');
-
-function notOperator(userId: string): string {
-  return `You (<@${userId}>) are not an operator: add your Slack user id to handoff.yml (\`operators:\`).`;
-}
-
-/** `resolve [ref] [resume=flow.step] [key=value …]` */
-export function parseResolveArgs(
-  args: string[],
-): { ref?: string; resume?: NonNullable<ResolveOptions['resume']> } | { error: string } {
-  let ref: string | undefined;
-  let resume: NonNullable<ResolveOptions['resume']> | undefined;
-  const values: Record<string, unknown> = {};
-  for (const arg of args) {
-    const eq = arg.indexOf('=');
-    if (eq < 0) {
-      if (ref)
-        return {
-          error: `Unexpected "${arg}". Usage: \`/switchboard resolve [conversation] [resume=<flow>.<step>] [slot=value …]\``,
-        };
-      ref = arg;
-      continue;
-    }
-    const key = arg.slice(0, eq);
-    const value = arg.slice(eq + 1);
-    if (key === 'resume') {
-      const [flow = '', step] = value.split('.');
-      if (!flow) return { error: 'resume= needs a flow: `resume=returns.ask_reason`' };
-      resume = { flow, ...(step && { step }) };
-    } else if (/^[a-z_][a-z0-9_]*$/i.test(key)) {
-      values[key] = value;
-    } else {
-      return { error: `"${key}" is not a slot name.` };
-    }
-  }
-  if (Object.keys(values).length && !resume) return { error: 'Slot values need resume=<flow>.<step>.' };
-  if (resume && Object.keys(values).length) resume.values = values;
-  return { ...(ref && { ref }), ...(resume && { resume }) };
-}
-
-/** The emoji operators type most, as Slack shortcodes → the characters every channel shows. */
-const EMOJI: Record<string, string> = {
-  smile: '😄',
-  slightly_smiling_face: '🙂',
-  blush: '😊',
-  grinning: '😀',
-  wink: '😉',
-  joy: '😂',
-  pray: '🙏',
-  wave: '👋',
-  '+1': '👍',
-  thumbsup: '👍',
-  ok_hand: '👌',
-  clap: '👏',
-  tada: '🎉',
-  heart: '❤️',
-  white_check_mark: '✅',
-  heavy_check_mark: '✔️',
-  warning: '⚠️',
-  package: '📦',
-  truck: '🚚',
-  sweat_smile: '😅',
-  pensive: '😔',
-  disappointed: '😞',
-};
-
-/**
- * Slack mrkdwn as the customer should read it: links and mentions unwrapped, entities
- * decoded, common emoji shortcodes as emoji, and the `*bold*`/`_italic_`/`~strike~` marks
- * dropped (the customer's channel may not render them).
- */
-export function slackToPlain(text: string): string {
-  return text
-    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
-    .replace(/<(https?:[^>]+)>/g, '$1')
-    .replace(/<mailto:([^|>]+)(\|[^>]+)?>/g, '$1')
-    .replace(/<#[A-Z0-9]+\|([^>]+)>/g, '#$1')
-    .replace(/<@[A-Z0-9]+(\|([^>]+))?>/g, (_m, _g, name: string | undefined) => (name ? `@${name}` : ''))
-    .replace(/<!(here|channel|everyone)[^>]*>/g, '')
-    .replace(/(^|[\s(])([*_~])(?=\S)([^*_~\n]*?\S)\2(?=$|[\s.,!?;:)])/g, '$1$3')
-    .replace(/:([a-z0-9_+-]+):/g, (whole, name: string) => EMOJI[name] ?? whole)
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/[ \t]{2,}/g, ' ')
-    .trim();
 }

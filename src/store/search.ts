@@ -1,8 +1,8 @@
 /**
  * Conversation search for operators: full-text over message text (FTS5 / tsvector),
  * channel, outcome (from the status and the event log) and sentiment (from the stored
- * NLU results of the customer's messages). One query finds the conversations; two more
- * fill in their channels, CSAT ratings and matching messages.
+ * NLU results of the customer's messages). One query finds the page of conversations and
+ * summarises it; up to three more fill in their channels, CSAT ratings and matching messages.
  *
  * @module
  */
@@ -113,12 +113,16 @@ export async function searchConversations(
   if (query.sentiment === 'neutral')
     where.push(`${sentimentAvg} > ${NEGATIVE} AND ${sentimentAvg} < ${POSITIVE}`);
   params.push(Math.min(Math.max(1, query.limit ?? 20), MAX_LIMIT));
-  const pageSql = `SELECT c.id FROM conversations c
+  // One statement, so on PostgreSQL the page and its summaries come from one snapshot. The
+  // page's LIMIT keeps it from being merged into the outer query (SQLite), so the summary
+  // columns are computed for the page's rows only.
+  const sql = `WITH page AS (
+    SELECT c.id FROM conversations c
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY COALESCE(${lastMessageAt}, c.created_at) DESC, c.id DESC
-    LIMIT ?`;
-
-  const summarySql = (marks: string) => `SELECT x.*, ${outcomeSql('x.status', 'x.ended_by')} AS outcome FROM (
+    LIMIT ?
+  )
+  SELECT x.*, ${outcomeSql('x.status', 'x.ended_by')} AS outcome FROM (
     SELECT c.id, c.customer_id, c.status, c.last_channel, c.last_seq, c.created_at, c.closed_at,
       ${endedBy} AS ended_by,
       ${sentimentAvg} AS sentiment_avg,
@@ -126,16 +130,16 @@ export async function searchConversations(
         WHERE m.conversation_id = c.id AND m.direction = 'in' AND m.nlu IS NOT NULL AND ${score} IS NOT NULL
         ORDER BY m.seq DESC LIMIT 1) AS last_nlu,
       ${lastMessageAt} AS last_message_at
-    FROM conversations c WHERE c.id IN (${marks})
-  ) x`;
+    FROM page p JOIN conversations c ON c.id = p.id
+  ) x
+  ORDER BY COALESCE(x.last_message_at, x.created_at) DESC, x.id DESC`;
 
   return db.transaction(async (tx) => {
     if (text !== undefined && tx.dialect === 'sqlite') await indexPending(tx);
-    const ids = (await tx.all(pageSql, params)).map((r) => String(r.id));
-    if (ids.length === 0) return [];
+    const rows = await tx.all(sql, params);
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => String(r.id));
     const marks = ids.map(() => '?').join(', ');
-    const byId = new Map<string, Row>((await tx.all(summarySql(marks), ids)).map((r) => [String(r.id), r]));
-    const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
     const channels = new Map<string, string[]>();
     for (const r of await tx.all(
       `SELECT DISTINCT conversation_id, channel FROM messages WHERE conversation_id IN (${marks}) ORDER BY channel`,

@@ -44,6 +44,7 @@ const EXPLAINED: Record<number, string> = {
 export class GraphClient {
   private readonly pool: Pool;
   private readonly basePath: string;
+  private readonly origin: string;
 
   constructor(
     readonly channel: string,
@@ -53,6 +54,7 @@ export class GraphClient {
   ) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
+    this.origin = url.origin;
     const timeout = options.timeoutMs ?? 15_000;
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? 16,
@@ -80,6 +82,14 @@ export class GraphClient {
    * URLs refuse requests without it. Another origin than Graph's, so not the pool.
    */
   async download(url: string, method: string): Promise<FetchedMedia> {
+    if (!this.mayCarryToken(url)) {
+      throw new ChannelApiError({
+        channel: this.channel,
+        method,
+        description: `refusing to send the access token to ${safeOrigin(url)} (not Meta's)`,
+        permanent: true,
+      });
+    }
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
@@ -102,6 +112,21 @@ export class GraphClient {
       ...(typeof type === 'string' && { mimeType: type }),
       ...(Number.isFinite(length) && length >= 0 && { size: length }),
     };
+  }
+
+  /** Meta's media hosts over HTTPS, or Graph's own origin (a fake or proxy in front of it). */
+  private mayCarryToken(url: string): boolean {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return false;
+    }
+    if (parsed.origin === this.origin) return true;
+    return (
+      parsed.protocol === 'https:' &&
+      /(^|\.)(fbsbx\.com|facebook\.com|fbcdn\.net|whatsapp\.net)$/i.test(parsed.hostname)
+    );
   }
 
   private async call<T>(verb: 'GET' | 'POST', path: string, body: unknown, method: string): Promise<T> {
@@ -187,6 +212,14 @@ export function graphError(init: {
     ...(retryable && retryAfter !== undefined && { retryAfter }),
     permanent: !retryable,
   });
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an invalid URL';
+  }
 }
 
 /** True for the refusals that mean "the messaging window is closed". */

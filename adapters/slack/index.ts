@@ -284,6 +284,14 @@ export class SlackAdapter implements ChannelAdapter {
       throw toDeliveryError(error, 'files.info');
     }
     const url = file.url_private_download ?? file.url_private;
+    if (url && !this.mayCarryToken(url)) {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'files.info',
+        description: 'refusing to send the bot token to a download URL that is not Slack’s',
+        permanent: true,
+      });
+    }
     if (!url) {
       throw new ChannelApiError({
         channel: CHANNEL,
@@ -318,6 +326,19 @@ export class SlackAdapter implements ChannelAdapter {
       ...(file.mimetype && { mimeType: file.mimetype }),
       ...(file.size !== undefined && { size: file.size }),
     };
+  }
+
+  /** Slack's file host over HTTPS, or the configured API's origin (a fake or proxy in front of it). */
+  private mayCarryToken(url: string): boolean {
+    try {
+      const parsed = new URL(url);
+      return (
+        parsed.origin === new URL(this.options.apiUrl).origin ||
+        (parsed.protocol === 'https:' && /(^|\.)slack\.com$|(^|\.)slack-files\.com$/i.test(parsed.hostname))
+      );
+    } catch {
+      return false;
+    }
   }
 
   private registerListeners(app: App): void {

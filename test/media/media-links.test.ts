@@ -191,6 +191,8 @@ describe('GET /media/<token> with WhatsApp', () => {
             mime_type: 'image/jpeg',
           },
         };
+      if (call.method === 'GET' && call.path === '/v21.0/777')
+        return { status: 200, body: { url: 'http://127.0.0.2:9/elsewhere', mime_type: 'image/jpeg' } };
       if (call.method === 'GET' && call.path.startsWith('/whatsapp_business/attachments/'))
         return { status: 200, body: { jpeg: 'bytes' }, headers: { 'content-type': 'image/jpeg' } };
       return { status: 404, body: { error: { message: 'Unknown path', code: 100 } } };
@@ -210,6 +212,10 @@ describe('GET /media/<token> with WhatsApp', () => {
       // An id Graph does not know: refused as final, not retried as a server error.
       const unknown = await fetch(meta.bot.media.link({ channel: 'whatsapp', ref: 'wa-media:999' }));
       expect(unknown.status).toBe(404);
+      // A media URL that is not Meta's (nor the configured Graph's) never gets the token.
+      const elsewhere = await fetch(meta.bot.media.link({ channel: 'whatsapp', ref: 'wa-media:777' }));
+      expect(elsewhere.status).toBe(404);
+      expect(meta.logs.some((l) => /refusing to send the access token/.test(JSON.stringify(l)))).toBe(true);
     } finally {
       await meta.stop();
       await graph.close();

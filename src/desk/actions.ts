@@ -12,7 +12,7 @@
  */
 import type { FlowDefinition } from '../flows/types';
 import type { QueueEntry } from '../handoff';
-import type { Conversation } from '../model';
+import type { ContentInput, Conversation } from '../model';
 import {
   closedRequest,
   conversationOf,
@@ -282,7 +282,7 @@ export async function operatorReply(
   desk: DeskCore,
   conversationId: string,
   operatorId: string,
-  text: string,
+  content: ContentInput,
   idempotencyKey: string,
 ): Promise<DeskResult> {
   const operator = await desk.queue.operator(operatorId);
@@ -305,7 +305,7 @@ export async function operatorReply(
       message: `Not sent: ${holder?.name ?? 'another operator'} has this conversation. Start with \`note:\` to write an internal note.`,
     };
   }
-  await desk.bot.send(conversationId, text, {
+  await desk.bot.send(conversationId, content, {
     author: 'operator',
     authorName: operator.name,
     idempotencyKey,

@@ -17,6 +17,7 @@ import type { HandoffConfig, HandoffQueue, QueueEntry } from '../handoff';
 import type { DeskMessageKey } from '../handoff/config';
 import type { Conversation, Message } from '../model';
 import { SwitchboardError } from '../errors';
+import { isPlatformRef } from '../media/links';
 import type { Store } from '../store';
 import { formatWait } from './blocks';
 import { type HandoffRequest, requestOf } from './envelope';
@@ -44,8 +45,22 @@ export interface CardTrigger {
 /** The parts of the bot the desk uses. */
 export type DeskBot = Pick<
   Bot<Context>,
-  'store' | 'logger' | 'send' | 'enrichCustomer' | 'searchConversations'
+  'store' | 'logger' | 'send' | 'enrichCustomer' | 'searchConversations' | 'media'
 >;
+
+/**
+ * A message as an operator can open it: media kept on a platform (a Telegram file id…)
+ * gets a signed link through this server (src/media); anything else is returned as is.
+ */
+export function viewable(desk: DeskCore, message: Message): Message {
+  const content = message.content;
+  if (content.type !== 'media' || !isPlatformRef(content.url)) return message;
+  try {
+    return { ...message, content: { ...content, url: desk.bot.media.urlFor(message.channel, content) } };
+  } catch {
+    return message; // Not running: shown as "kept on <channel>" instead.
+  }
+}
 
 /**
  * The desk as its modules see it. The state is read live (a module holding the core sees

@@ -16,7 +16,7 @@ import { toDeliveryError } from '../../adapters/slack';
 import { ChannelApiError } from '../errors';
 import { teamFor } from '../handoff/timing';
 import { type CardState, renderCard, renderRelay, renderTranscript } from './blocks';
-import { type CardTrigger, conversationOf, type DeskCore, type DeskMemory } from './core';
+import { type CardTrigger, conversationOf, type DeskCore, type DeskMemory, viewable } from './core';
 import { envelopeOf, type HandoffRequest, requestOf } from './envelope';
 import type { DeskItem, DeskSender, DeskThread } from './outbox';
 
@@ -114,10 +114,10 @@ export async function perform(desk: DeskCore, item: DeskItem): Promise<Record<st
   if (item.kind === 'transcript') {
     const upto = Number(item.payload.uptoSeq ?? 0);
     const messages = (await desk.store.messages.list(item.conversationId)).filter((m) => m.seq <= upto);
-    message = renderTranscript(messages);
+    message = renderTranscript(messages.map((m) => viewable(desk, m)));
   } else if (item.kind === 'relay') {
     if (!relayed) return { skipped: 'message not found' };
-    message = renderRelay(relayed);
+    message = renderRelay(viewable(desk, relayed));
   } else {
     message = { text: String(item.payload.text) };
     if (item.payload.linkPrevious === true) {
@@ -248,7 +248,7 @@ async function currentCard(desk: DeskCore, conversationId: string, override?: Ca
     envelope,
     state,
     teams: Object.keys(config.teams),
-    recent: messages.slice(-6),
+    recent: messages.slice(-6).map((m) => viewable(desk, m)),
     now: desk.clock(),
   });
 }

@@ -8,7 +8,8 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { SlackDeskEvent, SlackDeskInteraction, SlackDeskRequest } from '../../adapters/slack';
-import { toDeliveryError } from '../../adapters/slack';
+import { SLACK_FILE_REF, toDeliveryError } from '../../adapters/slack';
+import type { ContentInput, MediaContent } from '../model';
 import { teamFor } from '../handoff/timing';
 import { claim, type DeskResult, operatorReply, resolve, setAvailability, transfer } from './actions';
 import { ACTION } from './blocks';
@@ -17,6 +18,34 @@ import { type DeskCore, notOperator } from './core';
 import type { AppHome } from './home';
 import type { DeskThread } from './outbox';
 import { METADATA_TYPE } from './performer';
+
+/**
+ * Files an operator shared in the thread, as media messages for the customer: each a
+ * signed link through this server (`slack-file:<id>`, fetched with the bot token).
+ */
+function sharedFiles(desk: DeskCore, raw: unknown): MediaContent[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((value): MediaContent[] => {
+    const file = value as { id?: unknown; name?: unknown; mimetype?: unknown; mode?: unknown };
+    if (typeof file.id !== 'string' || file.mode === 'tombstone' || file.mode === 'external') return [];
+    const mimeType = typeof file.mimetype === 'string' ? file.mimetype : undefined;
+    const filename = typeof file.name === 'string' ? file.name : undefined;
+    const kind = mimeType?.startsWith('image/')
+      ? 'image'
+      : mimeType?.startsWith('audio/')
+        ? 'audio'
+        : mimeType?.startsWith('video/')
+          ? 'video'
+          : 'file';
+    const url = desk.bot.media.link({
+      channel: 'slack',
+      ref: `${SLACK_FILE_REF}${file.id}`,
+      ...(filename && { filename }),
+      ...(mimeType && { mimeType }),
+    });
+    return [{ type: 'media', kind, url, ...(filename && { filename }), ...(mimeType && { mimeType }) }];
+  });
+}
 
 /** What the requests need of the App Home. */
 type Home = Pick<AppHome, 'opened' | 'publish'>;
@@ -56,31 +85,21 @@ async function onEvent(desk: DeskCore, home: Home, request: SlackDeskEvent): Pro
   if (!thread) return undefined;
   const raw = typeof event.text === 'string' ? event.text : '';
   if (NOTE.test(raw)) return undefined;
-  const files = Array.isArray(event.files) ? (event.files as unknown[]) : [];
+  const files = sharedFiles(desk, event.files);
   const text = slackToPlain(raw);
-  if (!text) {
-    if (files.length)
-      await ephemeral(
-        desk,
-        request.client,
-        channel,
-        user,
-        threadTs,
-        'Not sent: attachments are not forwarded to customers yet; paste a link instead.',
-      );
-    return undefined;
+  const key = `slack:${channel}:${ts}`;
+  // The text first, then each file (its own message, with its own key: a retry sends neither twice).
+  const replies: [ContentInput, string][] = [
+    ...(text ? [[text, key] as [ContentInput, string]] : []),
+    ...files.map((file, i) => [file, `${key}:file:${i}`] as [ContentInput, string]),
+  ];
+  for (const [content, idempotencyKey] of replies) {
+    const result = await operatorReply(desk, thread.conversationId, user, content, idempotencyKey);
+    if (!result.ok) {
+      await ephemeral(desk, request.client, channel, user, threadTs, result.message);
+      break;
+    }
   }
-  const result = await operatorReply(desk, thread.conversationId, user, text, `slack:${channel}:${ts}`);
-  if (!result.ok) await ephemeral(desk, request.client, channel, user, threadTs, result.message);
-  else if (files.length)
-    await ephemeral(
-      desk,
-      request.client,
-      channel,
-      user,
-      threadTs,
-      'Your text was sent; attachments are not forwarded to customers yet.',
-    );
   return undefined;
 }
 

@@ -112,6 +112,37 @@ test('telegram customer → card → claim → live chat both ways → note stay
   await h.idle();
   expect(sent().length).toBe(botBefore);
 
+  // A photo: kept on Telegram, shown in the thread as a link through this server that opens it.
+  tg.addFile('AgACAgQAAxkBAAMrZ0deskPhoto', Buffer.from('jpeg bytes'), 'photos/file_9.jpg', 'image/jpeg');
+  const photo = await fetch(`${h.url}/webhooks/telegram`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+    body: JSON.stringify({
+      update_id: ++updateId,
+      message: {
+        message_id: ++messageId,
+        from: { id: CHAT_ID, is_bot: false, first_name: 'Tomás' },
+        chat: { id: CHAT_ID, first_name: 'Tomás', type: 'private' },
+        date: Math.floor(Date.now() / 1000),
+        photo: [{ file_id: 'AgACAgQAAxkBAAMrZ0deskPhoto', file_unique_id: 'u1', width: 800, height: 600 }],
+        caption: 'the damaged box',
+      },
+    }),
+  });
+  expect(photo.status).toBe(200);
+  let relay = '';
+  await until(() => {
+    relay =
+      threadPosts(card.ts)
+        .map(slackText)
+        .find((t) => t.includes('the damaged box')) ?? '';
+    return relay !== '';
+  }, 20_000);
+  const link = /<(http:\/\/[^|>]+\/media\/[^|>]+)\|/.exec(relay)?.[1];
+  expect(link).toBeDefined();
+  const opened = await fetch(link as string);
+  expect([opened.status, await opened.text()]).toEqual([200, 'jpeg bytes']);
+
   // A note stays in Slack; the next reply reaches Telegram.
   await h.threadReply(ADA, SUPPORT, card.ts, 'note: courier lost it, reorder');
   await h.threadReply(ADA, SUPPORT, card.ts, 'I have sent a new one: it arrives tomorrow.');

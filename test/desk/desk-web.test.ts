@@ -143,6 +143,66 @@ test('Slack retrying an event does not send the operator reply twice', async () 
   customer.close();
 });
 
+test("an operator's file reaches the customer as a link that opens it, once per file", async () => {
+  h.fake.respond((call) => {
+    if (call.method === 'files.info' && call.args.file === 'F0PHOTO001')
+      return {
+        body: {
+          ok: true,
+          file: {
+            id: 'F0PHOTO001',
+            mimetype: 'image/png',
+            url_private_download: `${h.fake.url}/files-pri/T0TEAM0001-F0PHOTO001/download/label.png`,
+          },
+        },
+      };
+    if (call.path.startsWith('/files-pri/'))
+      return { body: { png: 'bytes' }, headers: { 'content-type': 'image/png' } };
+    return null;
+  });
+  try {
+    const customer = await webVisitor(h.url, 'visitor-desk-0009');
+    const { conversationId } = await customer.say('talk to a human please');
+    await customer.hears(/in line/);
+    await h.click(ADA, 'desk:claim', conversationId);
+    await customer.hears(/Ada has joined/);
+    const thread = await h.desk.outbox.currentThread(conversationId);
+    if (!thread) throw new Error('no thread');
+    const event = {
+      type: 'message',
+      subtype: 'file_share',
+      channel: SUPPORT,
+      user: ADA,
+      text: 'Here is the return label',
+      ts: '1767229999.000888',
+      thread_ts: thread.ts,
+      files: [{ id: 'F0PHOTO001', name: 'label.png', mimetype: 'image/png', mode: 'hosted' }],
+    };
+    await h.event(event, 'EvFILE1');
+    await h.event(event, 'EvFILE2'); // Slack's retry: same message ts, nothing sent twice
+    await customer.hears(/return label/);
+    await until(() => customer.heard.some((m) => m.content.type === 'media'));
+    await h.idle();
+    const sent = (await h.bot.store.messages.list(conversationId)).filter((m) => m.author === 'operator');
+    expect(sent.map((m) => m.content.type)).toEqual(['text', 'media']);
+    const media = sent[1]?.content;
+    if (media?.type !== 'media') throw new Error('no media');
+    expect(media).toMatchObject({ kind: 'image', filename: 'label.png', mimeType: 'image/png' });
+    const file = await fetch(media.url);
+    expect([file.status, file.headers.get('content-type'), await file.text()]).toEqual([
+      200,
+      'image/png',
+      JSON.stringify({ png: 'bytes' }),
+    ]);
+    const download = h.fake.calls.find((c) => c.path.startsWith('/files-pri/'));
+    expect(download?.headers.authorization).toBe('Bearer xoxb-test-token');
+    await h.click(ADA, 'desk:handback', conversationId);
+    customer.close();
+  } finally {
+    h.fake.respond(null);
+  }
+});
+
 test('/switchboard: queue, claim, mine, transfer, away/available, and the App Home', async () => {
   const customer = await webVisitor(h.url, 'visitor-desk-0003');
   const { conversationId } = await customer.say('can I speak to an agent');

@@ -78,6 +78,9 @@ export async function transfer(
       ok: false,
       message: `There is no team "${team}". Teams: ${Object.keys(config.teams).join(', ')}.`,
     };
+  // Only operators move conversations (the SLA timer moves them with no operator).
+  if (operatorId && !(await desk.queue.operator(operatorId)))
+    return { ok: false, message: notOperator(operatorId) };
   const before = await desk.queue.get(conversationId);
   if (!before) return { ok: false, message: 'This conversation is not waiting for a person any more.' };
   if (before.team === team)
@@ -99,16 +102,19 @@ export async function transfer(
   return { ok: true, message: `Transferred to ${team}.` };
 }
 
-/** Marks the old card, posts the new one, moves the conversation back to `queued`. */
+/**
+ * Marks the old card, posts the new one, moves the conversation back to `queued`. `tag`
+ * names this move in the desk's outbox keys: the same tag again (a timer delivered twice)
+ * posts nothing twice.
+ */
 export async function moved(
   desk: DeskCore,
   conversationId: string,
   before: QueueEntry,
   entry: QueueEntry,
   how: string,
+  tag = `t${desk.clock()}`,
 ): Promise<void> {
-  const now = desk.clock();
-  const tag = `t${now}`;
   if (before.state === 'claimed') await desk.store.conversations.update(conversationId, { status: 'queued' });
   await desk.store.events.add(conversationId, 'handoff_transferred', {
     from: before.team,
@@ -118,7 +124,7 @@ export async function moved(
   const old = await desk.outbox.currentThread(conversationId).catch(() => null);
   await desk.note(conversationId, `moved:${tag}`, `:arrow_right: Transferred to *${entry.team}* ${how}.`);
   if (desk.slack && old)
-    await desk.outbox.add(conversationId, `update:${tag}`, 'update_card', {
+    await desk.outbox.add(conversationId, `update:${conversationId}:${tag}`, 'update_card', {
       channel: old.channel,
       ts: old.ts,
       state: { kind: 'transferred', to: entry.team },
@@ -149,6 +155,8 @@ export async function resolve(
   operatorId: string,
   options: ResolveOptions,
 ): Promise<DeskResult> {
+  const operator = await desk.queue.operator(operatorId);
+  if (!operator) return { ok: false, message: notOperator(operatorId) };
   const entry = await desk.queue.get(conversationId);
   if (!entry) return { ok: false, message: 'This conversation is not with a person any more.' };
   if (entry.state === 'claimed' && entry.operatorId !== operatorId) {
@@ -163,8 +171,7 @@ export async function resolve(
   if (resume && 'error' in resume) return { ok: false, message: resume.error };
   const removed = await desk.queue.resolve(conversationId);
   if (!removed) return { ok: false, message: 'This conversation is not with a person any more.' };
-  const operator = await desk.queue.operator(operatorId);
-  const name = operator?.name ?? operatorId;
+  const name = operator.name;
   const now = desk.clock();
   const askRating =
     options.outcome === 'resolved' && desk.config.csat && !resume && entry.state === 'claimed';

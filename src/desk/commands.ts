@@ -187,10 +187,11 @@ async function queueText(desk: DeskCore, operatorId: string, which?: string): Pr
   } else {
     teams = which === 'all' || !operator ? Object.keys(config.teams) : operator.teams;
   }
-  const waiting = (await Promise.all(teams.map((t) => desk.queue.listWaiting(t, 20))))
+  // Counted in full (up to a thousand a team), listed up to twenty.
+  const all = (await Promise.all(teams.map((t) => desk.queue.listWaiting(t, 1000))))
     .flat()
-    .sort(compareEntries)
-    .slice(0, 20);
+    .sort(compareEntries);
+  const waiting = all.slice(0, 20);
   const where = teams.length === Object.keys(config.teams).length ? '' : ` in ${teams.join(', ')}`;
   if (!waiting.length) return `Nobody is waiting${where}. :tada:`;
   const now = desk.clock();
@@ -200,7 +201,8 @@ async function queueText(desk: DeskCore, operatorId: string, which?: string): Pr
       `${i + 1}. *${clipText(e.reason, 80)}* — ${e.team}, ${e.priority}, waiting ${formatWait(now - e.waitingSince)} · \`${e.conversationId}\`${places[i]}`,
   );
   const other = which === undefined && operator ? ' (`/switchboard queue all` for every team)' : '';
-  return `*Waiting${where}* (${waiting.length})${other}:\n${lines.join('\n')}\nClaim the next one with \`/switchboard claim\`, or one by id.`;
+  const more = all.length > waiting.length ? `\n…and ${all.length - waiting.length} more.` : '';
+  return `*Waiting${where}* (${all.length})${other}:\n${lines.join('\n')}${more}\nClaim the next one with \`/switchboard claim\`, or one by id.`;
 }
 
 async function mineText(desk: DeskCore, operatorId: string): Promise<string> {

@@ -115,7 +115,12 @@ export async function escalate(
   trigger?: CardTrigger,
 ): Promise<QueueEntry> {
   const config = desk.config;
-  const request = requestOf(conversation.handoff, desk.clock()) as HandoffRequest;
+  // Queued without a handoff request (code set the status itself): the defaults, dated when
+  // the conversation last changed, so that running this again names the same spell.
+  const request = requestOf(
+    conversation.handoff ?? { requestedAt: conversation.updatedAt, source: 'status' },
+    desk.clock(),
+  ) as HandoffRequest;
   const team = teamFor(config, request.team).name;
   const { entry, created } = await desk.queue.enqueue({
     conversationId: conversation.id,

@@ -35,6 +35,7 @@ export async function handleTimer(desk: DeskCore, timer: DueTimer): Promise<void
           { ...timer.entry, team: timer.fromTeam, state: 'waiting' },
           timer.entry,
           `by the SLA (waiting ${formatWait(desk.clock() - timer.entry.waitingSince)})`,
+          tag,
         );
       } else {
         const team = config.teams[timer.entry.team];

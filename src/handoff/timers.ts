@@ -40,7 +40,7 @@ export interface HandoffTimers {
  * already applied its effect (see {@link DueTimer}), so a repeat must be harmless.
  *
  * ```ts
- * const timers = await startHandoffTimers(queue, async (timer) => desk.onTimer(timer), {
+ * const timers = await startHandoffTimers(queue, async (timer) => notifyPeople(timer), {
  *   redisUrl: process.env.REDIS_URL,
  * });
  * ```

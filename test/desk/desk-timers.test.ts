@@ -4,6 +4,9 @@
  * a flow (negative sentiment, a failing middleware, `ctx.handOff()`); and Resolve resuming a
  * named flow step with values the operator set.
  */
+import type { DeskCore } from '../../src/desk/core';
+import { handleTimer } from '../../src/desk/timers';
+import type { DueTimer } from '../../src/handoff';
 import { until } from '../channels/slack/harness';
 import { ADA, type DeskBot, SUPPORT, slackText, startDeskBot, webVisitor } from './harness';
 
@@ -70,7 +73,15 @@ test('SLA: a reminder after `renotify`, then the move to the overflow team after
   expect(slackText(h.fake.messages.find((m) => m.ts === first.ts) ?? {})).toMatch(/Waiting\* for 2 minutes/);
 
   now += 480_000; // escalate 600 s: to the overflow team, complaints
-  expect((await h.desk.sweepTimers()).map((t) => t.kind)).toEqual(['escalate']);
+  const escalated = await h.desk.sweepTimers();
+  expect(escalated.map((t) => t.kind)).toEqual(['escalate']);
+  // Timers are delivered at least once: the same one again, later (a retried job), moves nothing twice.
+  now += 5_000;
+  await handleTimer((h.desk as unknown as { core: DeskCore }).core, escalated[0] as DueTimer);
+  await h.idle();
+  expect(h.fake.posts().filter((c) => c.args.channel === 'C0COMPLAINTS' && !c.args.thread_ts)).toHaveLength(
+    1,
+  );
   const moved = await threadOf(conversationId);
   expect(moved.channel).toBe('C0COMPLAINTS');
   expect((await h.desk.queue.get(conversationId))?.team).toBe('complaints');

@@ -251,6 +251,27 @@ test('/switchboard: queue, claim, mine, transfer, away/available, and the App Ho
   customer.close();
 });
 
+test('only operators resolve, hand back or transfer (buttons and commands)', async () => {
+  const customer = await webVisitor(h.url, 'visitor-desk-0010');
+  const { conversationId } = await customer.say('talk to a human please');
+  await customer.hears(/in line/);
+  const stranger = 'U0STRANGER';
+  for (const text of [
+    `resolve ${conversationId}`,
+    `handback ${conversationId}`,
+    `transfer returns ${conversationId}`,
+  ]) {
+    const answer = await h.command(stranger, text);
+    expect(JSON.stringify(answer)).toMatch(/not an operator/);
+  }
+  await h.click(stranger, 'desk:resolve', conversationId);
+  await h.idle();
+  expect(await h.desk.queue.get(conversationId)).toMatchObject({ state: 'waiting', team: 'support' });
+  await h.click(ADA, 'desk:handback', conversationId);
+  await customer.hears(/back with the assistant/);
+  customer.close();
+});
+
 test('"cancel" while waiting leaves the queue and the card says so', async () => {
   // Grace has her App Home open: it is refreshed when someone joins the queue.
   await h.event({ type: 'app_home_opened', user: GRACE, channel: 'D0HOME0002', tab: 'home' });

@@ -189,7 +189,7 @@ export function readJsonBody(req: http.IncomingMessage, limit: number): Promise<
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       if (text.length === 0) return resolve({});
       // Strict, as express.json(): a body must be an object or an array (after JSON's own whitespace).
-      const first = /^[\x20\x09\x0a\x0d]*(.)/s.exec(text)?.[1];
+      const first = /^[ \t\n\r]*(.)/s.exec(text)?.[1];
       if (first !== '{' && first !== '[')
         return reject(new BodyError('body is not JSON', 'entity.parse.failed'));
       try {

@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { type Dispatcher, Pool, request } from 'undici';
+import { Pool } from 'undici';
 import type { FetchedMedia } from '../../src/core/adapter';
+import { downloadFile } from '../../src/media/download';
 import { ChannelApiError, TransportError } from '../../src/errors';
 
 /** The public Graph API, pinned to the version this adapter was written against. */
@@ -90,28 +91,10 @@ export class GraphClient {
         permanent: true,
       });
     }
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, {
-        method: 'GET',
-        headers: { authorization: `Bearer ${this.accessToken}` },
-        headersTimeout: 15_000,
-        bodyTimeout: 60_000,
-      });
-    } catch (error) {
-      throw new TransportError(this.channel, `${method}: ${(error as Error).message}`, { cause: error });
-    }
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw graphError({ channel: this.channel, method, status: res.statusCode, error: undefined });
-    }
-    const type = res.headers['content-type'];
-    const length = Number(res.headers['content-length']);
-    return {
-      body: res.body,
-      ...(typeof type === 'string' && { mimeType: type }),
-      ...(Number.isFinite(length) && length >= 0 && { size: length }),
-    };
+    return downloadFile(this.channel, url, {
+      method,
+      headers: { authorization: `Bearer ${this.accessToken}` },
+    });
   }
 
   /** Meta's media hosts over HTTPS, or Graph's own origin (a fake or proxy in front of it). */

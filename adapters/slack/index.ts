@@ -28,8 +28,8 @@ import type {
 } from '../../src/core/adapter';
 import type { ChannelDefinition } from '../../src/channels';
 import type { Config } from '../../src/config';
-import { type Dispatcher, request } from 'undici';
 import { ChannelApiError, SwitchboardError, TransportError, asError } from '../../src/errors';
+import { downloadFile } from '../../src/media/download';
 import type { Logger } from '../../src/observability/logger';
 import {
   DESK_ACK_BUDGET_MS,
@@ -277,7 +277,7 @@ export class SlackAdapter implements ChannelAdapter {
         permanent: true,
       });
     }
-    let file: { url_private_download?: string; url_private?: string; mimetype?: string; size?: number };
+    let file: { url_private_download?: string; url_private?: string; mimetype?: string };
     try {
       file = ((await this.client.files.info({ file: id })).file ?? {}) as typeof file;
     } catch (error) {
@@ -300,32 +300,12 @@ export class SlackAdapter implements ChannelAdapter {
         permanent: true,
       });
     }
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, {
-        method: 'GET',
-        headers: { authorization: `Bearer ${this.options.botToken}` },
-        headersTimeout: 15_000,
-        bodyTimeout: 60_000,
-      });
-    } catch (error) {
-      throw new TransportError(CHANNEL, `downloading a file: ${asError(error).message}`, { cause: error });
-    }
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new ChannelApiError({
-        channel: CHANNEL,
-        method: 'files.download',
-        status: res.statusCode,
-        description: `Slack's file server answered ${res.statusCode}`,
-        permanent: res.statusCode === 404 || res.statusCode === 403,
-      });
-    }
-    return {
-      body: res.body,
-      ...(file.mimetype && { mimeType: file.mimetype }),
-      ...(file.size !== undefined && { size: file.size }),
-    };
+    const media = await downloadFile(CHANNEL, url, {
+      method: 'files.download',
+      headers: { authorization: `Bearer ${this.options.botToken}` },
+    });
+    // Slack's own type is the file's; its server may answer with a generic one.
+    return { ...media, ...(file.mimetype && { mimeType: file.mimetype }) };
   }
 
   /** Slack's file host over HTTPS, or the configured API's origin (a fake or proxy in front of it). */

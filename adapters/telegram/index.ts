@@ -11,7 +11,6 @@
  * @module
  */
 import { Telegraf, TelegramError } from 'telegraf';
-import { type Dispatcher, request } from 'undici';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { ChannelDefinition } from '../../src/channels';
 import type {
@@ -23,6 +22,7 @@ import type {
   SendResult,
 } from '../../src/core/adapter';
 import { ChannelApiError, ConfigError, PayloadError, TransportError, asError } from '../../src/errors';
+import { downloadFile } from '../../src/media/download';
 import type { ChannelAddress } from '../../src/model';
 import type { Logger } from '../../src/observability/logger';
 import { type TelegramSettings, telegramSettings } from './config';
@@ -297,7 +297,7 @@ export class TelegramAdapter implements ChannelAdapter {
         permanent: true,
       });
     }
-    let file: { file_path?: string; file_size?: number };
+    let file: { file_path?: string };
     try {
       file = (await this.callApi('getFile', { file_id: fileId })) as typeof file;
     } catch (error) {
@@ -312,28 +312,7 @@ export class TelegramAdapter implements ChannelAdapter {
       });
     }
     const url = `${this.settings.apiRoot}file/bot${this.settings.token}/${file.file_path}`;
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, { method: 'GET', headersTimeout: 15_000, bodyTimeout: 60_000 });
-    } catch (error) {
-      throw new TransportError(CHANNEL, `downloading a file: ${asError(error).message}`, { cause: error });
-    }
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new ChannelApiError({
-        channel: CHANNEL,
-        method: 'file',
-        status: res.statusCode,
-        description: `Telegram's file server answered ${res.statusCode}`,
-        permanent: res.statusCode === 404 || res.statusCode === 400,
-      });
-    }
-    const type = res.headers['content-type'];
-    return {
-      body: res.body,
-      ...(typeof type === 'string' && type !== 'application/octet-stream' && { mimeType: type }),
-      ...(file.file_size !== undefined && { size: file.file_size }),
-    };
+    return downloadFile(CHANNEL, url, { method: 'file' });
   }
 
   async sendTyping(address: ChannelAddress, on: boolean): Promise<void> {

@@ -20,6 +20,18 @@ afterAll(async () => {
 
 const threadPosts = (ts: string) => h.fake.messages.filter((m) => m.thread_ts === ts);
 
+/** A web customer who asked for a person, and Ada, who claimed the conversation. */
+async function claimedByAda(visitorId: string) {
+  const customer = await webVisitor(h.url, visitorId);
+  const { conversationId } = await customer.say('talk to a human please');
+  await customer.hears(/in line/);
+  await h.click(ADA, 'desk:claim', conversationId);
+  await customer.hears(/Ada has joined/);
+  const thread = await h.desk.outbox.currentThread(conversationId);
+  if (!thread) throw new Error('no thread');
+  return { customer, conversationId, thread };
+}
+
 test('web customer → card → claim → live chat both ways → note stays internal → resolve → rating → bot again', async () => {
   const customer = await webVisitor(h.url, 'visitor-desk-0001');
   await customer.say('hi');
@@ -115,13 +127,7 @@ test('web customer → card → claim → live chat both ways → note stays int
 });
 
 test('Slack retrying an event does not send the operator reply twice', async () => {
-  const customer = await webVisitor(h.url, 'visitor-desk-0002');
-  const { conversationId } = await customer.say('talk to a human please');
-  await customer.hears(/in line/);
-  await h.click(ADA, 'desk:claim', conversationId);
-  await customer.hears(/Ada has joined/);
-  const thread = await h.desk.outbox.currentThread(conversationId);
-  if (!thread) throw new Error('no thread');
+  const { customer, conversationId, thread } = await claimedByAda('visitor-desk-0002');
   const event = {
     type: 'message',
     channel: SUPPORT,
@@ -161,13 +167,7 @@ test("an operator's file reaches the customer as a link that opens it, once per 
     return null;
   });
   try {
-    const customer = await webVisitor(h.url, 'visitor-desk-0009');
-    const { conversationId } = await customer.say('talk to a human please');
-    await customer.hears(/in line/);
-    await h.click(ADA, 'desk:claim', conversationId);
-    await customer.hears(/Ada has joined/);
-    const thread = await h.desk.outbox.currentThread(conversationId);
-    if (!thread) throw new Error('no thread');
+    const { customer, conversationId, thread } = await claimedByAda('visitor-desk-0009');
     const event = {
       type: 'message',
       subtype: 'file_share',

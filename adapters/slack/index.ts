@@ -312,9 +312,17 @@ export class SlackAdapter implements ChannelAdapter {
   private mayCarryToken(url: string): boolean {
     try {
       const parsed = new URL(url);
+      const api = new URL(this.options.apiUrl);
+      // The API's own domain (slack.com, slack-gov.com…), with its file hosts.
+      const domain = api.hostname.split('.').slice(-2).join('.');
+      const named = /[a-z]/i.test(domain) && !api.hostname.includes(':');
       return (
-        parsed.origin === new URL(this.options.apiUrl).origin ||
-        (parsed.protocol === 'https:' && /(^|\.)slack\.com$|(^|\.)slack-files\.com$/i.test(parsed.hostname))
+        parsed.origin === api.origin ||
+        (parsed.protocol === 'https:' &&
+          named &&
+          (parsed.hostname === domain ||
+            parsed.hostname.endsWith(`.${domain}`) ||
+            /(^|\.)slack-files\.com$/i.test(parsed.hostname)))
       );
     } catch {
       return false;

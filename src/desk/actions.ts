@@ -124,7 +124,7 @@ export async function moved(
   const old = await desk.outbox.currentThread(conversationId).catch(() => null);
   await desk.note(conversationId, `moved:${tag}`, `:arrow_right: Transferred to *${entry.team}* ${how}.`);
   if (desk.slack && old)
-    await desk.outbox.add(conversationId, `update:${conversationId}:${tag}`, 'update_card', {
+    await desk.outbox.add(conversationId, `moved-card:${conversationId}:${tag}`, 'update_card', {
       channel: old.channel,
       ts: old.ts,
       state: { kind: 'transferred', to: entry.team },

@@ -202,7 +202,10 @@ async function queueText(desk: DeskCore, operatorId: string, which?: string): Pr
   );
   const other = which === undefined && operator ? ' (`/switchboard queue all` for every team)' : '';
   const more = all.length > waiting.length ? `\n…and ${all.length - waiting.length} more.` : '';
-  return `*Waiting${where}* (${all.length})${other}:\n${lines.join('\n')}${more}\nClaim the next one with \`/switchboard claim\`, or one by id.`;
+  const count = teams.some((t) => all.filter((e) => e.team === t).length >= 1000)
+    ? `${all.length}+`
+    : `${all.length}`;
+  return `*Waiting${where}* (${count})${other}:\n${lines.join('\n')}${more}\nClaim the next one with \`/switchboard claim\`, or one by id.`;
 }
 
 async function mineText(desk: DeskCore, operatorId: string): Promise<string> {

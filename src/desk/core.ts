@@ -45,7 +45,7 @@ export interface CardTrigger {
 /** The parts of the bot the desk uses. */
 export type DeskBot = Pick<
   Bot<Context>,
-  'store' | 'logger' | 'send' | 'enrichCustomer' | 'searchConversations' | 'media'
+  'store' | 'logger' | 'send' | 'enrichCustomer' | 'searchConversations' | 'media' | 'adapter'
 >;
 
 /**
@@ -55,6 +55,8 @@ export type DeskBot = Pick<
 export function viewable(desk: DeskCore, message: Message): Message {
   const content = message.content;
   if (content.type !== 'media' || !isPlatformRef(content.url)) return message;
+  // Only where this server can fetch it; otherwise "kept on <channel>" says more than a dead link.
+  if (!desk.bot.adapter(message.channel)?.fetchMedia) return message;
   try {
     return { ...message, content: { ...content, url: desk.bot.media.urlFor(message.channel, content) } };
   } catch {

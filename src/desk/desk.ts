@@ -49,7 +49,7 @@ import {
   type QueueEntry,
   startHandoffTimers,
 } from '../handoff';
-import type { Conversation, Message } from '../model';
+import type { ContentInput, Conversation, Message } from '../model';
 import { SqlStore, type Store } from '../store';
 import * as actions from './actions';
 import type { DeskResult, ResolveOptions } from './actions';
@@ -207,6 +207,10 @@ export class Desk implements BotService {
         logger,
         this.options.sender,
       );
+      if (!this.bot.config.PUBLIC_URL)
+        logger.warn(
+          "PUBLIC_URL is not set: links to files (an operator's files for customers, customers' photos in threads) point at this machine's own address, which customers and their platforms cannot reach",
+        );
     } else {
       logger.warn(
         'handoff.yml is set but Slack is not (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): escalations are queued and customers told their place, but no operator desk shows them',
@@ -314,14 +318,14 @@ export class Desk implements BotService {
     return actions.resolve(this.core, conversationId, operatorId, options);
   }
 
-  /** An operator's thread reply: to the customer (claiming a waiting conversation on the way). */
+  /** An operator's thread reply (text or media): to the customer (claiming a waiting conversation on the way). */
   operatorReply(
     conversationId: string,
     operatorId: string,
-    text: string,
+    content: ContentInput,
     idempotencyKey: string,
   ): Promise<DeskResult> {
-    return actions.operatorReply(this.core, conversationId, operatorId, text, idempotencyKey);
+    return actions.operatorReply(this.core, conversationId, operatorId, content, idempotencyKey);
   }
 
   setAvailability(operatorId: string, availability: 'available' | 'away'): Promise<DeskResult> {

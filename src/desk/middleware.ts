@@ -111,16 +111,19 @@ async function takeRating(desk: DeskCore, ctx: Context, memory: DeskMemory): Pro
  */
 export async function escalate(
   desk: DeskCore,
-  conversation: Conversation,
+  queued: Conversation,
   trigger?: CardTrigger,
 ): Promise<QueueEntry> {
+  let conversation = queued;
   const config = desk.config;
   // Queued without a handoff request (code set the status itself): the defaults, dated when
-  // the conversation last changed, so that running this again names the same spell.
-  const request = requestOf(
-    conversation.handoff ?? { requestedAt: conversation.updatedAt, source: 'status' },
-    desk.clock(),
-  ) as HandoffRequest;
+  // the conversation last changed, kept on the conversation like any request (the card, a
+  // claim and crash recovery all read it there).
+  if (!conversation.handoff) {
+    const handoff = { requestedAt: conversation.updatedAt, source: 'status' };
+    conversation = await desk.store.conversations.update(conversation.id, { handoff });
+  }
+  const request = requestOf(conversation.handoff, desk.clock()) as HandoffRequest;
   const team = teamFor(config, request.team).name;
   const { entry, created } = await desk.queue.enqueue({
     conversationId: conversation.id,

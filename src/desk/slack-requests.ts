@@ -19,32 +19,58 @@ import type { AppHome } from './home';
 import type { DeskThread } from './outbox';
 import { METADATA_TYPE } from './performer';
 
+/** Types every channel shows as such (others go as a document: HEIC photos, QuickTime videos…). */
+const IMAGE = /^image\/(jpeg|png|gif)$/;
+const VIDEO = /^video\/(mp4|3gpp)$/;
+const AUDIO = /^audio\/(mpeg|mp4|aac|ogg|amr)$/;
+
 /**
  * Files an operator shared in the thread, as media messages for the customer: each a
- * signed link through this server (`slack-file:<id>`, fetched with the bot token).
+ * signed link through this server (`slack-file:<id>`, fetched with the bot token). Only
+ * files Slack hosts can be passed on; the others (Google Drive links, canvases, posts,
+ * files hidden by a plan's history limit) are named in `skipped`.
  */
-function sharedFiles(desk: DeskCore, raw: unknown): MediaContent[] {
-  if (!Array.isArray(raw)) return [];
-  return raw.flatMap((value): MediaContent[] => {
-    const file = value as { id?: unknown; name?: unknown; mimetype?: unknown; mode?: unknown };
-    if (typeof file.id !== 'string' || file.mode === 'tombstone' || file.mode === 'external') return [];
-    const mimeType = typeof file.mimetype === 'string' ? file.mimetype : undefined;
+function sharedFiles(
+  desk: DeskCore,
+  raw: unknown,
+): { files: { id: string; content: MediaContent }[]; skipped: string[] } {
+  const files: { id: string; content: MediaContent }[] = [];
+  const skipped: string[] = [];
+  for (const value of Array.isArray(raw) ? raw : []) {
+    const file = value as {
+      id?: unknown;
+      name?: unknown;
+      title?: unknown;
+      mimetype?: unknown;
+      mode?: unknown;
+    };
     const filename = typeof file.name === 'string' ? file.name : undefined;
-    const kind = mimeType?.startsWith('image/')
-      ? 'image'
-      : mimeType?.startsWith('audio/')
-        ? 'audio'
-        : mimeType?.startsWith('video/')
+    if (typeof file.id !== 'string' || (file.mode !== 'hosted' && file.mode !== 'snippet')) {
+      skipped.push(filename ?? (typeof file.title === 'string' ? file.title : 'a file'));
+      continue;
+    }
+    const mimeType = typeof file.mimetype === 'string' ? file.mimetype.toLowerCase() : undefined;
+    const kind = !mimeType
+      ? 'file'
+      : IMAGE.test(mimeType)
+        ? 'image'
+        : VIDEO.test(mimeType)
           ? 'video'
-          : 'file';
+          : AUDIO.test(mimeType)
+            ? 'audio'
+            : 'file';
     const url = desk.bot.media.link({
       channel: 'slack',
       ref: `${SLACK_FILE_REF}${file.id}`,
       ...(filename && { filename }),
       ...(mimeType && { mimeType }),
     });
-    return [{ type: 'media', kind, url, ...(filename && { filename }), ...(mimeType && { mimeType }) }];
-  });
+    files.push({
+      id: file.id,
+      content: { type: 'media', kind, url, ...(filename && { filename }), ...(mimeType && { mimeType }) },
+    });
+  }
+  return { files, skipped };
 }
 
 /** What the requests need of the App Home. */
@@ -85,21 +111,30 @@ async function onEvent(desk: DeskCore, home: Home, request: SlackDeskEvent): Pro
   if (!thread) return undefined;
   const raw = typeof event.text === 'string' ? event.text : '';
   if (NOTE.test(raw)) return undefined;
-  const files = sharedFiles(desk, event.files);
+  const { files, skipped } = sharedFiles(desk, event.files);
   const text = slackToPlain(raw);
   const key = `slack:${channel}:${ts}`;
-  // The text first, then each file (its own message, with its own key: a retry sends neither twice).
+  // The text first, then each file (its own message, keyed by the file: a retry sends nothing twice).
   const replies: [ContentInput, string][] = [
     ...(text ? [[text, key] as [ContentInput, string]] : []),
-    ...files.map((file, i) => [file, `${key}:file:${i}`] as [ContentInput, string]),
+    ...files.map((file) => [file.content, `${key}:file:${file.id}`] as [ContentInput, string]),
   ];
   for (const [content, idempotencyKey] of replies) {
     const result = await operatorReply(desk, thread.conversationId, user, content, idempotencyKey);
     if (!result.ok) {
       await ephemeral(desk, request.client, channel, user, threadTs, result.message);
-      break;
+      return undefined;
     }
   }
+  if (skipped.length)
+    await ephemeral(
+      desk,
+      request.client,
+      channel,
+      user,
+      threadTs,
+      `Not sent to the customer: ${skipped.join(', ')} (only files uploaded to Slack can be passed on; share a link instead).`,
+    );
   return undefined;
 }
 

@@ -50,6 +50,9 @@ export async function handleTimer(desk: DeskCore, timer: DueTimer): Promise<void
       return;
     }
     case 'claim_lapsed': {
+      // Delivered again later (a retried job), after someone claimed it again: nothing to do.
+      const now = await desk.queue.get(id);
+      if (now?.state !== 'waiting') return;
       await desk.store.conversations.update(id, { status: 'queued' });
       await desk.store.events.add(id, 'handoff_claim_lapsed', { operatorId: timer.operatorId });
       const team = teamFor(config, timer.entry.team);

@@ -16,7 +16,7 @@ export async function downloadFile(
     /** For the error: which call this was (`files.download`, `getFile`…). */
     method: string;
     headers?: Record<string, string>;
-    /** Statuses that mean the file is gone for good (default 400, 403, 404). */
+    /** Statuses that mean the file is gone for good (default 400, 403, 404, 410). */
     permanent?: number[];
   },
 ): Promise<FetchedMedia> {
@@ -38,14 +38,16 @@ export async function downloadFile(
       method: options.method,
       status: res.statusCode,
       description: `the file server answered ${res.statusCode}`,
-      permanent: (options.permanent ?? [400, 403, 404]).includes(res.statusCode),
+      permanent: (options.permanent ?? [400, 403, 404, 410]).includes(res.statusCode),
     });
   }
   const type = res.headers['content-type'];
+  // A generic type says nothing: the link's own (from the platform's metadata) stands.
+  const generic = typeof type !== 'string' || /^(application|binary)\/octet-stream\b/i.test(type);
   const length = Number(res.headers['content-length']);
   return {
     body: res.body,
-    ...(typeof type === 'string' && type !== 'application/octet-stream' && { mimeType: type }),
+    ...(!generic && { mimeType: type }),
     ...(Number.isFinite(length) && length >= 0 && { size: length }),
   };
 }

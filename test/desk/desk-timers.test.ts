@@ -8,7 +8,7 @@ import type { DeskCore } from '../../src/desk/core';
 import { handleTimer } from '../../src/desk/timers';
 import type { DueTimer } from '../../src/handoff';
 import { until } from '../channels/slack/harness';
-import { ADA, type DeskBot, SUPPORT, slackText, startDeskBot, webVisitor } from './harness';
+import { ADA, type DeskBot, GRACE, SUPPORT, slackText, startDeskBot, webVisitor } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -115,6 +115,15 @@ test('a claim lapses when the operator stays silent; the conversation waits agai
   await customer.say('hello? anyone there?');
   await until(() => inThread(thread.ts, /anyone there/).length === 1);
   await customer.hears(/You're number \d+ in line/);
+  // Grace takes it; the lapse delivered again later (a retried job) leaves her claim alone.
+  await h.click(GRACE, 'desk:claim', conversationId);
+  await customer.hears(/Grace has joined/);
+  now += 5_000;
+  const lapsed = fired.find((t) => t.kind === 'claim_lapsed') as DueTimer;
+  await handleTimer((h.desk as unknown as { core: DeskCore }).core, lapsed);
+  await h.idle();
+  expect((await h.bot.store.conversations.get(conversationId))?.status).toBe('assigned');
+  expect(inThread(thread.ts, /claim lapsed/)).toHaveLength(1);
   customer.close();
 });
 

@@ -176,7 +176,11 @@ test("an operator's file reaches the customer as a link that opens it, once per 
       text: 'Here is the return label',
       ts: '1767229999.000888',
       thread_ts: thread.ts,
-      files: [{ id: 'F0PHOTO001', name: 'label.png', mimetype: 'image/png', mode: 'hosted' }],
+      files: [
+        { id: 'F0PHOTO001', name: 'label.png', mimetype: 'image/png', mode: 'hosted' },
+        // Not on Slack's servers: cannot be passed on, and the operator is told.
+        { id: 'F0GDRIVE01', title: 'Return policy', mode: 'external' },
+      ],
     };
     await h.event(event, 'EvFILE1');
     await h.event(event, 'EvFILE2'); // Slack's retry: same message ts, nothing sent twice
@@ -194,6 +198,12 @@ test("an operator's file reaches the customer as a link that opens it, once per 
       'image/png',
       JSON.stringify({ png: 'bytes' }),
     ]);
+    const told = h.fake.calls
+      .filter((c) => c.method === 'chat.postEphemeral')
+      .map((c) => String(c.args.text));
+    // (Told again on Slack's retry of the event: a private note, harmless.)
+    expect(told.length).toBeGreaterThan(0);
+    for (const note of told) expect(note).toMatch(/Not sent to the customer: Return policy/);
     const download = h.fake.calls.find((c) => c.path.startsWith('/files-pri/'));
     expect(download?.headers.authorization).toBe('Bearer xoxb-test-token');
     await h.click(ADA, 'desk:handback', conversationId);

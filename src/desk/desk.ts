@@ -313,7 +313,10 @@ export class Desk implements BotService {
     return actions.transfer(this.core, conversationId, team, operatorId);
   }
 
-  /** Done (Resolve) or back to the bot (Hand back): the bot answers again. */
+  /**
+   * Done (Resolve) or back to the bot (Hand back): the bot answers again. `operatorId` must
+   * be an operator in handoff.yml (anyone else is refused, as in Slack).
+   */
   resolve(conversationId: string, operatorId: string, options: ResolveOptions): Promise<DeskResult> {
     return actions.resolve(this.core, conversationId, operatorId, options);
   }

@@ -14,6 +14,13 @@ import type { LinkCode, LinkRecord, LinkRepo, LinkUndo } from './types';
 const opt = <T>(value: unknown, map: (v: unknown) => T): T | undefined =>
   value === null || value === undefined ? undefined : map(value);
 
+/** `target` with the optional fields that have a value (strict optional types allow no `undefined`). */
+function withDefined<T extends object>(target: T, optional: Partial<T>): T {
+  for (const [key, value] of Object.entries(optional))
+    if (value !== undefined) (target as Record<string, unknown>)[key] = value;
+  return target;
+}
+
 function toCode(r: Row): LinkCode {
   const code: LinkCode = {
     codeHash: String(r.code_hash),
@@ -32,9 +39,7 @@ function toCode(r: Row): LinkCode {
     usedByIdentityId: opt(r.used_by_identity_id, String),
     linkId: opt(r.link_id, String),
   };
-  for (const [key, value] of Object.entries(optional))
-    if (value !== undefined) (code as unknown as Record<string, unknown>)[key] = value;
-  return code;
+  return withDefined(code, optional);
 }
 
 function toLink(r: Row): LinkRecord {
@@ -53,9 +58,7 @@ function toLink(r: Row): LinkRecord {
     undoneAt: opt(r.undone_at, Number),
     undoneBy: opt(r.undone_by, String),
   };
-  for (const [key, value] of Object.entries(optional))
-    if (value !== undefined) (link as unknown as Record<string, unknown>)[key] = value;
-  return link;
+  return withDefined(link, optional);
 }
 
 const busy = (status: unknown) => status === 'queued' || status === 'assigned';

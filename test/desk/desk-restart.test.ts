@@ -27,7 +27,7 @@ import {
 } from '../channels/slack/harness';
 import { tempDir } from '../helpers/bot';
 import { killAll, sigkill, startBotProcess } from '../helpers/process';
-import { ROOT, SUPPORT, slackText } from './harness';
+import { ROOT, SUPPORT, slackText, slashCommand } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -109,16 +109,7 @@ function query<T>(dataDir: string, sql: string, params: unknown[] = []): T[] {
 
 /** A signed `/switchboard …` command, as Slack sends it; returns the ack body. */
 async function command(url: string, user: string, text: string): Promise<Record<string, unknown>> {
-  const raw = new URLSearchParams({
-    command: '/switchboard',
-    text,
-    user_id: user,
-    user_name: user.toLowerCase(),
-    channel_id: SUPPORT,
-    team_id: 'T0TEAM0001',
-    trigger_id: `trig-${Date.now()}`,
-    response_url: `${fake.url}/response/restart`,
-  }).toString();
+  const raw = slashCommand(user, text, `${fake.url}/response/restart`);
   const res = await fetch(`${url}/webhooks/slack/commands`, {
     method: 'POST',
     headers: slackHeaders(raw, { contentType: 'application/x-www-form-urlencoded' }),

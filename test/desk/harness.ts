@@ -126,16 +126,7 @@ export async function startDeskBot(
     command: async (user, text) => {
       const res = await signed(
         '/webhooks/slack/commands',
-        new URLSearchParams({
-          command: '/switchboard',
-          text,
-          user_id: user,
-          user_name: user.toLowerCase(),
-          channel_id: SUPPORT,
-          team_id: 'T0TEAM0001',
-          trigger_id: `trig-${++eventSeq}`,
-          response_url: `${fake.url}/response/${eventSeq}`,
-        }).toString(),
+        slashCommand(user, text, `${fake.url}/response/${++eventSeq}`),
         'application/x-www-form-urlencoded',
       );
       const body = await res.text();
@@ -161,6 +152,20 @@ export async function startDeskBot(
       if (!options.fake) await fake.close();
     },
   };
+}
+
+/** A `/switchboard …` command's form body, as Slack posts it from the support channel. */
+export function slashCommand(user: string, text: string, responseUrl: string): string {
+  return new URLSearchParams({
+    command: '/switchboard',
+    text,
+    user_id: user,
+    user_name: user.toLowerCase(),
+    channel_id: SUPPORT,
+    team_id: 'T0TEAM0001',
+    trigger_id: `trig-${++eventSeq}`,
+    response_url: responseUrl,
+  }).toString();
 }
 
 function signedEvent(

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { escapeMrkdwn } from '../../adapters/slack/render';
 import type { FlowDefinition } from '../flows/types';
 import type { QueueEntry } from '../handoff';
 import type { ContentInput, Conversation } from '../model';
@@ -61,7 +62,7 @@ export async function claim(desk: DeskCore, conversationId: string, operatorId: 
   });
   return {
     ok: true,
-    message: `You have the conversation with ${await customerName(desk, conversation)}. Reply in its thread.`,
+    message: `You have the conversation with ${escapeMrkdwn(await customerName(desk, conversation))}. Reply in its thread.`,
   };
 }
 

@@ -99,10 +99,7 @@ export function transcriptLine(m: Message): string {
               `_[${content.kind}${content.filename ? ` ${escapeMrkdwn(content.filename)}` : ''}: kept on ${m.channel}, not viewable from Slack]_`
         }`
       : content.type === 'location'
-        ? mrkdwnLink(
-            `https://maps.google.com/?q=${content.latitude},${content.longitude}`,
-            escapeMrkdwn(m.text),
-          )
+        ? mrkdwnLink(`https://maps.google.com/?q=${content.latitude},${content.longitude}`, m.text)
         : escapeMrkdwn(m.text);
   return `${authorLabel(m)} · ${m.channel}: ${clip(body, 2800)}`;
 }
@@ -239,8 +236,9 @@ export function renderCard(input: CardInput): { text: string; blocks: Block[] } 
       },
     ],
   });
+  // The fallback text is what notifications show: as mrkdwn as the blocks, so escaped the same way.
   const text = clip(
-    `${open ? 'Escalation' : 'Closed escalation'}: ${envelope.reason} — ${envelope.customer.name ?? 'customer'} on ${envelope.channel}`,
+    `${open ? 'Escalation' : 'Closed escalation'}: ${escapeMrkdwn(envelope.reason)} — ${escapeMrkdwn(envelope.customer.name ?? 'customer')} on ${envelope.channel}`,
     300,
   );
   return { text, blocks };
@@ -325,7 +323,7 @@ export function renderTranscript(messages: Message[]): { text: string; blocks: B
 export function renderRelay(message: Message): { text: string; blocks: Block[] } {
   const line = transcriptLine(message);
   return {
-    text: clip(`${message.author === 'customer' ? 'Customer' : 'Bot'}: ${message.text}`, 3000),
+    text: clip(`${message.author === 'customer' ? 'Customer' : 'Bot'}: ${escapeMrkdwn(message.text)}`, 3000),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(line, SECTION_MAX) } }],
   };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { SlackDeskCommand } from '../../adapters/slack';
+import { escapeMrkdwn } from '../../adapters/slack/render';
 import type { QueueEntry } from '../handoff';
 import { compareEntries } from '../handoff/timing';
 import { linkCustomers, unlinkCustomers } from '../identity';
@@ -120,7 +121,7 @@ async function searchText(desk: DeskCore, operatorId: string, args: string[]): P
   if (!hits.length) return 'No conversation matches.';
   const lines = hits.map((hit) => {
     const match = hit.matches[0];
-    const quote = match ? ` — “${clipText(match.text, 90)}” (${match.channel})` : '';
+    const quote = match ? ` — “${escapeMrkdwn(clipText(match.text, 90))}” (${match.channel})` : '';
     const csat = hit.csat === null ? '' : ` · rated ${hit.csat}/5`;
     return `• \`${hit.id}\` ${hit.outcome}, ${hit.channels.join('+')}, ${hit.messageCount} messages, ${new Date(hit.lastMessageAt).toISOString().slice(0, 10)}${csat}${quote}`;
   });
@@ -198,7 +199,7 @@ async function queueText(desk: DeskCore, operatorId: string, which?: string): Pr
   const places = await threadLinks(desk, waiting);
   const lines = waiting.map(
     (e, i) =>
-      `${i + 1}. *${clipText(e.reason, 80)}* — ${e.team}, ${e.priority}, waiting ${formatWait(now - e.waitingSince)} · \`${e.conversationId}\`${places[i]}`,
+      `${i + 1}. *${escapeMrkdwn(clipText(e.reason, 80))}* — ${e.team}, ${e.priority}, waiting ${formatWait(now - e.waitingSince)} · \`${e.conversationId}\`${places[i]}`,
   );
   const other = which === undefined && operator ? ' (`/switchboard queue all` for every team)' : '';
   const more = all.length > waiting.length ? `\n…and ${all.length - waiting.length} more.` : '';
@@ -216,7 +217,7 @@ async function mineText(desk: DeskCore, operatorId: string): Promise<string> {
   if (!mine.length) return head;
   const now = desk.clock();
   const places = await threadLinks(desk, mine);
-  return `${head}\n${mine.map((e, i) => `• *${clipText(e.reason, 80)}* — ${e.team}, claimed ${formatWait(now - (e.claimedAt ?? now))} ago · \`${e.conversationId}\`${places[i]}`).join('\n')}`;
+  return `${head}\n${mine.map((e, i) => `• *${escapeMrkdwn(clipText(e.reason, 80))}* — ${e.team}, claimed ${formatWait(now - (e.claimedAt ?? now))} ago · \`${e.conversationId}\`${places[i]}`).join('\n')}`;
 }
 
 /** ` in #channel` for each entry's current card (Slack renders the channel as a link). */

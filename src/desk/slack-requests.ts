@@ -9,6 +9,7 @@
 import type { webApi } from '@slack/bolt';
 import type { SlackDeskEvent, SlackDeskInteraction, SlackDeskRequest } from '../../adapters/slack';
 import { SLACK_FILE_REF, toDeliveryError } from '../../adapters/slack';
+import { escapeMrkdwn } from '../../adapters/slack/render';
 import type { ContentInput, MediaContent } from '../model';
 import { teamFor } from '../handoff/timing';
 import { claim, type DeskResult, operatorReply, resolve, setAvailability, transfer } from './actions';
@@ -133,7 +134,7 @@ async function onEvent(desk: DeskCore, home: Home, request: SlackDeskEvent): Pro
       channel,
       user,
       threadTs,
-      `Not sent to the customer: ${skipped.join(', ')} (only files uploaded to Slack can be passed on; share a link instead).`,
+      `Not sent to the customer: ${escapeMrkdwn(skipped.join(', '))} (only files uploaded to Slack can be passed on; share a link instead).`,
     );
   return undefined;
 }

@@ -246,6 +246,16 @@ describe('refused', () => {
     expect((await call('GET', '/conversations/AAAAAAAAAAAAAAAAAAAAAA?watermark=', SECRET)).body).toEqual({
       error: { code: 'NotFound', message: expect.any(String) },
     });
+    const upload = await call(
+      'POST',
+      `/conversations/${mine.conversationId}/upload?userId=dl_owner`,
+      mine.token,
+      {},
+    );
+    expect(upload).toEqual({
+      status: 404,
+      body: { error: { code: 'NotFound', message: expect.any(String) } },
+    });
     // Nothing was stored for the owner.
     expect(await h.bot.store.identities.find('directline', 'dl_owner')).toBeNull();
 

@@ -286,6 +286,10 @@ export class DirectLineAdapter implements ChannelAdapter {
     const refuse = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     };
+    // Upgrades are not subject to CORS, so the page's origin is checked here, as the web widget's.
+    const origin = req.headers.origin;
+    const allowed = this.need().runtime.config.allowedOrigins;
+    if (origin && allowed !== '*' && !allowed.includes(origin)) return refuse('403 Forbidden');
     let claims: ReturnType<typeof verifyToken>;
     try {
       // The socket carries no Authorization header: the streamUrl is pre-authorised with `t=`.

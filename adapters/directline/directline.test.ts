@@ -11,6 +11,9 @@ import { WebSocket } from 'ws';
 import XHR from 'xhr2';
 import { signIdentityToken } from '../web/verify';
 import { startTestBot, type TestBot } from '../../test/helpers/bot';
+import { renderActivity } from '../bot-activity';
+import { directLineSettings } from './config';
+import { toActivity } from './render';
 import { signToken } from './verify';
 
 // What botframework-directlinejs needs in Node (its README's Node instructions).
@@ -243,6 +246,7 @@ describe('refused', () => {
     ]);
     expect((await call('POST', path(mine.conversationId), undefined, message)).status).toBe(401);
     expect((await call('GET', '/conversations/AAAAAAAAAAAAAAAAAAAAAA?watermark=', SECRET)).status).toBe(404);
+    expect((await call('GET', '/conversations/..%2F..%2Fx/activities', SECRET)).status).toBe(404);
     expect((await call('GET', '/conversations/AAAAAAAAAAAAAAAAAAAAAA?watermark=', SECRET)).body).toEqual({
       error: { code: 'NotFound', message: expect.any(String) },
     });
@@ -362,4 +366,59 @@ test('a token issued with a signed web identity links the Direct Line user to th
   const forged = signIdentityToken({ sub: 'shop-user-42' }, 'another-secret-0123456789abcdef012345');
   const refused = await call('POST', '/tokens/generate', SECRET, {}, { 'x-switchboard-identity': forged });
   expect(refused.status).toBe(403);
+});
+
+test('replies use the Content → Activity mapping shared with the Bot Framework channel', () => {
+  const content = {
+    type: 'card' as const,
+    cards: [
+      {
+        title: 'Tote',
+        imageUrl: 'https://shop.example/tote.png',
+        buttons: [{ type: 'postback' as const, title: 'Buy', payload: 'buy' }],
+      },
+    ],
+  };
+  const message = {
+    id: 'msg_1',
+    conversationId: 'conv_1',
+    customerId: 'cus_1',
+    seq: 2,
+    direction: 'out' as const,
+    author: 'bot' as const,
+    channel: 'directline',
+    content,
+    text: 'Tote',
+    replyToId: 'msg_0',
+    delivery: 'sent' as const,
+    attempts: 0,
+    createdAt: Date.UTC(2026, 0, 1),
+  };
+  expect(toActivity(message, { conversationId: 'dlconv', userId: 'dl_u', botName: 'Northwind' })).toEqual({
+    ...renderActivity(content),
+    id: 'msg_1',
+    timestamp: '2026-01-01T00:00:00.000Z',
+    channelId: 'directline',
+    conversation: { id: 'dlconv' },
+    from: { id: 'switchboard-bot', name: 'Northwind', role: 'bot' },
+    recipient: { id: 'dl_u', role: 'user' },
+    replyToId: 'msg_0',
+  });
+});
+
+test("settings: off without DIRECTLINE_SECRET; a short secret or a token lifetime under Web Chat's refresh is refused", () => {
+  expect(directLineSettings({ env: {} })).toBeNull();
+  expect(directLineSettings({ env: { DIRECTLINE_SECRET: SECRET } })).toEqual({
+    secret: SECRET,
+    tokenTtlSeconds: 1800,
+  });
+  expect(() => directLineSettings({ env: { DIRECTLINE_SECRET: 'short' } })).toThrow(
+    /DIRECTLINE_SECRET: must be at least 32/,
+  );
+  expect(() =>
+    directLineSettings({ env: { DIRECTLINE_SECRET: SECRET, DIRECTLINE_TOKEN_TTL_MINUTES: '10' } }),
+  ).toThrow(/DIRECTLINE_TOKEN_TTL_MINUTES: must be a whole number of minutes from 20/);
+  expect(() => directLineSettings({ env: { DIRECTLINE_TOKEN_TTL_MINUTES: '30' } })).toThrow(
+    /DIRECTLINE_SECRET: is required/,
+  );
 });

@@ -52,6 +52,7 @@ export { type DirectLineSettings, directLineSettings } from './config';
 export { DirectLineError, signToken, verifyToken } from './verify';
 
 export const BASE_PATH = '/v3/directline';
+const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const STREAM_PATH = /^\/v3\/directline\/conversations\/([A-Za-z0-9_-]{1,64})\/stream$/;
 /** Direct Line keeps a conversation for a while after its last use; ours lives in the store's kv. */
 const CONVERSATION_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -510,7 +511,7 @@ export class DirectLineAdapter implements ChannelAdapter {
   }
 
   private async conversation(id: string): Promise<ConversationRecord> {
-    const record = await this.loadConversation(id);
+    const record = CONVERSATION_ID.test(id) ? await this.loadConversation(id) : null;
     if (!record) throw new DirectLineError(404, 'NotFound', `conversation ${id} does not exist`);
     return record;
   }

@@ -216,6 +216,21 @@ function watchOffHost(page: Page): string[] {
         path: path.join(RESULTS, `webchat-${webSocket ? 'websocket' : 'polling'}.png`),
       });
 
+      // A card button (messageBack) reaches the bot as a postback with its payload and title.
+      await tote.getByRole('button', { name: 'Buy the tote' }).click(WAIT);
+      await until(async () => {
+        const hit = (
+          await h.bot.searchConversations({ text: 'show me your bestsellers', channel: 'directline' })
+        )[0];
+        const messages = await h.bot.store.messages.list(hit?.id ?? '');
+        return messages.some(
+          (m) =>
+            m.content.type === 'postback' &&
+            m.content.payload === 'buy:tote' &&
+            m.content.title === 'Buy the tote',
+        );
+      });
+
       // Reload: the page resumes the conversation; the history comes back once, in order.
       await page.reload(WAIT);
       await fromBot(page, 'Welcome to Northwind Goods!').waitFor(WAIT);

@@ -9,6 +9,7 @@
  */
 import { telegramChannel } from '../adapters/telegram';
 import { botframeworkChannel } from '../adapters/botframework';
+import { directlineChannel } from '../adapters/directline';
 import { messengerChannel } from '../adapters/messenger';
 import { slackChannel } from '../adapters/slack';
 import { webChannel } from '../adapters/web';
@@ -34,6 +35,7 @@ export const channels: ChannelDefinition[] = [
   webChannel,
   telegramChannel,
   botframeworkChannel,
+  directlineChannel,
   messengerChannel,
   slackChannel,
   whatsappChannel,

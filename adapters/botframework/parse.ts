@@ -11,7 +11,7 @@
  */
 import { type Activity, TurnContext } from 'botbuilder';
 import type { InboundEvent } from '../../src/core/adapter';
-import type { Content } from '../../src/model';
+import { messageContents } from '../bot-activity';
 
 export const CHANNEL = 'botframework';
 
@@ -32,15 +32,6 @@ const IGNORED: Record<string, string> = {
   contactRelationUpdate: 'contact list changes are not conversations',
   deleteUserData: 'the channel asked to delete user data; handled by data retention, not the inbox',
 };
-
-const isWebUrl = (url: unknown): url is string => typeof url === 'string' && /^https?:\/\//i.test(url);
-
-function mediaKind(contentType: string): 'image' | 'audio' | 'video' | 'file' {
-  if (contentType.startsWith('image/')) return 'image';
-  if (contentType.startsWith('audio/')) return 'audio';
-  if (contentType.startsWith('video/')) return 'video';
-  return 'file';
-}
 
 export function parseActivity(activity: Activity): ParsedActivity {
   if (activity.type !== 'message') {
@@ -63,34 +54,7 @@ export function parseActivity(activity: Activity): ParsedActivity {
   const text = (
     activity.recipient ? TurnContext.removeRecipientMention({ ...activity }) : (activity.text ?? '')
   )?.trim();
-  const contents: Content[] = [];
-  const value = activity.value as unknown;
-  const channelData = activity.channelData as { postBack?: unknown } | undefined;
-  if (value !== undefined && value !== null && typeof value === 'object') {
-    // messageBack / postBack with an object value, or an Adaptive Card submit.
-    const payload = (value as { payload?: unknown }).payload;
-    contents.push({
-      type: 'postback',
-      payload: typeof payload === 'string' ? payload : JSON.stringify(value),
-      ...(text && { title: text }),
-    });
-  } else if (channelData?.postBack === true && text) {
-    // A postBack with a string value arrives as hidden text.
-    contents.push({ type: 'postback', payload: text });
-  } else {
-    const files = (activity.attachments ?? []).filter((a) => isWebUrl(a.contentUrl));
-    files.forEach((file, i) => {
-      contents.push({
-        type: 'media',
-        kind: mediaKind(file.contentType ?? ''),
-        url: file.contentUrl as string,
-        ...(i === 0 && text && { caption: text }),
-        ...(file.name && { filename: file.name }),
-        ...(file.contentType && { mimeType: file.contentType }),
-      });
-    });
-    if (files.length === 0 && text) contents.push({ type: 'text', text });
-  }
+  const contents = messageContents(activity, text);
   if (contents.length === 0) {
     return {
       kind: 'ignored',

@@ -170,7 +170,9 @@ export function loadConfig(
   }
   const s = parsed.data;
   if (s.LLM_BASE_URL && !s.LLM_MODEL) {
-    throw new ConfigError(['LLM_MODEL: is required with LLM_BASE_URL (the model name the server expects) (got unset)']);
+    throw new ConfigError([
+      'LLM_MODEL: is required with LLM_BASE_URL (the model name the server expects) (got unset)',
+    ]);
   }
   const origins = s.WEB_ALLOWED_ORIGINS;
   return {

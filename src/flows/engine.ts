@@ -652,11 +652,19 @@ class Turn {
         }
         case 'knowledge': {
           const question =
-            step.knowledge === true ? (this.text ?? '') : this.engine.template(step.knowledge ?? '').render(this.scope());
+            step.knowledge === true
+              ? (this.text ?? '')
+              : this.engine.template(step.knowledge ?? '').render(this.scope());
           const found = await this.engine.options.knowledge?.answer(this.ctx, question);
           const source = found?.sources[0];
           state.slots[step.result ?? 'knowledge'] = source
-            ? { found: true, title: source.title, url: source.url ?? null, document: source.document, confidence: found.confidence }
+            ? {
+                found: true,
+                title: source.title,
+                url: source.url ?? null,
+                document: source.document,
+                confidence: found.confidence,
+              }
             : { found: false };
           break;
         }

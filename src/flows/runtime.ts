@@ -11,7 +11,13 @@ import path from 'node:path';
 import type { Context } from '../core/context';
 import type { MiddlewareFn } from '../core/composer';
 import { SourceFileError, type SourceProblem } from '../errors';
-import { type KnowledgeBase, KnowledgeResponder, LlmClient, type LlmSettings, loadKnowledge } from '../knowledge';
+import {
+  type KnowledgeBase,
+  KnowledgeResponder,
+  LlmClient,
+  type LlmSettings,
+  loadKnowledge,
+} from '../knowledge';
 import { type IntentSet, loadIntents, NluEngine, type NluResult } from '../nlu';
 import { type Action, FlowEngine } from './engine';
 import { collectFlows, type HandoffTeams, sortProblems } from './loader';

@@ -69,7 +69,17 @@ export type StepKind =
   | 'knowledge'
   | 'end';
 
-export const STEP_KINDS: StepKind[] = ['ask', 'choice', 'branch', 'set', 'call', 'goto', 'handoff', 'knowledge', 'end'];
+export const STEP_KINDS: StepKind[] = [
+  'ask',
+  'choice',
+  'branch',
+  'set',
+  'call',
+  'goto',
+  'handoff',
+  'knowledge',
+  'end',
+];
 
 export function stepKind(step: Step): StepKind {
   for (const kind of STEP_KINDS) if (step[kind] !== undefined) return kind;

@@ -88,7 +88,11 @@ export function parseKnowledgeFile(
     meta = (data ?? {}) as Record<string, unknown>;
     for (const key of Object.keys(meta)) {
       if (!(FRONT_MATTER_KEYS as readonly string[]).includes(key)) {
-        at(offset([key], true), `unknown front matter key '${key}'`, `allowed: ${FRONT_MATTER_KEYS.join(', ')}`);
+        at(
+          offset([key], true),
+          `unknown front matter key '${key}'`,
+          `allowed: ${FRONT_MATTER_KEYS.join(', ')}`,
+        );
       }
     }
     if (meta.title !== undefined && (typeof meta.title !== 'string' || !meta.title.trim())) {
@@ -97,23 +101,37 @@ export function parseKnowledgeFile(
     if (meta.url !== undefined && !isHttpUrl(meta.url)) {
       at(offset(['url']), 'url must be an http(s) URL', 'e.g. url: https://shop.example/help/returns');
     }
-    if (meta.language !== undefined && !(typeof meta.language === 'string' && /^[a-z]{2}$/i.test(meta.language))) {
+    if (
+      meta.language !== undefined &&
+      !(typeof meta.language === 'string' && /^[a-z]{2}$/i.test(meta.language))
+    ) {
       at(offset(['language']), 'language must be a two-letter code (ISO 639-1)', 'e.g. language: en');
     }
     if (meta.channels !== undefined) {
       const list = typeof meta.channels === 'string' ? [meta.channels] : meta.channels;
-      if (!Array.isArray(list) || list.length === 0 || !list.every((c) => typeof c === 'string' && /^[a-z][a-z0-9_-]*$/.test(c))) {
-        at(offset(['channels']), 'channels must be a channel name or a list of them', 'e.g. channels: [web, whatsapp]');
+      if (
+        !Array.isArray(list) ||
+        list.length === 0 ||
+        !list.every((c) => typeof c === 'string' && /^[a-z][a-z0-9_-]*$/.test(c))
+      ) {
+        at(
+          offset(['channels']),
+          'channels must be a channel name or a list of them',
+          'e.g. channels: [web, whatsapp]',
+        );
       }
     }
   }
   const body = source.slice(bodyOffset);
   const html = /\.html?$/i.test(file);
   const parsed = html ? htmlBlocks(body) : markdownBlocks(body);
-  const title =
-    (typeof meta.title === 'string' && meta.title.trim()) || parsed.title || undefined;
+  const title = (typeof meta.title === 'string' && meta.title.trim()) || parsed.title || undefined;
   if (!title) {
-    at(bodyOffset, 'the document has no title', 'add `title:` to the front matter, or start with a `# Heading`');
+    at(
+      bodyOffset,
+      'the document has no title',
+      'add `title:` to the front matter, or start with a `# Heading`',
+    );
   }
   const blocks = parsed.blocks.filter((b) => b.text.trim());
   if (blocks.length === 0) {
@@ -121,7 +139,8 @@ export function parseKnowledgeFile(
   }
   if (problems.length > before || !title) return null;
   const url = typeof meta.url === 'string' ? meta.url : parsed.url;
-  const channels = meta.channels === undefined ? undefined : ([] as string[]).concat(meta.channels as string[]);
+  const channels =
+    meta.channels === undefined ? undefined : ([] as string[]).concat(meta.channels as string[]);
   const language = (
     (typeof meta.language === 'string' ? meta.language : undefined) ??
     parsed.language ??

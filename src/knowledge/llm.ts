@@ -46,7 +46,8 @@ export function systemPrompt(botName: string): string {
 
 export function userPrompt(question: string, passages: PromptPassage[]): string {
   const blocks = passages.map(
-    (p, i) => `[${i + 1}] ${p.title}${p.heading && p.heading !== p.title ? ` — ${p.heading}` : ''}\n${p.text}`,
+    (p, i) =>
+      `[${i + 1}] ${p.title}${p.heading && p.heading !== p.title ? ` — ${p.heading}` : ''}\n${p.text}`,
   );
   return `Passages:\n\n${blocks.join('\n\n')}\n\nQuestion: ${question}`;
 }
@@ -140,7 +141,8 @@ export class LlmClient {
       } else {
         const body = (await res.body.json()) as { choices?: { message?: { content?: unknown } }[] };
         const content = body.choices?.[0]?.message?.content;
-        if (typeof content !== 'string') return { kind: 'failed', reason: 'malformed', detail: 'no message content' };
+        if (typeof content !== 'string')
+          return { kind: 'failed', reason: 'malformed', detail: 'no message content' };
         text = content;
       }
       return judge(text, passages.length);

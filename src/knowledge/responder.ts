@@ -49,7 +49,12 @@ export class KnowledgeResponder implements KnowledgeAnswerer {
     const limit = ctx.capabilities?.maxTextLength ?? Number.POSITIVE_INFINITY;
     let answer: KnowledgeAnswer | undefined;
     if (this.llm) {
-      const generated = await this.generate(ctx, question, hits.filter((h) => h.confidence >= this.kb.minConfidence), limit);
+      const generated = await this.generate(
+        ctx,
+        question,
+        hits.filter((h) => h.confidence >= this.kb.minConfidence),
+        limit,
+      );
       if (generated === 'refused') return null;
       if (generated !== 'fallback') answer = generated;
     }
@@ -92,7 +97,10 @@ export class KnowledgeResponder implements KnowledgeAnswerer {
     );
     if (canType) ctx.typing(false);
     if (result.kind === 'refused') {
-      ctx.logger.info({ conversationId: ctx.conversation.id }, 'knowledge: the language model found no answer in the passages');
+      ctx.logger.info(
+        { conversationId: ctx.conversation.id },
+        'knowledge: the language model found no answer in the passages',
+      );
       return 'refused';
     }
     if (result.kind === 'failed') {
@@ -106,7 +114,8 @@ export class KnowledgeResponder implements KnowledgeAnswerer {
     const unique = sources.filter((s, i) => sources.findIndex((o) => o.document === s.document) === i);
     const footer = `\n\n${sourceLines(unique)}`;
     let body = result.text;
-    if (body.length + footer.length > limit) body = `${body.slice(0, Math.max(0, limit - footer.length - 1))}…`;
+    if (body.length + footer.length > limit)
+      body = `${body.slice(0, Math.max(0, limit - footer.length - 1))}…`;
     return { text: `${body}${footer}`, sources: unique, confidence: top.confidence, mode: 'generated' };
   }
 

@@ -160,7 +160,12 @@ export class KnowledgeBase {
       for (const p of d.passages) {
         this.passages.set(p.id, p);
         const list = byLanguage.get(d.language) ?? [];
-        list.push({ id: p.id, title: d.title, heading: p.heading === d.title ? '' : p.heading, text: p.text });
+        list.push({
+          id: p.id,
+          title: d.title,
+          heading: p.heading === d.title ? '' : p.heading,
+          text: p.text,
+        });
         byLanguage.set(d.language, list);
       }
     }

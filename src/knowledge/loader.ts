@@ -85,7 +85,12 @@ export async function loadKnowledge(
   if (!existsSync(dir)) return null;
   const problems: SourceProblem[] = [];
   const { documents, hash } = await collectKnowledge(dir, options.language ?? 'en', problems);
-  if (problems.length > 0) throw new SourceFileError('SB_KNOWLEDGE_INVALID', problems);
+  if (problems.length > 0) {
+    const sorted = [...problems].sort(
+      (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column,
+    );
+    throw new SourceFileError('SB_KNOWLEDGE_INVALID', sorted);
+  }
   if (documents.length === 0) return null;
   const file = options.cacheDir ? path.join(options.cacheDir, `${hash}.json`) : undefined;
   if (file && existsSync(file)) {

@@ -93,13 +93,16 @@ test('Markdown and HTML become documents: front matter, fallbacks from the page,
 test('a document limited to channels answers only there', async () => {
   const bot = knowledgeDir({ 'returns.md': RETURNS });
   const kb = (await loadKnowledge(path.join(bot, 'knowledge'))) as KnowledgeBase;
-  expect(kb.search('how many days to return an item', { channel: 'web' }).hits[0]?.document.id).toBe('returns');
+  expect(kb.search('how many days to return an item', { channel: 'web' }).hits[0]?.document.id).toBe(
+    'returns',
+  );
   expect(kb.search('how many days to return an item', { channel: 'whatsapp' }).hits).toEqual([]);
 });
 
 test('broken files: every problem with file:line:column and a hint, nothing loaded', async () => {
   const bot = knowledgeDir({
-    'a.md': '---\ntitle: A\nurl: not a url\nlanguage: english\nchannels: [Web Chat]\nauthor: me\n---\nText.\n',
+    'a.md':
+      '---\ntitle: A\nurl: not a url\nlanguage: english\nchannels: [Web Chat]\nauthor: me\n---\nText.\n',
     'b.md': '---\ntitle: [unclosed\n---\nText.\n',
     'c.md': '---\ntitle: C\n\nNo closing line.\n',
     'd.md': 'Just text, no title anywhere.\n',
@@ -168,7 +171,9 @@ test('the index is cached by content hash: unchanged files load from the cache, 
 test('a long passage is cut around the sentence that answers, within the channel limit, with its source', async () => {
   const long = Array.from({ length: 12 }, (_, i) => `Filler sentence number ${i} about nothing much at all.`);
   long.splice(8, 0, 'Gift wrapping costs 3 euros per parcel.');
-  const bot = knowledgeDir({ 'wrap.md': `---\ntitle: Wrapping\nurl: https://shop.example/wrap\n---\n${long.join(' ')}\n` });
+  const bot = knowledgeDir({
+    'wrap.md': `---\ntitle: Wrapping\nurl: https://shop.example/wrap\n---\n${long.join(' ')}\n`,
+  });
   const kb = (await loadKnowledge(path.join(bot, 'knowledge'))) as KnowledgeBase;
   const hit = kb.search('how much is gift wrapping').hits[0];
   expect(hit).toBeDefined();

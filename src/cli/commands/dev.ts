@@ -31,7 +31,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  console.log(`\n  Switchboard dev: web chat on ${bot.url}; watching intents/, flows/, actions/ and knowledge/\n`);
+  console.log(
+    `\n  Switchboard dev: web chat on ${bot.url}; watching intents/, flows/, actions/ and knowledge/\n`,
+  );
   const content = bot.content;
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;

@@ -88,6 +88,11 @@ export class SwitchboardBot extends Bot<Context> {
     }
     return super.start();
   }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.content?.close();
+  }
 }
 
 /** Builds the bot `switchboard start` runs, from configuration. */
@@ -97,6 +102,17 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
     ? new FlowRuntime(config.botDir, {
         cacheDir: nluCacheDir ?? path.join(config.dataDir, 'nlu'),
         versionsDir: path.join(config.dataDir, 'flow-versions'),
+        knowledgeCacheDir: path.join(config.dataDir, 'knowledge'),
+        ...(config.LLM_BASE_URL &&
+          config.LLM_MODEL && {
+            llm: {
+              baseUrl: config.LLM_BASE_URL,
+              model: config.LLM_MODEL,
+              timeoutMs: config.LLM_TIMEOUT_MS,
+              botName: config.BOT_NAME,
+              ...(config.LLM_API_KEY && { apiKey: config.LLM_API_KEY }),
+            },
+          }),
         ...(actions ? { actions } : {}),
       })
     : undefined;

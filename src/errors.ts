@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'SB_MIDDLEWARE'
   | 'SB_INTENTS_INVALID'
   | 'SB_FLOWS_INVALID'
+  | 'SB_KNOWLEDGE_INVALID'
   | 'SB_NOT_FOUND'
   | 'SB_SHUTTING_DOWN'
   | 'SB_UNAUTHORIZED'
@@ -63,7 +64,7 @@ export function formatProblem(p: SourceProblem): string {
 export class SourceFileError extends SwitchboardError {
   override readonly name = 'SourceFileError';
   constructor(
-    code: 'SB_INTENTS_INVALID' | 'SB_FLOWS_INVALID',
+    code: 'SB_INTENTS_INVALID' | 'SB_FLOWS_INVALID' | 'SB_KNOWLEDGE_INVALID',
     readonly problems: SourceProblem[],
   ) {
     super(code, problems.map(formatProblem).join('\n'));

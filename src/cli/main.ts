@@ -40,7 +40,7 @@ const commands: Record<string, Command> = {
     load: () => require('./commands/init'),
   },
   eval: {
-    summary: 'measure the NLU on a data set: eval --data FILE [--json]',
+    summary: 'measure the NLU on a data set (eval --data FILE), or knowledge answers (eval --knowledge)',
     load: () => require('./commands/eval'),
   },
 };

@@ -122,6 +122,15 @@ export const settingsSchema = z.object({
   /** How long a lookup may take before it is abandoned (the reply never waits longer). */
   CRM_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
 
+  // Knowledge answers composed by a language model (optional; without it the passage answers)
+  /** An OpenAI-compatible API up to its version, e.g. `http://127.0.0.1:8080/v1`. Unset: no generation. */
+  LLM_BASE_URL: url(['http:', 'https:']),
+  LLM_API_KEY: optionalString,
+  /** The model name sent with each request (required with LLM_BASE_URL). */
+  LLM_MODEL: optionalString,
+  /** A generation that takes longer is abandoned for the passage answer. */
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
+
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Trust X-Forwarded-* headers (behind a reverse proxy). */
   TRUST_PROXY: bool,
@@ -160,6 +169,11 @@ export function loadConfig(
     throw new ConfigError(problems);
   }
   const s = parsed.data;
+  if (s.LLM_BASE_URL && !s.LLM_MODEL) {
+    throw new ConfigError([
+      'LLM_MODEL: is required with LLM_BASE_URL (the model name the server expects) (got unset)',
+    ]);
+  }
   const origins = s.WEB_ALLOWED_ORIGINS;
   return {
     ...s,

@@ -15,7 +15,7 @@ import {
 } from '../model';
 import type { Logger } from '../observability/logger';
 import type { ConversationPatch, Store } from '../store';
-import type { ChannelAdapter } from './adapter';
+import type { ChannelAdapter, ChannelCapabilities } from './adapter';
 import type { Bus } from './bus';
 
 /** What a context needs from the running bot. */
@@ -75,6 +75,11 @@ export class Context {
 
   get channel(): string {
     return this.message.channel;
+  }
+
+  /** What the message's channel can show (undefined when it has no adapter, as in some tests). */
+  get capabilities(): ChannelCapabilities | undefined {
+    return this.runtime.adapter(this.message.channel)?.capabilities;
   }
 
   get logger(): Logger {

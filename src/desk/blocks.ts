@@ -125,7 +125,7 @@ function stateLine(state: CardState, now: number): string {
 
 function summaryText(envelope: HandoffEnvelope): string {
   const lines: string[] = [];
-  const { intents, slots, answered } = envelope.summary;
+  const { intents, slots, answered, knowledge } = envelope.summary;
   if (intents.length) lines.push(`*Intents:* ${intents.map((i) => `\`${i}\``).join(', ')}`);
   const filled = Object.entries(slots).filter(([, v]) => v !== undefined && v !== null && v !== '');
   if (filled.length)
@@ -138,6 +138,10 @@ function summaryText(envelope: HandoffEnvelope): string {
     );
   if (answered.length)
     lines.push(`*The bot already said:* ${answered.map((a) => `“${escapeMrkdwn(clip(a, 140))}”`).join(' ')}`);
+  if (knowledge?.length)
+    lines.push(
+      `*Answered from documents:* ${knowledge.map((k) => `“${escapeMrkdwn(clip(k.question, 60))}” → ${k.sources.map((s) => (s.url ? `<${s.url}|${escapeMrkdwn(s.title)}>` : escapeMrkdwn(s.title))).join(', ')}`).join(' · ')}`,
+    );
   const s = envelope.sentiment;
   if (s.label) {
     const face =

@@ -49,6 +49,8 @@ export interface HandoffEnvelope extends HandoffRequest {
     slots: Record<string, unknown>;
     /** What the bot already told the customer (its last answers, newest last). */
     answered: string[];
+    /** Answers the bot gave from its knowledge documents: the question and the source(s), newest last. */
+    knowledge: { question: string; sources: { title: string; url?: string }[] }[];
     messages: number;
   };
   customer: {
@@ -114,6 +116,11 @@ export function envelopeOf(
   const memory = (conversation.data.flowEngine ?? {}) as { last?: { slots?: Record<string, unknown> } };
   const slots = request.flow?.slots ?? memory.last?.slots ?? {};
   const profile = customer?.profile ?? {};
+  // Written by src/knowledge when the bot answers from a document.
+  const fromDocuments = (conversation.data.knowledge ?? []) as {
+    question: string;
+    sources: { title: string; url?: string }[];
+  }[];
   return {
     ...request,
     conversationId: conversation.id,
@@ -123,6 +130,10 @@ export function envelopeOf(
       intents,
       slots,
       answered: answered.slice(-ANSWERS_KEPT),
+      knowledge: fromDocuments.slice(-ANSWERS_KEPT).map((k) => ({
+        question: k.question,
+        sources: k.sources.map((s) => ({ title: s.title, ...(s.url && { url: s.url }) })),
+      })),
       messages: messages.length,
     },
     customer: {

@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { Context } from '../core/context';
 import { optOutHandled } from '../core/opt-out';
 import type { Content, Customer, FlowState, PostbackButton } from '../model';
+import type { KnowledgeAnswerer } from '../knowledge';
 import type { IntentSet, NluEngine, NluResult } from '../nlu';
 import type { Store } from '../store';
 import { Expression } from './expression';
@@ -62,6 +63,8 @@ export interface FlowEngineOptions {
   versionsDir?: string;
   /** Default timeout of `call` steps, ms. */
   actionTimeoutMs?: number;
+  /** Answers from the bot's `knowledge/` documents when nothing else does, and runs `knowledge` steps. */
+  knowledge?: KnowledgeAnswerer;
 }
 
 /** Where the engine keeps its own memory on the conversation (`conversation.data`). */
@@ -521,6 +524,11 @@ class Turn {
       }
       return;
     }
+    // Nothing the author wrote answers it: the bot's documents may, before the repair.
+    if (this.text && (await this.engine.options.knowledge?.answer(this.ctx, this.text))) {
+      this.memory.oos = 0;
+      return;
+    }
     // Out of scope (or an intent the bot has nothing to say about).
     this.memory.oos = (this.memory.oos ?? 0) + 1;
     if (this.memory.oos >= 2) {
@@ -641,6 +649,24 @@ class Turn {
             : `Flow '${flow.id}'`;
           await this.handOff({ ...spec, reason, source: 'flow' }, Boolean(step.say));
           return;
+        }
+        case 'knowledge': {
+          const question =
+            step.knowledge === true
+              ? (this.text ?? '')
+              : this.engine.template(step.knowledge ?? '').render(this.scope());
+          const found = await this.engine.options.knowledge?.answer(this.ctx, question);
+          const source = found?.sources[0];
+          state.slots[step.result ?? 'knowledge'] = source
+            ? {
+                found: true,
+                title: source.title,
+                url: source.url ?? null,
+                document: source.document,
+                confidence: found.confidence,
+              }
+            : { found: false };
+          break;
         }
         case 'end':
           await this.finish();

@@ -597,7 +597,7 @@ function checkStep(
     const sayIsList = isSeq(ctx.doc?.getIn([...seg, 'say'], true));
     checkTemplate(ctx, sayIsList ? [...seg, 'say', i] : [...seg, 'say'], s, roots);
   });
-  for (const key of ['ask', 'choice', 'invalid'] as const) {
+  for (const key of ['ask', 'choice', 'invalid', 'knowledge'] as const) {
     const v = step[key];
     if (typeof v === 'string') checkTemplate(ctx, [...seg, key], v, roots);
   }

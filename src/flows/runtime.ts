@@ -1,6 +1,7 @@
 /**
  * A bot's content, loaded from its folder: `intents/` (trained into the NLU), `flows/`, and
- * the actions its flows call (`actions/index.ts` or `.js`, exporting `actions`). Loading is
+ * the actions its flows call (`actions/index.ts` or `.js`, exporting `actions`), and the
+ * documents it answers from (`knowledge/`, see src/knowledge). Loading is
  * all or nothing: any problem in any file stops it with every file:line:column message.
  *
  * @module
@@ -10,6 +11,13 @@ import path from 'node:path';
 import type { Context } from '../core/context';
 import type { MiddlewareFn } from '../core/composer';
 import { SourceFileError, type SourceProblem } from '../errors';
+import {
+  type KnowledgeBase,
+  KnowledgeResponder,
+  LlmClient,
+  type LlmSettings,
+  loadKnowledge,
+} from '../knowledge';
 import { type IntentSet, loadIntents, NluEngine, type NluResult } from '../nlu';
 import { type Action, FlowEngine } from './engine';
 import { collectFlows, type HandoffTeams, sortProblems } from './loader';
@@ -21,6 +29,8 @@ export interface BotContent {
   nlu: NluEngine | null;
   flows: FlowSet;
   actions: Record<string, Action>;
+  /** The `knowledge/` documents, indexed; null without any. */
+  knowledge: KnowledgeBase | null;
 }
 
 export interface LoadBotOptions {
@@ -34,11 +44,15 @@ export interface LoadBotOptions {
   onModel?: (source: 'cache' | 'trained') => void;
   /** handoff.yml's teams: handoff steps naming another team are warned about (validate). */
   teams?: HandoffTeams;
+  /** Knowledge index cache (content-hashed). */
+  knowledgeCacheDir?: string;
+  /** A language model that composes knowledge answers (LLM_BASE_URL…); without it, the passage answers. */
+  llm?: LlmSettings & { botName?: string };
 }
 
 /** Whether `dir` holds a bot (an `intents/` or `flows/` folder). */
 export function hasBotContent(dir: string): boolean {
-  return existsSync(path.join(dir, 'intents')) || existsSync(path.join(dir, 'flows'));
+  return ['intents', 'flows', 'knowledge'].some((sub) => existsSync(path.join(dir, sub)));
 }
 
 /** Reads the bot's actions module, if it has one (fresh on every call, for hot reload). */
@@ -97,6 +111,16 @@ export async function loadBot(botDir: string, options: LoadBotOptions = {}): Pro
       problems.push(...error.problems);
     }
   }
+  let knowledge: KnowledgeBase | null = null;
+  try {
+    knowledge = await loadKnowledge(path.join(dir, 'knowledge'), {
+      language: intents?.language ?? 'en',
+      ...(options.knowledgeCacheDir ? { cacheDir: options.knowledgeCacheDir } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof SourceFileError)) throw error;
+    problems.push(...error.problems);
+  }
   const actions = { ...loadActions(dir), ...options.actions };
   const flows = await collectFlows(
     path.join(dir, 'flows'),
@@ -109,9 +133,12 @@ export async function loadBot(botDir: string, options: LoadBotOptions = {}): Pro
     problems,
   );
   if (problems.length > 0) {
+    const knowledgeDir = path.join(dir, 'knowledge');
     const code = problems.some((p) => p.file.startsWith(intentsDir))
       ? 'SB_INTENTS_INVALID'
-      : 'SB_FLOWS_INVALID';
+      : problems.every((p) => p.file.startsWith(knowledgeDir))
+        ? 'SB_KNOWLEDGE_INVALID'
+        : 'SB_FLOWS_INVALID';
     throw new SourceFileError(code, sortProblems(problems));
   }
   const nlu =
@@ -121,17 +148,25 @@ export async function loadBot(botDir: string, options: LoadBotOptions = {}): Pro
           ...(options.onModel ? { onModel: options.onModel } : {}),
         })
       : null;
-  return { dir, intents, nlu, flows, actions };
+  return { dir, intents, nlu, flows, actions, knowledge };
 }
 
 /** Runs a bot's content: the NLU then the flows, swappable at run time (hot reload). */
 export class FlowRuntime {
   private current: { content: BotContent; engine: FlowEngine } | undefined;
+  private readonly llm: LlmClient | undefined;
 
   constructor(
     readonly dir: string,
     private readonly options: LoadBotOptions & { versionsDir?: string } = {},
-  ) {}
+  ) {
+    this.llm = options.llm ? new LlmClient(options.llm, options.llm.botName) : undefined;
+  }
+
+  /** Closes the language model's connections. */
+  async close(): Promise<void> {
+    await this.llm?.close();
+  }
 
   get content(): BotContent | undefined {
     return this.current?.content;
@@ -150,6 +185,7 @@ export class FlowRuntime {
       ...(content.intents ? { intents: content.intents } : {}),
       ...(content.nlu ? { nlu: content.nlu } : {}),
       ...(this.options.versionsDir ? { versionsDir: this.options.versionsDir } : {}),
+      ...(content.knowledge ? { knowledge: new KnowledgeResponder(content.knowledge, this.llm) } : {}),
     });
     this.current = { content, engine };
     return content;

@@ -74,7 +74,7 @@ export const flowsJsonSchema = {
         },
         steps: {
           description:
-            'Named steps; the first one starts the flow. Each has one kind: say, ask, choice, branch, set, call, goto, handoff, end.',
+            'Named steps; the first one starts the flow. Each has one kind: say, ask, choice, branch, set, call, goto, handoff, knowledge, end.',
           type: 'object',
           minProperties: 1,
           propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_.-]*$' },
@@ -163,7 +163,10 @@ export const flowsJsonSchema = {
           ],
         },
         with: { description: 'Call: the arguments (templates allowed).', type: 'object' },
-        result: { description: 'Call: the slot the result goes into (default `result`).', ...name },
+        result: {
+          description: 'Call / knowledge: the slot the result goes into (default `result` / `knowledge`).',
+          ...name,
+        },
         timeout: {
           description: 'Call: milliseconds before giving up (default 10000).',
           type: 'integer',
@@ -194,6 +197,11 @@ export const flowsJsonSchema = {
               },
             },
           ],
+        },
+        knowledge: {
+          description:
+            'Knowledge step: answer from the knowledge/ documents, with the source. A question template, or true for the message that led here. `result` gets { found, title, url, document, confidence }.',
+          oneOf: [{ const: true }, text],
         },
         end: {
           description: 'End step: the flow ends (an interrupted flow is offered to resume).',

@@ -51,13 +51,35 @@ export interface Step {
   on_error?: string;
   goto?: GotoTarget;
   handoff?: HandoffSpec | true;
+  /** Knowledge step: answer from the bot's documents (a question template, or `true`: the message). */
+  knowledge?: string | true;
   end?: true;
   next?: string;
 }
 
-export type StepKind = 'say' | 'ask' | 'choice' | 'branch' | 'set' | 'call' | 'goto' | 'handoff' | 'end';
+export type StepKind =
+  | 'say'
+  | 'ask'
+  | 'choice'
+  | 'branch'
+  | 'set'
+  | 'call'
+  | 'goto'
+  | 'handoff'
+  | 'knowledge'
+  | 'end';
 
-export const STEP_KINDS: StepKind[] = ['ask', 'choice', 'branch', 'set', 'call', 'goto', 'handoff', 'end'];
+export const STEP_KINDS: StepKind[] = [
+  'ask',
+  'choice',
+  'branch',
+  'set',
+  'call',
+  'goto',
+  'handoff',
+  'knowledge',
+  'end',
+];
 
 export function stepKind(step: Step): StepKind {
   for (const kind of STEP_KINDS) if (step[kind] !== undefined) return kind;

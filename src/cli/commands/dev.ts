@@ -8,7 +8,7 @@ import { botDirFrom, configFor, displayPath, reportProblems } from '../../flows/
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     console.log(
-      'Usage: switchboard dev [--dir DIR]\n\nRuns the bot like `start`, and reloads intents/, flows/ and actions/ when a file changes.\nA broken file is reported (file:line:column) and the bot keeps running the last good version.',
+      'Usage: switchboard dev [--dir DIR]\n\nRuns the bot like `start`, and reloads intents/, flows/, actions/ and knowledge/ when a file changes.\nA broken file is reported (file:line:column) and the bot keeps running the last good version.',
     );
     return 0;
   }
@@ -31,7 +31,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  console.log(`\n  Switchboard dev: web chat on ${bot.url}; watching intents/, flows/ and actions/\n`);
+  console.log(
+    `\n  Switchboard dev: web chat on ${bot.url}; watching intents/, flows/, actions/ and knowledge/\n`,
+  );
   const content = bot.content;
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -46,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
         try {
           const loaded = await content.load();
           console.log(
-            `↻ ${file}: reloaded ${loaded.intents?.intents.length ?? 0} intents, ${loaded.flows.flows.size} flows in ${Date.now() - started} ms`,
+            `↻ ${file}: reloaded ${loaded.intents?.intents.length ?? 0} intents, ${loaded.flows.flows.size} flows, ${loaded.knowledge?.size ?? 0} knowledge documents in ${Date.now() - started} ms`,
           );
         } catch (error) {
           if (!(error instanceof SourceFileError)) throw error;
@@ -58,9 +60,13 @@ export async function run(argv: string[]): Promise<number> {
       });
     }, 150);
   };
-  for (const sub of ['intents', 'flows', 'actions']) {
+  for (const sub of ['intents', 'flows', 'actions', 'knowledge']) {
     try {
-      watchers.push(watch(path.join(dir, sub), (_event, name) => reload(path.join(sub, String(name ?? '')))));
+      // knowledge/ may have sub-folders (care/linen.md).
+      const options = { recursive: sub === 'knowledge' };
+      watchers.push(
+        watch(path.join(dir, sub), options, (_event, name) => reload(path.join(sub, String(name ?? '')))),
+      );
     } catch {
       // The folder does not exist: nothing to watch.
     }

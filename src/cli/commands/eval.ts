@@ -8,6 +8,7 @@
 import { evaluateDataset, readDataset, type EvalReport } from '../../nlu/evaluate';
 
 const USAGE = `Usage: switchboard eval --data FILE [--json] [--retention R]
+       switchboard eval --knowledge [--dir DIR] [--questions FILE] [--json]   (see --knowledge --help)
 
 FILE is one JSON object with "train", "test" and optionally "val", "oos_train", "oos_val",
 "oos_test", each an array of [utterance, label] pairs; the out-of-scope label is "oos".
@@ -42,6 +43,8 @@ function table(report: EvalReport, file: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--knowledge'))
+    return (require('./eval-knowledge') as typeof import('./eval-knowledge')).run(argv);
   let file: string | undefined;
   let json = false;
   let retention: number | undefined;

@@ -15,7 +15,7 @@ import { HANDOFF_FILE, type HandoffConfig, loadHandoffConfig } from '../../hando
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     console.log(
-      'Usage: switchboard validate [--dir DIR]\n\nChecks the bot in DIR (default: the current folder): intents/, flows/, tests/ and handoff.yml.\nEach problem is printed as file:line:column with a hint; exits with 1 if there is any.',
+      'Usage: switchboard validate [--dir DIR]\n\nChecks the bot in DIR (default: the current folder): intents/, flows/, knowledge/, tests/ and handoff.yml.\nEach problem is printed as file:line:column with a hint; exits with 1 if there is any.',
     );
     return 0;
   }
@@ -61,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
           count(bot.flows.flows.size, 'flow'),
           count(Object.keys(bot.actions).length, 'action'),
           count(tests.length, 'conversation test'),
+          ...(bot.knowledge ? [count(bot.knowledge.size, 'knowledge document')] : []),
         ]
       : []),
     ...(handoff ? [count(Object.keys(handoff.teams).length, 'handoff team')] : []),

@@ -346,7 +346,7 @@ export class SlackAdapter implements ChannelAdapter {
         kind: 'interaction',
         body: body as unknown as { type: string } & Record<string, unknown>,
         action: action as unknown as { action_id?: string } & Record<string, unknown>,
-        respond,
+        ...(respond && { respond: this.bestEffort(respond) }),
         client,
         ...this.deskBase(),
       });
@@ -374,7 +374,13 @@ export class SlackAdapter implements ChannelAdapter {
         await ack();
         return;
       }
-      const answer = await this.runDesk({ kind: 'command', command, respond, client, ...this.deskBase() });
+      const answer = await this.runDesk({
+        kind: 'command',
+        command,
+        respond: this.bestEffort(respond),
+        client,
+        ...this.deskBase(),
+      });
       await ack(answer as never);
     });
   }
@@ -428,6 +434,22 @@ export class SlackAdapter implements ChannelAdapter {
         );
       }
     }
+  }
+
+  /**
+   * A `response_url` answer the desk sends is a courtesy to the operator (an ephemeral
+   * note): when Slack refuses it (expired URL, network), the click or command it answers
+   * was still verified and handled, so it must not become a 500 that Slack redelivers.
+   */
+  private bestEffort(respond: RespondFn): RespondFn {
+    return (async (message: Parameters<RespondFn>[0]) => {
+      try {
+        return await respond(message);
+      } catch (error) {
+        this.logger?.warn({ err: error }, 'slack: response_url answer failed (the request itself was handled)');
+        return undefined;
+      }
+    }) as RespondFn;
   }
 
   /**

@@ -9,7 +9,9 @@
  */
 import type { InboundEvent } from '../../src/core/adapter';
 import { PayloadError } from '../../src/errors';
+import { validatePayload } from '../../src/server/validate';
 import type { Content, MediaKind } from '../../src/model';
+import { whatsappWebhookSchema } from './schema';
 
 export const CHANNEL = 'whatsapp';
 /** How a message keeps WhatsApp media: its bytes need the access token (see fetchMedia). */
@@ -91,7 +93,7 @@ export function parseWhatsAppWebhook(body: unknown, phoneNumberId: string): What
       { kind: 'ignored', reason: `object "${String(envelope.object)}" is not a WhatsApp Business event` },
     ];
   }
-  if (!Array.isArray(envelope.entry)) throw new PayloadError('entry must be an array', 'entry');
+  validatePayload(CHANNEL, whatsappWebhookSchema, body);
   const items: WhatsAppItem[] = [];
   for (const entry of envelope.entry as { changes?: unknown }[]) {
     if (!Array.isArray(entry?.changes)) continue;

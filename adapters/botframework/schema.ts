@@ -21,8 +21,8 @@ export const activitySchema = z.looseObject({
   from: account,
   recipient: account,
   conversation: z.looseObject({ id: z.string().min(1).max(512) }),
-  channelData: z.unknown(),
-  value: z.unknown(),
+  channelData: z.unknown().optional(),
+  value: z.unknown().optional(),
   entities: z.array(z.looseObject({ type: text })).nullish(),
   attachments: z
     .array(z.looseObject({ contentType: text, contentUrl: text, name: text }))

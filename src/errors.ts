@@ -114,7 +114,10 @@ export class MalformedPayloadError extends SwitchboardError {
     /** Where the payload is wrong (`entry.0.messaging.0`: expected object), without values. */
     readonly issues: string[],
   ) {
-    super('SB_PAYLOAD_MALFORMED', `${channel}: payload does not match the platform's schema: ${issues.join('; ')}`);
+    super(
+      'SB_PAYLOAD_MALFORMED',
+      `${channel}: payload does not match the platform's schema: ${issues.join('; ')}`,
+    );
   }
 }
 

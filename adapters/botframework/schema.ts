@@ -24,7 +24,5 @@ export const activitySchema = z.looseObject({
   channelData: z.unknown().optional(),
   value: z.unknown().optional(),
   entities: z.array(z.looseObject({ type: text })).nullish(),
-  attachments: z
-    .array(z.looseObject({ contentType: text, contentUrl: text, name: text }))
-    .nullish(),
+  attachments: z.array(z.looseObject({ contentType: text, contentUrl: text, name: text })).nullish(),
 });

@@ -446,7 +446,10 @@ export class SlackAdapter implements ChannelAdapter {
       try {
         return await respond(message);
       } catch (error) {
-        this.logger?.warn({ err: error }, 'slack: response_url answer failed (the request itself was handled)');
+        this.logger?.warn(
+          { err: error },
+          'slack: response_url answer failed (the request itself was handled)',
+        );
         return undefined;
       }
     }) as RespondFn;

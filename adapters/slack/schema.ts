@@ -43,12 +43,14 @@ const eventCallback = z.looseObject({
   type: z.literal('event_callback'),
   event_id: text,
   team_id: text,
-  event: z.looseObject({ type: z.string() }).pipe(
-    z.union([
-      messageEvent.refine((e) => e.type === 'message' || e.type === 'app_mention'),
-      anyEvent.refine((e) => e.type !== 'message' && e.type !== 'app_mention'),
-    ]),
-  ),
+  event: z
+    .looseObject({ type: z.string() })
+    .pipe(
+      z.union([
+        messageEvent.refine((e) => e.type === 'message' || e.type === 'app_mention'),
+        anyEvent.refine((e) => e.type !== 'message' && e.type !== 'app_mention'),
+      ]),
+    ),
 });
 
 /** The Events API body: a callback, the URL handshake, or another envelope type (app_rate_limited…). */

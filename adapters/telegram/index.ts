@@ -239,7 +239,10 @@ export class TelegramAdapter implements ChannelAdapter {
           // Skipped for good (the offset moves past it): the same update would fail forever.
           if (!(error instanceof MalformedPayloadError)) throw error;
           runtime.inbox.countMalformed(CHANNEL);
-          this.logger?.warn({ updateId: update.update_id, issues: error.issues }, 'malformed payload acknowledged');
+          this.logger?.warn(
+            { updateId: update.update_id, issues: error.issues },
+            'malformed payload acknowledged',
+          );
         }
         offset = update.update_id + 1;
         await runtime.store.kv.set(offsetKey, offset);

@@ -24,7 +24,12 @@ const message = z.looseObject({
   video: media,
   sticker: media,
   location: z
-    .looseObject({ latitude: z.number().nullish(), longitude: z.number().nullish(), name: text, address: text })
+    .looseObject({
+      latitude: z.number().nullish(),
+      longitude: z.number().nullish(),
+      name: text,
+      address: text,
+    })
     .nullish(),
   contacts: z
     .array(

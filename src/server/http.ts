@@ -6,7 +6,13 @@
  */
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { MalformedPayloadError, PayloadError, ProactiveError, SignatureError, SwitchboardError } from '../errors';
+import {
+  MalformedPayloadError,
+  PayloadError,
+  ProactiveError,
+  SignatureError,
+  SwitchboardError,
+} from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store';
@@ -100,7 +106,10 @@ export function createHttpServer(deps: {
     if (error instanceof MalformedPayloadError) {
       deps.metrics.malformedInbound.inc({ channel: error.channel });
       // Paths and zod codes only: the values may be what a customer wrote.
-      deps.logger.warn({ channel: error.channel, issues: error.issues, path }, 'malformed payload acknowledged');
+      deps.logger.warn(
+        { channel: error.channel, issues: error.issues, path },
+        'malformed payload acknowledged',
+      );
     } else if (status >= 500) deps.logger.error({ err: error, path }, 'request failed');
     else deps.logger.debug({ code: body.error.code, path }, 'request rejected');
     if (res.headersSent) return;
@@ -262,7 +271,9 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   ) {
     return {
       status: parserError.status,
-      body: { error: { code: 'SB_PAYLOAD_INVALID', message: 'body could not be read (check its Content-Encoding)' } },
+      body: {
+        error: { code: 'SB_PAYLOAD_INVALID', message: 'body could not be read (check its Content-Encoding)' },
+      },
     };
   }
   if (error instanceof ProactiveError) {

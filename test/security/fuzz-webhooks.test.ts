@@ -34,6 +34,78 @@ const heapMb = () => {
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
 
+test('the payloads the probe answered 500 are acknowledged (200), counted and store nothing', async () => {
+  const counted = async () =>
+    (await all.h.bot.metrics.malformedInbound.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const post = async (endpoint: Parameters<typeof wire>[0], body: unknown) => {
+    const request = wire(endpoint, body);
+    const res = await fetch(`${all.h.url}${request.path}`, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+  const url = all.connector.url;
+  const cases: [Parameters<typeof wire>[0], (body: ReturnType<typeof seed>) => void][] = [
+    ['telegram', (b) => delete b.message.chat],
+    ['telegram', (b) => (b.message.message_id = { $ne: 1 })],
+    ['telegram', (b) => (b.message.from.id = [1, 2])],
+    ['slack-events', (b) => (b.event = null)],
+    ['slack-events', (b) => (b.event.channel = 123)],
+    ['whatsapp', (b) => (b.entry[0].changes[0].value.contacts = {})],
+    ['whatsapp', (b) => (b.entry[0].changes[0].value.messages[0].id = { id: 'x' })],
+    ['messenger', (b) => (b.entry[0].messaging = [null])],
+    ['messenger', (b) => (b.entry[0].messaging[0].message.attachments = { type: 'image' })],
+    ['messenger', (b) => (b.entry[0].messaging[0].message.mid = ['m1'])],
+    ['botframework', (b) => (b.conversation = { id: { nested: true } })],
+  ];
+  const before = await counted();
+  let n = 8_000_000;
+  for (const [endpoint, breakIt] of cases) {
+    const body = seed(endpoint, ++n, url);
+    breakIt(body);
+    expect([endpoint, await post(endpoint, body)]).toEqual([endpoint, 200]);
+  }
+  expect(await counted()).toBe(before + cases.length);
+  expect(await all.h.bot.store.identities.find('telegram', '700100200')).toBeNull();
+
+  // A body announced as gzip that is not: the client's mistake, 400.
+  const gz = wire('telegram', seed('telegram', ++n, url));
+  const res = await fetch(`${all.h.url}${gz.path}`, {
+    method: 'POST',
+    headers: { ...gz.headers, 'content-encoding': 'gzip' },
+    body: gz.body,
+  });
+  expect(res.status).toBe(400);
+
+  // Concurrent updates reusing one message_id (another sender each): one stored, no 500.
+  const reused = await Promise.all(
+    [1, 2, 3, 4].map((i) => {
+      const update = seed('telegram', 8_100_000 + i, url);
+      update.message.message_id = 424_242;
+      update.message.from.id = 700_500_000 + i;
+      return post('telegram', update);
+    }),
+  );
+  expect(reused).toEqual([200, 200, 200, 200]);
+
+  // A verified click whose response_url answer fails is still a handled click.
+  all.connector.respond((call) =>
+    call.path.startsWith('/response/') ? { status: 500, body: 'down' } : { status: 200, body: { id: 'r' } },
+  );
+  try {
+    const click = await all.h.click('U0NOTANOPERATOR', 'desk:claim', 'cnv_does_not_exist', {
+      response_url: `${url}/response/failing`,
+    });
+    expect(click.status).toBe(200);
+    await until(() => all.connector.calls.some((c) => c.path === '/response/failing'));
+  } finally {
+    all.connector.respond((call) => ({ status: 200, body: { id: `reply-${call.at}` } }));
+  }
+});
+
 test(`${RUNS} signed mutated requests: no 5xx, no crash; every channel answers afterwards`, async () => {
   const statuses = new Map<string, number>();
   const serverErrors: { c: Case; status: number }[] = [];

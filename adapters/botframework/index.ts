@@ -13,6 +13,7 @@
  */
 import { type Activity, CloudAdapter, type ConversationReference, type ResourceResponse } from 'botbuilder';
 import type { ChannelDefinition } from '../../src/channels';
+import { capabilities } from './capabilities';
 import type {
   AdapterRuntime,
   ChannelAdapter,
@@ -51,15 +52,7 @@ class SwitchboardCloudAdapter extends CloudAdapter {
 export class BotFrameworkAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'push' as const;
-  readonly capabilities: ChannelCapabilities = {
-    maxButtons: 6,
-    quickReplies: true,
-    cards: true,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'plain',
-    maxTextLength: 20_000,
-    typing: true,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   readonly adapter: SwitchboardCloudAdapter;
   private runtime: AdapterRuntime | undefined;
@@ -179,6 +172,7 @@ export class BotFrameworkAdapter implements ChannelAdapter {
  */
 export const botframeworkChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities,
   fromConfig(config) {
     const settings = botframeworkSettings(config);
     return settings ? new BotFrameworkAdapter(settings) : null;

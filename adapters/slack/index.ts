@@ -27,6 +27,7 @@ import type {
   SendResult,
 } from '../../src/core/adapter';
 import type { ChannelDefinition } from '../../src/channels';
+import { capabilities } from './capabilities';
 import type { Config } from '../../src/config';
 import { ChannelApiError, SwitchboardError, TransportError, asError } from '../../src/errors';
 import { downloadFile } from '../../src/media/download';
@@ -113,16 +114,7 @@ const TRANSIENT_ERRORS = new Set([
 export class SlackAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'push' as const;
-  readonly capabilities: ChannelCapabilities = {
-    // 25 per actions block; more become further blocks.
-    maxButtons: 25,
-    quickReplies: true,
-    cards: true,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'slack-mrkdwn',
-    maxTextLength: 40_000,
-    typing: false,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   private readonly options: Required<Pick<SlackAdapterOptions, 'apiUrl' | 'supportChannels' | 'timeoutMs'>> &
     SlackAdapterOptions;
@@ -637,6 +629,7 @@ function boltLogger(logger: Logger): BoltLogger {
 /** The registry entry: on when any SLACK_* setting is set (see `config.ts`). */
 export const slackChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities,
   fromConfig(config: Config): SlackAdapter | null {
     const settings = slackSettingsFrom(config.env);
     if (!settings) return null;

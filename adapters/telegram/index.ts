@@ -13,6 +13,7 @@
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { ChannelDefinition } from '../../src/channels';
+import { capabilities } from './capabilities';
 import type {
   AdapterRuntime,
   ChannelAdapter,
@@ -49,16 +50,7 @@ type CallApi = (method: string, payload: object, options?: { signal?: AbortSigna
 export class TelegramAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'push' as const;
-  readonly capabilities: ChannelCapabilities = {
-    // Inline keyboards take up to 100 buttons; one per row keeps them readable.
-    maxButtons: 100,
-    quickReplies: true,
-    cards: true,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'telegram-html',
-    maxTextLength: 4096,
-    typing: true,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   readonly bot: Telegraf;
   private runtime: AdapterRuntime | undefined;
@@ -433,6 +425,7 @@ export function toChannelError(error: unknown, method: string): Error {
 /** The channel definition: on when any TELEGRAM_* setting is set. */
 export const telegramChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities,
   fromConfig(config) {
     const settings = telegramSettings(config);
     return settings ? new TelegramAdapter(settings) : null;

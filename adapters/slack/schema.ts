@@ -94,7 +94,8 @@ export const interactivitySchema = z.looseObject({
 /** A slash command's form: every field a single string (a repeated field parses as an array). */
 export const commandSchema = z.looseObject({
   command: z.string(),
-  text: z.string().optional(),
+  // Slack always sends it, empty when nothing was typed; the desk's parsers rely on that.
+  text: z.string().default(''),
   user_id: slackId,
   user_name: z.string().optional(),
   team_id: z.string().optional(),

@@ -51,7 +51,7 @@ export interface AllChannels {
   stop(): Promise<void>;
 }
 
-export async function startAllChannels(): Promise<AllChannels> {
+export async function startAllChannels(env: Record<string, string> = {}): Promise<AllChannels> {
   const tg = await startFakeTelegram();
   const graph = await startFakeGraph();
   const connector = await startFakeApi((call) => ({ status: 200, body: { id: `reply-${call.at}` } }));
@@ -63,6 +63,7 @@ export async function startAllChannels(): Promise<AllChannels> {
       ...metaEnv(graph.url),
       NODE_ENV: 'development',
       BOTFRAMEWORK_ENABLED: 'true',
+      ...env,
     },
   });
   return {

@@ -11,6 +11,7 @@ import type { InboundEvent } from '../../src/core/adapter';
 import { PayloadError } from '../../src/errors';
 import { validatePayload } from '../../src/server/validate';
 import type { Content, MediaKind } from '../../src/model';
+import { NUMBERED_ID } from './render';
 import { whatsappWebhookSchema } from './schema';
 
 export const CHANNEL = 'whatsapp';
@@ -162,6 +163,9 @@ function messageContent(m: WaMessage): Content | { reason: string } {
     case 'interactive': {
       const reply = m.interactive?.button_reply ?? m.interactive?.list_reply;
       if (!reply?.id) return { reason: `interactive "${m.interactive?.type}" without a reply id` };
+      // A payload too long (or not unique) for an id went out as its number (see render.ts).
+      const numbered = NUMBERED_ID.exec(reply.id);
+      if (numbered) return { type: 'text', text: numbered[1] as string };
       return { type: 'postback', payload: reply.id, ...(reply.title && { title: reply.title }) };
     }
     case 'button':

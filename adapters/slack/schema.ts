@@ -39,7 +39,26 @@ const messageEvent = z.looseObject({
 
 const anyEvent = z.looseObject({ type: z.string() });
 
+/** What bolt itself reads on every envelope (to find the installation) before our listeners run. */
+const boltEnvelope = {
+  is_enterprise_install: z.union([z.boolean(), z.string()]).nullish(),
+  enterprise_id: text,
+  enterprise: z.looseObject({ id: text }).nullish(),
+  authorizations: z
+    .array(
+      z.looseObject({
+        is_enterprise_install: z.boolean().nullish(),
+        enterprise_id: text,
+        team_id: text,
+        user_id: text,
+        is_bot: z.boolean().nullish(),
+      }),
+    )
+    .nullish(),
+};
+
 const eventCallback = z.looseObject({
+  ...boltEnvelope,
   type: z.literal('event_callback'),
   event_id: text,
   team_id: text,
@@ -72,6 +91,7 @@ const action = z.looseObject({
 
 /** The decoded `payload` of an interactivity request (block_actions, view_submission, shortcut…). */
 export const interactivitySchema = z.looseObject({
+  ...boltEnvelope,
   type: z.string(),
   trigger_id: text,
   response_url: text,
@@ -93,6 +113,7 @@ export const interactivitySchema = z.looseObject({
 
 /** A slash command's form: every field a single string (a repeated field parses as an array). */
 export const commandSchema = z.looseObject({
+  ...boltEnvelope,
   command: z.string(),
   // Slack always sends it, empty when nothing was typed; the desk's parsers rely on that.
   text: z.string().default(''),

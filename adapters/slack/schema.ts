@@ -95,7 +95,8 @@ export const interactivitySchema = z.looseObject({
   type: z.string(),
   trigger_id: text,
   response_url: text,
-  user: z.looseObject({ id: slackId.nullish(), team_id: text, name: text, username: text }).nullish(),
+  // Every interactivity payload names its user; bolt reads user.id before our listeners run.
+  user: z.looseObject({ id: slackId, team_id: text, name: text, username: text }),
   team: z.looseObject({ id: text }).nullish(),
   channel: z.looseObject({ id: text }).nullish(),
   container: z.looseObject({ channel_id: text, message_ts: text, thread_ts: text }).nullish(),

@@ -80,7 +80,8 @@ export const eventsSchema = z.union([
 ]);
 
 const action = z.looseObject({
-  action_id: text,
+  // bolt matches listeners on it before ours run (`action_id.match`).
+  action_id: z.string().max(255),
   block_id: text,
   value: text,
   action_ts: text,

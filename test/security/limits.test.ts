@@ -26,7 +26,7 @@ const limitsOf = (name: string): ChannelLimits => {
   return limits;
 };
 const len = (s: unknown) => (typeof s === 'string' ? [...s].length : 0);
-const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeHtml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 type Renderer = (content: Content) => Promise<Json[]>;
 type Checker = (out: Json[], problems: string[]) => void;
@@ -42,11 +42,11 @@ const channelsUnderTest: Record<string, { render: Renderer; check: Checker }> = 
         for (const candidate of [call, call.fallback].filter(Boolean)) {
           const payload = candidate.payload;
           if (payload.text !== undefined) {
-            const n = len(unescape(payload.text));
+            const n = len(unescapeHtml(payload.text));
             if (n < 1 || n > l.text) p.push(`telegram text ${n}`);
           }
-          if (payload.caption !== undefined && len(unescape(payload.caption)) > l.caption)
-            p.push(`telegram caption ${len(unescape(payload.caption))}`);
+          if (payload.caption !== undefined && len(unescapeHtml(payload.caption)) > l.caption)
+            p.push(`telegram caption ${len(unescapeHtml(payload.caption))}`);
           for (const button of (payload.reply_markup?.inline_keyboard ?? []).flat()) {
             if (len(button.text) < 1) p.push('telegram empty button text');
             if (button.callback_data !== undefined) {
@@ -206,7 +206,7 @@ function bare(s: string): string {
   let out = s;
   for (let before = ''; before !== out; ) {
     before = out;
-    out = unescape(out);
+    out = unescapeHtml(out);
   }
   return out.replace(/[&<>]/g, '');
 }

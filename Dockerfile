@@ -39,9 +39,13 @@ COPY --chown=node:node intents ./intents
 COPY --chown=node:node flows ./flows
 COPY --chown=node:node samples ./samples
 COPY --chown=node:node actions ./actions
+COPY --chown=node:node handoff.yml ./handoff.yml
+COPY --chown=node:node tests ./tests
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["npm", "start"]
+# node itself is the container's main process, so `docker stop`'s SIGTERM reaches it and
+# the graceful drain runs (npm would not pass the signal on). dist/ was built above.
+CMD ["node", "--enable-source-maps", "bin/switchboard.js", "start"]

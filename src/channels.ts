@@ -16,12 +16,14 @@ import { webChannel } from '../adapters/web';
 import { whatsappChannel } from '../adapters/whatsapp';
 import { whatsappWebChannel } from '../adapters/whatsapp-web';
 import type { Config } from './config';
-import type { ChannelAdapter } from './core/adapter';
+import type { ChannelAdapter, ChannelCapabilities } from './core/adapter';
 import { ConfigError } from './errors';
 
 export interface ChannelDefinition {
   /** The channel id (`telegram`, `slack`, …). */
   name: string;
+  /** What the channel can show and its limits (the adapter's own `capabilities`), without building it. */
+  capabilities?: ChannelCapabilities;
   /**
    * Builds the adapter when the channel is configured, returns null when it is off
    * (none of its settings are set), and throws {@link ConfigError} listing every bad

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'SB_CONFIG_INVALID'
   | 'SB_SIGNATURE_INVALID'
   | 'SB_PAYLOAD_INVALID'
+  | 'SB_PAYLOAD_MALFORMED'
   | 'SB_IDENTITY_INVALID'
   | 'SB_STORE_UNAVAILABLE'
   | 'SB_STORE_CONFLICT'
@@ -98,6 +99,26 @@ export class PayloadError extends SwitchboardError {
     readonly field?: string,
   ) {
     super('SB_PAYLOAD_INVALID', message);
+  }
+}
+
+/**
+ * A signed, authentic platform payload whose shape is not what the platform documents
+ * (a field of the wrong type, an item that is null). Answered 200 so the platform does
+ * not redeliver it forever, counted (`switchboard_inbound_malformed_total`) and logged
+ * with the offending paths only, never the values (they may be personal data).
+ */
+export class MalformedPayloadError extends SwitchboardError {
+  override readonly name = 'MalformedPayloadError';
+  constructor(
+    readonly channel: string,
+    /** Where the payload is wrong (`entry.0.messaging.0`: expected object), without values. */
+    readonly issues: string[],
+  ) {
+    super(
+      'SB_PAYLOAD_MALFORMED',
+      `${channel}: payload does not match the platform's schema: ${issues.join('; ')}`,
+    );
   }
 }
 

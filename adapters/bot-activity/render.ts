@@ -20,6 +20,8 @@ export const HERO_CARD = 'application/vnd.microsoft.card.hero';
 
 /** Teams shows at most six buttons on a hero card; more go onto further cards. */
 export const MAX_CARD_BUTTONS = 6;
+/** Teams' carousel limit. */
+export const MAX_CAROUSEL_CARDS = 10;
 
 export function cardAction(button: Button | PostbackButton): CardAction {
   if (button.type === 'url') return { type: 'openUrl', title: button.title, value: button.url };
@@ -100,7 +102,12 @@ export function renderActivity(content: Content): Partial<Activity> {
         activity.text = content.text;
       }
       if (content.quickReplies && content.quickReplies.length > 0) {
-        activity.suggestedActions = { actions: content.quickReplies.map(cardAction), to: [] };
+        // imBack is the action Teams documents for suggested actions (it posts the title as
+        // the customer's message; the flow engine takes a typed title as the press). No
+        // `to`: an empty list would show them to nobody on channels that honour it.
+        activity.suggestedActions = {
+          actions: content.quickReplies.map((q) => ({ type: 'imBack', title: q.title, value: q.title })),
+        } as Activity['suggestedActions'];
       }
       return activity;
     }
@@ -126,7 +133,10 @@ export function renderActivity(content: Content): Partial<Activity> {
       return {
         type: 'message',
         attachments: content.cards.map(heroCard),
-        ...(content.cards.length > 1 && { attachmentLayout: 'carousel' }),
+        // Teams shows at most 10 cards in a carousel; more are laid out as a list (all shown).
+        ...(content.cards.length > 1 && {
+          attachmentLayout: content.cards.length <= MAX_CAROUSEL_CARDS ? 'carousel' : 'list',
+        }),
       };
     case 'location': {
       const { latitude, longitude, name, address } = content;

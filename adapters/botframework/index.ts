@@ -13,6 +13,7 @@
  */
 import { type Activity, CloudAdapter, type ConversationReference, type ResourceResponse } from 'botbuilder';
 import type { ChannelDefinition } from '../../src/channels';
+import { capabilities } from './capabilities';
 import type {
   AdapterRuntime,
   ChannelAdapter,
@@ -20,12 +21,14 @@ import type {
   OutboundDelivery,
   SendResult,
 } from '../../src/core/adapter';
-import { ChannelApiError, PayloadError } from '../../src/errors';
+import { ChannelApiError, PayloadError, SwitchboardError } from '../../src/errors';
+import { validatePayload } from '../../src/server/validate';
 import type { ChannelAddress, Content } from '../../src/model';
 import type { Logger } from '../../src/observability/logger';
 import { type BotFrameworkSettings, botframeworkSettings } from './config';
 import { createConnectorHttpClient } from './http-client';
 import { CHANNEL, parseActivity } from './parse';
+import { activitySchema } from './schema';
 import { renderActivity } from './render';
 import { asAuthenticationFailure, createAuthentication } from './verify';
 
@@ -49,15 +52,7 @@ class SwitchboardCloudAdapter extends CloudAdapter {
 export class BotFrameworkAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'push' as const;
-  readonly capabilities: ChannelCapabilities = {
-    maxButtons: 6,
-    quickReplies: true,
-    cards: true,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'plain',
-    maxTextLength: 20_000,
-    typing: true,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   readonly adapter: SwitchboardCloudAdapter;
   private runtime: AdapterRuntime | undefined;
@@ -94,7 +89,13 @@ export class BotFrameworkAdapter implements ChannelAdapter {
             this.onActivity(ctx.activity),
           );
         } catch (error) {
-          throw asAuthenticationFailure(error);
+          const failure = asAuthenticationFailure(error);
+          // botbuilder reads the activity before our handler sees it; when that read fails
+          // on a malformed activity, it is one (acknowledged, not retried), not a server error.
+          if (failure === error && !(error instanceof SwitchboardError)) {
+            validatePayload(CHANNEL, activitySchema, activity);
+          }
+          throw failure;
         }
         res.status(invokeResponse?.status ?? 200);
         if (invokeResponse?.body !== undefined) res.json(invokeResponse.body);
@@ -109,6 +110,7 @@ export class BotFrameworkAdapter implements ChannelAdapter {
 
   /** Runs inside the authenticated turn: stores the message before the POST is answered. */
   private async onActivity(activity: Activity): Promise<void> {
+    validatePayload(CHANNEL, activitySchema, activity);
     const parsed = parseActivity(activity);
     if (parsed.kind === 'ignored') {
       this.logger?.debug(
@@ -170,6 +172,7 @@ export class BotFrameworkAdapter implements ChannelAdapter {
  */
 export const botframeworkChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities,
   fromConfig(config) {
     const settings = botframeworkSettings(config);
     return settings ? new BotFrameworkAdapter(settings) : null;

@@ -21,6 +21,7 @@ import type {
 } from '../../src/core/adapter';
 import type { Config } from '../../src/config';
 import type { ChannelDefinition } from '../../src/channels';
+import { capabilities } from './capabilities';
 import { ChannelApiError } from '../../src/errors';
 import type { ChannelAddress } from '../../src/model';
 import { GraphClient } from '../meta/graph';
@@ -43,16 +44,7 @@ export const HUMAN_AGENT_WINDOW_MS = 7 * 24 * HOUR;
 export class MessengerAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'push' as const;
-  readonly capabilities: ChannelCapabilities = {
-    maxButtons: 3,
-    quickReplies: true,
-    cards: true,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'plain',
-    maxTextLength: 2000,
-    typing: true,
-    messageWindowHours: 24,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   private readonly graph: GraphClient;
   private runtime: AdapterRuntime | undefined;
@@ -201,6 +193,7 @@ export class MessengerAdapter implements ChannelAdapter {
 /** The Messenger channel for the registry: on when any MESSENGER_* setting is set. */
 export const messengerChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities,
   fromConfig(config: Config) {
     const settings = messengerSettings(config.env);
     return settings ? new MessengerAdapter(settings) : null;

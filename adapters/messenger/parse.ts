@@ -6,7 +6,9 @@
  */
 import type { InboundEvent } from '../../src/core/adapter';
 import { PayloadError } from '../../src/errors';
+import { validatePayload } from '../../src/server/validate';
 import type { Content, MediaKind } from '../../src/model';
+import { messengerWebhookSchema } from './schema';
 
 export const CHANNEL = 'messenger';
 
@@ -61,7 +63,7 @@ export function parseMessengerWebhook(body: unknown): MessengerItem[] {
   if (envelope.object !== 'page') {
     return [{ kind: 'ignored', reason: `object "${String(envelope.object)}" is not a Page event` }];
   }
-  if (!Array.isArray(envelope.entry)) throw new PayloadError('entry must be an array', 'entry');
+  validatePayload(CHANNEL, messengerWebhookSchema, body);
   const items: MessengerItem[] = [];
   for (const entry of envelope.entry as { messaging?: unknown; standby?: unknown }[]) {
     if (Array.isArray(entry?.standby)) {

@@ -88,12 +88,19 @@ function renderCards(cards: Card[]): SendApiMessage[] {
     cards.every((c) => (c.buttons ?? []).length <= LIMITS.buttons);
   if (!fits) {
     const text = cards.map((c) => [c.title, c.subtitle].filter(Boolean).join(' — ')).join('\n');
-    return chunks(
-      numberedMenu(
-        text,
-        cards.flatMap((c) => c.buttons ?? []),
-      ),
-    ).map((t) => ({ text: t }));
+    // A text menu carries no picture: each card's picture goes first, as its own message.
+    const images: SendApiMessage[] = cards
+      .filter((c) => c.imageUrl)
+      .map((c) => ({ attachment: { type: 'image', payload: { url: c.imageUrl, is_reusable: true } } }));
+    return [
+      ...images,
+      ...chunks(
+        numberedMenu(
+          text,
+          cards.flatMap((c) => c.buttons ?? []),
+        ),
+      ).map((t) => ({ text: t })),
+    ];
   }
   return [
     {

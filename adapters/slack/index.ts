@@ -27,6 +27,7 @@ import type {
   SendResult,
 } from '../../src/core/adapter';
 import type { ChannelDefinition } from '../../src/channels';
+import { capabilities } from './capabilities';
 import type { Config } from '../../src/config';
 import { ChannelApiError, SwitchboardError, TransportError, asError } from '../../src/errors';
 import { downloadFile } from '../../src/media/download';
@@ -113,16 +114,7 @@ const TRANSIENT_ERRORS = new Set([
 export class SlackAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'push' as const;
-  readonly capabilities: ChannelCapabilities = {
-    // 25 per actions block; more become further blocks.
-    maxButtons: 25,
-    quickReplies: true,
-    cards: true,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'slack-mrkdwn',
-    maxTextLength: 40_000,
-    typing: false,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   private readonly options: Required<Pick<SlackAdapterOptions, 'apiUrl' | 'supportChannels' | 'timeoutMs'>> &
     SlackAdapterOptions;
@@ -346,7 +338,7 @@ export class SlackAdapter implements ChannelAdapter {
         kind: 'interaction',
         body: body as unknown as { type: string } & Record<string, unknown>,
         action: action as unknown as { action_id?: string } & Record<string, unknown>,
-        respond,
+        ...(respond && { respond: this.bestEffort(respond) }),
         client,
         ...this.deskBase(),
       });
@@ -374,7 +366,13 @@ export class SlackAdapter implements ChannelAdapter {
         await ack();
         return;
       }
-      const answer = await this.runDesk({ kind: 'command', command, respond, client, ...this.deskBase() });
+      const answer = await this.runDesk({
+        kind: 'command',
+        command,
+        respond: this.bestEffort(respond),
+        client,
+        ...this.deskBase(),
+      });
       await ack(answer as never);
     });
   }
@@ -428,6 +426,25 @@ export class SlackAdapter implements ChannelAdapter {
         );
       }
     }
+  }
+
+  /**
+   * A `response_url` answer the desk sends is a courtesy to the operator (an ephemeral
+   * note): when Slack refuses it (expired URL, network), the click or command it answers
+   * was still verified and handled, so it must not become a 500 that Slack redelivers.
+   */
+  private bestEffort(respond: RespondFn): RespondFn {
+    return (async (message: Parameters<RespondFn>[0]) => {
+      try {
+        return await respond(message);
+      } catch (error) {
+        this.logger?.warn(
+          { err: error },
+          'slack: response_url answer failed (the request itself was handled)',
+        );
+        return undefined;
+      }
+    }) as RespondFn;
   }
 
   /**
@@ -612,6 +629,7 @@ function boltLogger(logger: Logger): BoltLogger {
 /** The registry entry: on when any SLACK_* setting is set (see `config.ts`). */
 export const slackChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities,
   fromConfig(config: Config): SlackAdapter | null {
     const settings = slackSettingsFrom(config.env);
     if (!settings) return null;

@@ -16,9 +16,12 @@
  */
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Request, Response, Router } from 'express';
-import { PayloadError } from '../../src/errors';
+import { MalformedPayloadError, PayloadError } from '../../src/errors';
 import type { Logger } from '../../src/observability/logger';
 import { urlencodedWithRawBody } from '../../src/server/http';
+import { validatePayload } from '../../src/server/validate';
+import { CHANNEL } from './inbound';
+import { commandSchema, eventsSchema, interactivitySchema } from './schema';
 import { verifySlackRequest } from './verify';
 
 export const EVENTS_PATH = '/webhooks/slack/events';
@@ -149,6 +152,7 @@ export class SlackHttpReceiver implements Receiver {
   }
 }
 
+/** The verified body, checked against its endpoint's schema (a MalformedPayloadError is acknowledged, not retried). */
 function parseBody(endpoint: Endpoint, parsed: unknown): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null) {
     throw new PayloadError(
@@ -156,15 +160,16 @@ function parseBody(endpoint: Endpoint, parsed: unknown): Record<string, unknown>
     );
   }
   const fields = parsed as Record<string, unknown>;
-  if (endpoint !== 'interactivity') return fields;
-  if (typeof fields.payload !== 'string') throw new PayloadError('missing form field "payload"', 'payload');
+  if (endpoint === 'events') return validatePayload(CHANNEL, eventsSchema, fields);
+  if (endpoint === 'commands') return validatePayload(CHANNEL, commandSchema, fields);
+  if (typeof fields.payload !== 'string') throw new MalformedPayloadError(CHANNEL, ['payload: missing']);
+  let payload: unknown;
   try {
-    const payload: unknown = JSON.parse(fields.payload);
-    if (typeof payload === 'object' && payload !== null) return payload as Record<string, unknown>;
+    payload = JSON.parse(fields.payload);
   } catch {
-    // fall through
+    throw new MalformedPayloadError(CHANNEL, ['payload: not JSON']);
   }
-  throw new PayloadError('form field "payload" is not a JSON object', 'payload');
+  return validatePayload(CHANNEL, interactivitySchema, payload);
 }
 
 /**

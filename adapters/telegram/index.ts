@@ -13,6 +13,7 @@
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { ChannelDefinition } from '../../src/channels';
+import { capabilities } from './capabilities';
 import type {
   AdapterRuntime,
   ChannelAdapter,
@@ -21,13 +22,22 @@ import type {
   OutboundDelivery,
   SendResult,
 } from '../../src/core/adapter';
-import { ChannelApiError, ConfigError, PayloadError, TransportError, asError } from '../../src/errors';
+import {
+  ChannelApiError,
+  ConfigError,
+  MalformedPayloadError,
+  PayloadError,
+  TransportError,
+  asError,
+} from '../../src/errors';
 import { downloadFile } from '../../src/media/download';
 import type { ChannelAddress } from '../../src/model';
 import type { Logger } from '../../src/observability/logger';
+import { validatePayload } from '../../src/server/validate';
 import { type TelegramSettings, telegramSettings } from './config';
 import { CHANNEL, FILE_REF, parseUpdate } from './parse';
 import { CallbackData, type TelegramCall, TelegramRenderer } from './render';
+import { updateSchema } from './schema';
 import { SECRET_HEADER, verifySecretToken } from './verify';
 
 export { telegramSettings, type TelegramSettings } from './config';
@@ -40,16 +50,7 @@ type CallApi = (method: string, payload: object, options?: { signal?: AbortSigna
 export class TelegramAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'push' as const;
-  readonly capabilities: ChannelCapabilities = {
-    // Inline keyboards take up to 100 buttons; one per row keeps them readable.
-    maxButtons: 100,
-    quickReplies: true,
-    cards: true,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'telegram-html',
-    maxTextLength: 4096,
-    typing: true,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   readonly bot: Telegraf;
   private runtime: AdapterRuntime | undefined;
@@ -88,10 +89,10 @@ export class TelegramAdapter implements ChannelAdapter {
       runtime.router.post(WEBHOOK_PATH, async (req, res, next) => {
         try {
           verifySecretToken(req.headers[SECRET_HEADER], secret);
-          const update = req.body as Update | undefined;
-          if (!update || typeof update !== 'object' || typeof update.update_id !== 'number') {
+          if (!req.body || typeof req.body !== 'object' || typeof req.body.update_id !== 'number') {
             throw new PayloadError('body is not a Telegram Update (no numeric update_id)', 'update_id');
           }
+          const update = validatePayload(CHANNEL, updateSchema, req.body) as unknown as Update;
           await this.bot.handleUpdate(update);
           // An empty body: a JSON body with "method" would be executed by Telegram.
           res.status(200).end();
@@ -203,6 +204,7 @@ export class TelegramAdapter implements ChannelAdapter {
     let offset = (await runtime.store.kv.get<number>(offsetKey)) ?? 0;
     this.logger?.info({ offset }, 'telegram polling started');
     while (!signal.aborted) {
+      const askedAt = Date.now();
       const updates = await this.retrying(
         signal,
         () =>
@@ -213,9 +215,27 @@ export class TelegramAdapter implements ChannelAdapter {
           ) as Promise<Update[]>,
       );
       if (!updates) return;
+      // A long poll holds the request open for `timeout` seconds. An empty answer that came
+      // back at once (an emulator or proxy ignoring `timeout`) would otherwise turn this
+      // loop into a busy one (~1,000 calls a second): wait a little before asking again.
+      if (updates.length === 0 && Date.now() - askedAt < MIN_EMPTY_POLL_MS) {
+        await abortableSleep(MIN_EMPTY_POLL_MS, signal);
+        continue;
+      }
       for (const update of updates) {
         if (signal.aborted) return;
-        await this.retrying(signal, () => this.bot.handleUpdate(update));
+        try {
+          validatePayload(CHANNEL, updateSchema, update);
+          await this.retrying(signal, () => this.bot.handleUpdate(update));
+        } catch (error) {
+          // Skipped for good (the offset moves past it): the same update would fail forever.
+          if (!(error instanceof MalformedPayloadError)) throw error;
+          runtime.inbox.countMalformed(CHANNEL);
+          this.logger?.warn(
+            { updateId: update.update_id, issues: error.issues },
+            'malformed payload acknowledged',
+          );
+        }
         offset = update.update_id + 1;
         await runtime.store.kv.set(offsetKey, offset);
       }
@@ -244,13 +264,7 @@ export class TelegramAdapter implements ChannelAdapter {
         } else {
           this.logger?.warn({ err: error, retryInMs: wait }, 'telegram polling call failed; retrying');
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait);
-          signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        await abortableSleep(wait, signal);
         delayMs = Math.min(delayMs * 2, 30_000);
       }
     }
@@ -342,6 +356,21 @@ export class TelegramAdapter implements ChannelAdapter {
   }
 }
 
+/** The least time between two getUpdates calls when the previous one came back empty at once. */
+export const MIN_EMPTY_POLL_MS = 1000;
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
 interface Progress {
   done: number;
   first?: string;
@@ -396,6 +425,7 @@ export function toChannelError(error: unknown, method: string): Error {
 /** The channel definition: on when any TELEGRAM_* setting is set. */
 export const telegramChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities,
   fromConfig(config) {
     const settings = telegramSettings(config);
     return settings ? new TelegramAdapter(settings) : null;

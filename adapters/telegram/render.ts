@@ -40,7 +40,9 @@ export class CallbackData {
   constructor(private readonly kv: KvRepo) {}
 
   async encode(payload: string): Promise<string> {
-    if (Buffer.byteLength(payload) <= MAX_CALLBACK_DATA_BYTES && !payload.startsWith(CallbackData.PREFIX)) {
+    // callback_data must be 1–64 bytes: an empty payload travels as a key too.
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > 0 && bytes <= MAX_CALLBACK_DATA_BYTES && !payload.startsWith(CallbackData.PREFIX)) {
       return payload;
     }
     const key = CallbackData.PREFIX + createHash('sha256').update(payload).digest('base64url').slice(0, 24);

@@ -29,6 +29,7 @@ import { isPlainJson, readJsonBody } from '../../src/server/http';
 import type { Content } from '../../src/model';
 import { newId } from '../../src/util/ids';
 import { decodeCursor, encodeCursor, toWebMessage, webPlatformId } from './render';
+import { capabilities } from './capabilities';
 import { type IdentityClaims, verifyIdentityToken } from './verify';
 
 export { signIdentityToken, verifyIdentityToken } from './verify';
@@ -50,15 +51,7 @@ export interface WebAdapterOptions {
 export class WebAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'store' as const;
-  readonly capabilities: ChannelCapabilities = {
-    maxButtons: 10,
-    quickReplies: true,
-    cards: true,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'plain',
-    maxTextLength: 10_000,
-    typing: true,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   private runtime: AdapterRuntime | undefined;
   private wss: WebSocketServer | undefined;
@@ -391,6 +384,7 @@ export class WebAdapter implements ChannelAdapter {
 /** The web channel is always on (it is how `npm start` is tried out). */
 export const webChannel = {
   name: CHANNEL,
+  capabilities,
   fromConfig: (): ChannelAdapter => new WebAdapter(),
 };
 

@@ -25,6 +25,7 @@ import type {
   SendResult,
 } from '../../src/core/adapter';
 import type { ChannelDefinition } from '../../src/channels';
+import { capabilities } from './capabilities';
 import type { Config } from '../../src/config';
 import { ChannelApiError, TransportError } from '../../src/errors';
 import type { Content, MediaKind } from '../../src/model';
@@ -67,15 +68,7 @@ const ACK_STATES: Record<number, 'delivered' | 'read' | 'failed'> = {
 export class WhatsAppWebAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'push' as const;
-  readonly capabilities: ChannelCapabilities = {
-    maxButtons: 0,
-    quickReplies: false,
-    cards: false,
-    media: [],
-    markdown: 'whatsapp',
-    maxTextLength: 4096,
-    typing: false,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   private runtime: AdapterRuntime | undefined;
   private client: WaWebClient | undefined;
@@ -368,6 +361,7 @@ function printQrInTerminal(qr: string): void {
 /** The whatsapp-web.js channel for the registry: on with WHATSAPP_WEB=true. */
 export const whatsappWebChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities,
   fromConfig(config: Config) {
     const settings = whatsappWebSettings(config.env);
     return settings ? new WhatsAppWebAdapter(settings) : null;

@@ -24,6 +24,7 @@ import type {
   SendResult,
 } from '../../src/core/adapter';
 import type { ChannelDefinition } from '../../src/channels';
+import { capabilities } from './capabilities';
 import type { Config } from '../../src/config';
 import { ChannelApiError } from '../../src/errors';
 import type { Message } from '../../src/model';
@@ -50,16 +51,7 @@ interface SendResponse {
 export class WhatsAppAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'push' as const;
-  readonly capabilities: ChannelCapabilities = {
-    maxButtons: 3,
-    quickReplies: false,
-    cards: false,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'whatsapp',
-    maxTextLength: 4096,
-    typing: false,
-    messageWindowHours: 24,
-  };
+  readonly capabilities: ChannelCapabilities = capabilities;
 
   private readonly graph: GraphClient;
   private runtime: AdapterRuntime | undefined;
@@ -375,6 +367,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
 /** The WhatsApp Cloud API channel for the registry: on when any WHATSAPP_* credential is set. */
 export const whatsappChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities,
   fromConfig(config: Config) {
     const settings = whatsappSettings(config.env);
     return settings ? new WhatsAppAdapter(settings) : null;

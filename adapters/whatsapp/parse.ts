@@ -9,7 +9,10 @@
  */
 import type { InboundEvent } from '../../src/core/adapter';
 import { PayloadError } from '../../src/errors';
+import { validatePayload } from '../../src/server/validate';
 import type { Content, MediaKind } from '../../src/model';
+import { NUMBERED_ID } from './render';
+import { whatsappWebhookSchema } from './schema';
 
 export const CHANNEL = 'whatsapp';
 /** How a message keeps WhatsApp media: its bytes need the access token (see fetchMedia). */
@@ -91,7 +94,7 @@ export function parseWhatsAppWebhook(body: unknown, phoneNumberId: string): What
       { kind: 'ignored', reason: `object "${String(envelope.object)}" is not a WhatsApp Business event` },
     ];
   }
-  if (!Array.isArray(envelope.entry)) throw new PayloadError('entry must be an array', 'entry');
+  validatePayload(CHANNEL, whatsappWebhookSchema, body);
   const items: WhatsAppItem[] = [];
   for (const entry of envelope.entry as { changes?: unknown }[]) {
     if (!Array.isArray(entry?.changes)) continue;
@@ -160,6 +163,9 @@ function messageContent(m: WaMessage): Content | { reason: string } {
     case 'interactive': {
       const reply = m.interactive?.button_reply ?? m.interactive?.list_reply;
       if (!reply?.id) return { reason: `interactive "${m.interactive?.type}" without a reply id` };
+      // A payload too long (or not unique) for an id went out as its number (see render.ts).
+      const numbered = NUMBERED_ID.exec(reply.id);
+      if (numbered) return { type: 'text', text: numbered[1] as string };
       return { type: 'postback', payload: reply.id, ...(reply.title && { title: reply.title }) };
     }
     case 'button':

@@ -8,19 +8,55 @@
  *
  * @module
  */
+import type { ChannelLimits } from '../../src/core/adapter';
 import type { Button, Card, Content, PostbackButton, TextContent } from '../../src/model';
+import { capabilities } from './capabilities';
 import { chunks as splitText, clip, numberedMenu, withLinks } from '../meta/render';
 
+const limits = capabilities.limits as ChannelLimits;
+
+/** The Cloud API's limits: the channel's table, plus the interactive message's own. */
 export const LIMITS = {
-  text: 4096,
+  text: limits.text,
   interactiveBody: 1024,
-  buttons: 3,
-  buttonTitle: 20,
+  buttons: limits.buttons,
+  buttonTitle: limits.buttonTitle,
   listRows: 10,
   rowTitle: 24,
+  /** A reply button's id. */
   id: 256,
-  caption: 1024,
+  /** A list row's id. */
+  rowId: limits.payload,
+  caption: limits.caption,
 } as const;
+
+/**
+ * The id a reply button or list row carries: the payload itself when it fits and is
+ * unique, else `sb#<n>` (n = its place among the offered buttons), which parse.ts turns
+ * back into the typed number "n" that the core maps to the n-th button. Never clipped: a
+ * clipped payload would come back as a different one.
+ */
+export const NUMBERED_ID = /^sb#(\d{1,2})$/;
+
+function replyIds(postbacks: PostbackButton[], max: number): string[] {
+  const seen = new Set<string>();
+  return postbacks.map((b, i) => {
+    const fits = b.payload.length > 0 && b.payload.length <= max && !NUMBERED_ID.test(b.payload);
+    const id = fits && !seen.has(b.payload) ? b.payload : `sb#${i + 1}`;
+    seen.add(id);
+    return id;
+  });
+}
+
+/** Titles clipped to `max` and unique (WhatsApp refuses two reply buttons with one title). */
+function uniqueTitles(postbacks: PostbackButton[], max: number): string[] {
+  const clipped = postbacks.map((b, i) => clip(b.title.trim() || String(i + 1), max));
+  if (new Set(clipped).size === clipped.length) return clipped;
+  return postbacks.map((b, i) => {
+    const prefix = `${i + 1}. `;
+    return prefix + clip(b.title.trim() || String(i + 1), max - prefix.length);
+  });
+}
 
 export type CloudMessage = Record<string, unknown> & { type: string };
 
@@ -82,16 +118,17 @@ function renderText(content: TextContent, header?: Record<string, unknown>): Clo
           ...(header && { header }),
           body: { text: body },
           action: {
-            buttons: postbacks.map((b) => ({
-              type: 'reply',
-              reply: { id: clip(b.payload, LIMITS.id), title: clip(b.title, LIMITS.buttonTitle) },
-            })),
+            buttons: ((ids, titles) =>
+              postbacks.map((_b, i) => ({ type: 'reply', reply: { id: ids[i], title: titles[i] } })))(
+              replyIds(postbacks, LIMITS.id),
+              uniqueTitles(postbacks, LIMITS.buttonTitle),
+            ),
           },
         },
       },
     ];
   }
-  if (postbacks.length <= LIMITS.listRows && body.length <= LIMITS.text) {
+  if (postbacks.length <= LIMITS.listRows && body.length <= LIMITS.interactiveBody) {
     return [
       {
         type: 'interactive',
@@ -102,10 +139,10 @@ function renderText(content: TextContent, header?: Record<string, unknown>): Clo
             button: 'Choose',
             sections: [
               {
-                rows: postbacks.map((b) => ({
-                  id: clip(b.payload, LIMITS.id),
-                  title: clip(b.title, LIMITS.rowTitle),
-                })),
+                rows: ((ids, titles) => postbacks.map((_b, i) => ({ id: ids[i], title: titles[i] })))(
+                  replyIds(postbacks, LIMITS.rowId),
+                  uniqueTitles(postbacks, LIMITS.rowTitle),
+                ),
               },
             ],
           },
@@ -120,14 +157,18 @@ function renderCards(cards: Card[]): CloudMessage[] {
   const text = cards.map((c) => [c.title, c.subtitle].filter(Boolean).join('\n')).join('\n\n');
   const buttons = cards.flatMap((c) => c.buttons ?? []);
   const first = cards[0];
-  // One card with a picture: the picture becomes the interactive message's header.
+  // One card with a picture: the picture becomes the reply-button message's header.
   const header =
     cards.length === 1 && first?.imageUrl ? { type: 'image', image: { link: first.imageUrl } } : undefined;
   const rendered = renderText({ type: 'text', text, buttons }, header);
-  if (header && rendered[0]?.type !== 'interactive') {
-    return [{ type: 'image', image: { link: first?.imageUrl } }, ...rendered];
-  }
-  return rendered;
+  const headed =
+    rendered[0]?.type === 'interactive' && (rendered[0].interactive as { type?: string }).type === 'button';
+  if (header && headed) return rendered;
+  // Lists and text carry no picture: each card's picture goes first, as its own message.
+  const images: CloudMessage[] = cards
+    .filter((c) => c.imageUrl)
+    .map((c) => ({ type: 'image', image: { link: c.imageUrl, caption: clip(c.title, LIMITS.caption) } }));
+  return [...images, ...rendered];
 }
 
 function textMessage(body: string): CloudMessage {

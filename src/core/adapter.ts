@@ -35,6 +35,29 @@ export interface ChannelCapabilities {
   typing: boolean;
   /** Hours after the customer's last message during which free-form messages are allowed. */
   messageWindowHours?: number;
+  /**
+   * The platform's documented limits: the one table the channel's renderer degrades by,
+   * `switchboard test`'s `channel:` checks simulate and proactive rules check against.
+   */
+  limits?: ChannelLimits;
+}
+
+/** A platform's documented limits for one outbound message (characters are code points). */
+export interface ChannelLimits {
+  /** Text in one message (longer text is split into several). */
+  text: number;
+  /** Buttons shown natively with one message (more degrade to a list or a numbered menu). */
+  buttons: number;
+  /** A button's title (longer titles are clipped; clipped titles stay unique where the platform requires it). */
+  buttonTitle: number;
+  /** A button's payload as the platform carries it (longer payloads travel as a key or a number). */
+  payload: number;
+  /** Quick replies on one message (0: none; they degrade like buttons). */
+  quickReplies: number;
+  /** Cards in one carousel. */
+  cards: number;
+  /** A media caption (a longer caption follows as text). */
+  caption: number;
 }
 
 /** One normalised inbound message, as an adapter hands it to the {@link Inbox}. */

@@ -74,6 +74,11 @@ export class Inbox {
     return result;
   }
 
+  /** Counts an authentic payload acknowledged unstored because its shape was wrong (outside HTTP, e.g. polling). */
+  countMalformed(channel: string): void {
+    this.metrics.malformedInbound.inc({ channel });
+  }
+
   /**
    * Records a platform's delivery receipt (delivered, read, failed) for an outbound
    * message, by the platform's message id. States only move forward; a failure after
@@ -126,7 +131,12 @@ export class Inbox {
       if (existing) {
         const conversation = await tx.conversations.get(existing.conversationId);
         const customer = await tx.customers.get(existing.customerId);
-        const identity = await tx.identities.find(event.channel, event.sender.externalId);
+        // The platform id is the dedupe key, whoever claims to send it: a payload reusing a
+        // stored id with another sender is a duplicate too, answered with the stored
+        // message's own identity (inserting it again could only hit the unique index).
+        const identity =
+          (await tx.identities.find(event.channel, event.sender.externalId)) ??
+          (await tx.identities.listByCustomer(existing.customerId)).find((i) => i.channel === event.channel);
         if (conversation && customer && identity) {
           return { duplicate: true, message: existing, conversation, customer, identity, newCustomer: false };
         }

@@ -314,7 +314,13 @@ class Turn {
     } catch (error) {
       this.ctx.logger.warn({ err: error, type }, 'could not record a conversation event');
     }
-    this.ctx.logger.info({ conversationId: this.ctx.conversation.id, type, ...data }, 'conversation event');
+    // The data can hold the customer's own words (a handoff reason): at info level only
+    // which event it was; the data at debug, which operators turn on deliberately.
+    this.ctx.logger.info({ conversationId: this.ctx.conversation.id, type }, 'conversation event');
+    this.ctx.logger.debug(
+      { conversationId: this.ctx.conversation.id, type, ...data },
+      'conversation event data',
+    );
   }
 
   /** "cancel", "start over", "talk to a person": by the bot's intents of those names, or by the words. */

@@ -26,20 +26,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { createSwitchboard, type SwitchboardBot } from '../app';
+import { channels } from '../channels';
 import { loadConfig } from '../config';
 import { SourceFileError, type SourceProblem } from '../errors';
 import type { Content, Conversation, Message } from '../model';
 
-/** What channels can show, for `channel:` in tests. */
-export const CHANNEL_LIMITS: Record<string, { buttons: number; text: number }> = {
-  web: { buttons: 10, text: 4000 },
-  whatsapp: { buttons: 3, text: 4096 },
-  messenger: { buttons: 3, text: 2000 },
-  telegram: { buttons: 100, text: 4096 },
-  slack: { buttons: 25, text: 40000 },
-  botframework: { buttons: 6, text: 28000 },
-  sms: { buttons: 0, text: 1600 },
-};
+/** What channels can show, for `channel:` in tests: read from each adapter's capabilities, never copied. */
+export const CHANNEL_LIMITS: Record<string, { buttons: number; text: number }> = Object.fromEntries(
+  channels.flatMap((c) =>
+    c.capabilities
+      ? [
+          [
+            c.name,
+            {
+              buttons: c.capabilities.limits?.buttons ?? c.capabilities.maxButtons,
+              text: c.capabilities.limits?.text ?? c.capabilities.maxTextLength,
+            },
+          ],
+        ]
+      : [],
+  ),
+);
 
 type Expect = string | RegExp;
 

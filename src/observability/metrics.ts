@@ -11,6 +11,8 @@ export interface Metrics {
   messagesIn: Counter<'channel'>;
   messagesOut: Counter<'channel'>;
   duplicatesDropped: Counter<'channel'>;
+  /** Signed payloads acknowledged without being stored because their shape was wrong. */
+  malformedInbound: Counter<'channel'>;
   deliveryFailures: Counter<'channel' | 'reason'>;
   /** From the inbox accepting a message to the bot having handled it. */
   processingSeconds: Histogram<'channel'>;
@@ -41,6 +43,12 @@ export function createMetrics(options: {
     duplicatesDropped: new Counter({
       name: 'switchboard_inbound_duplicates_total',
       help: 'Platform redeliveries recognised and dropped, by channel.',
+      labelNames: ['channel'],
+      registers: [registry],
+    }),
+    malformedInbound: new Counter({
+      name: 'switchboard_inbound_malformed_total',
+      help: 'Authentic inbound payloads acknowledged but not stored because their shape was wrong, by channel.',
       labelNames: ['channel'],
       registers: [registry],
     }),

@@ -6,7 +6,13 @@
  */
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { PayloadError, ProactiveError, SignatureError, SwitchboardError } from '../errors';
+import {
+  MalformedPayloadError,
+  PayloadError,
+  ProactiveError,
+  SignatureError,
+  SwitchboardError,
+} from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store';
@@ -97,7 +103,14 @@ export function createHttpServer(deps: {
   const sendError = (req: http.IncomingMessage, res: http.ServerResponse, error: unknown) => {
     const { status, body } = errorResponse(error);
     const path = (req.url ?? '').split('?')[0];
-    if (status >= 500) deps.logger.error({ err: error, path }, 'request failed');
+    if (error instanceof MalformedPayloadError) {
+      deps.metrics.malformedInbound.inc({ channel: error.channel });
+      // Paths and zod codes only: the values may be what a customer wrote.
+      deps.logger.warn(
+        { channel: error.channel, issues: error.issues, path },
+        'malformed payload acknowledged',
+      );
+    } else if (status >= 500) deps.logger.error({ err: error, path }, 'request failed');
     else deps.logger.debug({ code: body.error.code, path }, 'request rejected');
     if (res.headersSent) return;
     const json = JSON.stringify(body);
@@ -216,6 +229,10 @@ export interface ErrorBody {
 }
 
 export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof MalformedPayloadError) {
+    // 200: the platform stops redelivering what would fail the same way every time.
+    return { status: 200, body: { error: { code: error.code, message: 'payload ignored: malformed' } } };
+  }
   if (error instanceof PayloadError) {
     return {
       status: 400,
@@ -241,6 +258,21 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
       status: 415,
       body: {
         error: { code: 'SB_PAYLOAD_INVALID', message: parserError.message ?? 'unsupported body encoding' },
+      },
+    };
+  }
+  // body-parser's other client errors (http-errors with `expose`): a body announced as
+  // gzip or deflate that does not inflate, a length that does not match…
+  if (
+    typeof parserError.status === 'number' &&
+    parserError.status >= 400 &&
+    parserError.status < 500 &&
+    (error as { expose?: unknown }).expose === true
+  ) {
+    return {
+      status: parserError.status,
+      body: {
+        error: { code: 'SB_PAYLOAD_INVALID', message: 'body could not be read (check its Content-Encoding)' },
       },
     };
   }

@@ -226,9 +226,8 @@ describe('buttons', () => {
         },
       },
     ]);
-    expect(reply.suggestedActions.actions).toEqual([
-      { type: 'messageBack', title: 'No', text: 'No', displayText: 'No', value: { payload: 'no' } },
-    ]);
+    // imBack, as Teams documents suggested actions; no `to: []` (shown to everyone).
+    expect(reply.suggestedActions).toEqual({ actions: [{ type: 'imBack', title: 'No', value: 'No' }] });
     // Web Chat posts the press like the message-back fixture: text = title, value = our payload.
     const press = fixture<Json>('directline', 'activity-post-message-back.json');
     await post(

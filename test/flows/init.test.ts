@@ -1,8 +1,7 @@
 /** `switchboard init DIR` scaffolds a bot that validates, passes its tests and starts. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { run as init } from '../../src/cli/commands/init';
-import { run as validate } from '../../src/cli/commands/validate';
+import { run as cli } from '../../src/cli/main';
 import { loadConversationTests, runConversationTests, testFilesIn } from '../../src/flows/testing';
 import { startTestBot, tempDir } from '../helpers/bot';
 
@@ -10,13 +9,13 @@ test('a new bot validates, passes its conversation tests and starts', async () =
   const dir = path.join(tempDir('sb-init-'), 'my-bot');
   const log = jest.spyOn(console, 'log').mockImplementation(() => {});
   try {
-    expect(await init([dir])).toBe(0);
+    expect(await cli(['init', dir])).toBe(0);
     // Next steps install Switchboard before any `npx switchboard` (which would otherwise fetch
     // whatever the registry has under that name).
     const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
     expect(printed).toMatch(/npm install .*\n.*npm test/);
-    expect(await validate(['--dir', dir])).toBe(0);
-    expect(await init([dir])).toBe(1); // not over an existing bot
+    expect(await cli(['validate', '--dir', dir])).toBe(0);
+    expect(await cli(['init', dir], { out: () => {}, err: () => {} })).toBe(2); // not over an existing bot
   } finally {
     log.mockRestore();
   }
@@ -35,6 +34,8 @@ test('a new bot validates, passes its conversation tests and starts', async () =
       chat: 'switchboard chat',
     },
     dependencies: { [ours.name]: `^${ours.version}` },
+    // npm 11 installs it quietly: Switchboard's `prepare` and its native dependencies' scripts are allowed.
+    allowScripts: expect.objectContaining({ [ours.name]: true, 'better-sqlite3': true, puppeteer: false }),
   });
   const tests = loadConversationTests(testFilesIn(dir));
   expect(tests.length).toBeGreaterThanOrEqual(3);

@@ -167,6 +167,7 @@ export async function run(_options: object, target: string): Promise<number> {
   }
   const switchboard = switchboardPackage();
   const files = {
+    '.env': dotEnv(path.basename(dir)),
     'package.json': botPackageJson(path.basename(dir), {
       ...switchboard,
       allowScripts: installScripts(switchboard.dir),
@@ -202,6 +203,24 @@ export async function run(_options: object, target: string): Promise<number> {
     ].join('\n'),
   );
   return 0;
+}
+
+/** The bot's local settings: its name (from the folder's), and the web chat's face, to edit. */
+function dotEnv(folder: string): string {
+  const name =
+    folder
+      .split(/[-_.\s]+/)
+      .filter(Boolean)
+      .map((w) => w[0]?.toUpperCase() + w.slice(1))
+      .join(' ') || 'My Bot';
+  return `# This bot's settings on this machine (not committed: see .gitignore). Every setting: .env.example in Switchboard.
+BOT_NAME=${name}
+# WEB_ACCENT=#4f46e5           # the chat's colour
+# WEB_SUBTITLE=We usually answer in seconds
+# WEB_GREETING=Ask us anything about your order.
+# WEB_DEMO_PAGE=on             # on | off | an .html file in this folder, served at /
+# PORT=3000
+`;
 }
 
 /** Switchboard's own `allowScripts` for its runtime dependencies (not its dev tools). */

@@ -67,7 +67,7 @@ describe('CLINC150 subset (30 intents, real out-of-scope queries)', () => {
       spy.mockRestore();
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // three trainings: slow on a busy 2-core machine
 
   it('`switchboard eval` explains bad arguments and bad files', async () => {
     const errors: string[] = [];

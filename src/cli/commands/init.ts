@@ -117,7 +117,8 @@ npm test           # run the conversation tests (exit 1 if one fails): put it in
 ## Deploy it
 
 - Any host with Node.js 20 or newer: \`npm ci --omit=dev && npm start\`, with \`HOST=0.0.0.0\`,
-  \`PORT\`, and \`PUBLIC_URL\` (the address customers reach) set in the environment.
+  \`PORT\`, \`PUBLIC_URL\` (the address customers reach) and \`BOT_NAME\` set in the
+  environment (\`.env\` is this machine's only and is not committed).
 - The default store is SQLite in \`./data\`: keep that folder on a persistent disk, or set
   \`DATABASE_URL\` to PostgreSQL (and \`REDIS_URL\` to run several processes).
 - Put the chat on your site with one tag:

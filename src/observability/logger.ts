@@ -46,6 +46,12 @@ export function createLogger(options: { level?: string; name?: string; pretty?: 
   const pretty = require('pino-pretty') as typeof import('pino-pretty');
   return pino(
     settings,
-    pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,name' }),
+    pretty({
+      sync: true,
+      colorize: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname,name',
+    }),
   );
 }

@@ -21,6 +21,7 @@ test('a new bot validates, passes its conversation tests and starts', async () =
   }
   // A package.json, so `npm test` / `npx switchboard` run this Switchboard, not a registry lookup.
   const ours = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
+  const source = `file:${path.relative(dir, path.resolve(__dirname, '../..'))}`;
   expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))).toEqual({
     name: 'my-bot',
     version: '0.1.0',
@@ -33,9 +34,11 @@ test('a new bot validates, passes its conversation tests and starts', async () =
       validate: 'switchboard validate',
       chat: 'switchboard chat',
     },
-    dependencies: { [ours.name]: `^${ours.version}` },
-    // npm 11 installs it quietly: Switchboard's `prepare` and its native dependencies' scripts are allowed.
-    allowScripts: expect.objectContaining({ [ours.name]: true, 'better-sqlite3': true, puppeteer: false }),
+    // This copy of Switchboard (not on the registry), by its path.
+    dependencies: { [ours.name]: source },
+    // npm 11 installs it quietly: Switchboard's `prepare` (named by its file: spec, as npm does)
+    // and its dependencies' install scripts are allowed.
+    allowScripts: expect.objectContaining({ [source]: true, 'better-sqlite3': true, puppeteer: false }),
   });
   const tests = loadConversationTests(testFilesIn(dir));
   expect(tests.length).toBeGreaterThanOrEqual(3);

@@ -134,8 +134,15 @@ See Switchboard's author's guide (docs/authoring.md) for the formats.
 /** The new bot's package.json: its scripts run Switchboard's commands; Switchboard is its dependency. */
 export function botPackageJson(
   name: string,
-  switchboard: { name: string; version: string; allowScripts?: Record<string, boolean> },
+  switchboard: {
+    name: string;
+    version: string;
+    /** `file:../switchboard` when the bot uses a copy of the repository, not the registry's. */
+    source?: string;
+    allowScripts?: Record<string, boolean>;
+  },
 ): string {
+  const spec = switchboard.source ?? `^${switchboard.version}`;
   const pkg = {
     name:
       name
@@ -152,10 +159,11 @@ export function botPackageJson(
       validate: 'switchboard validate',
       chat: 'switchboard chat',
     },
-    dependencies: { [switchboard.name]: `^${switchboard.version}` },
-    // npm 11 asks which dependencies may run install scripts: Switchboard's own (`prepare`
-    // builds it when installed from a folder or git) and those of its native dependencies.
-    allowScripts: { [switchboard.name]: true, ...switchboard.allowScripts },
+    dependencies: { [switchboard.name]: spec },
+    // npm 11 asks which dependencies may run install scripts: those of Switchboard's native
+    // dependencies, and Switchboard's own `prepare` (it builds dist/) when it comes from a
+    // folder, which npm names by its `file:` spec, not by the package's name.
+    allowScripts: { ...(switchboard.source && { [switchboard.source]: true }), ...switchboard.allowScripts },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -167,10 +175,19 @@ export async function run(_options: object, target: string): Promise<number> {
     throw new UsageError(`${target} is not empty; give a new folder (init creates it) or an empty one`);
   }
   const switchboard = switchboardPackage();
+  // Run from a copy of the repository (not from an installed package), Switchboard is not on
+  // the registry as far as we know: the bot depends on this copy, by its path, so that
+  // `npm install` and `npx switchboard` there never fetch whatever the registry has under
+  // that name.
+  const installed = switchboard.dir.split(path.sep).includes('node_modules');
+  const source = installed
+    ? undefined
+    : `file:${path.relative(dir, switchboard.dir).split(path.sep).join('/') || '.'}`;
   const files = {
     '.env': dotEnv(path.basename(dir)),
     'package.json': botPackageJson(path.basename(dir), {
       ...switchboard,
+      ...(source && { source }),
       allowScripts: installScripts(switchboard.dir),
     }),
     ...FILES,
@@ -180,13 +197,9 @@ export async function run(_options: object, target: string): Promise<number> {
     mkdirSync(path.dirname(full), { recursive: true });
     writeFileSync(full, content);
   }
-  // Run from a copy of the repository (not from an installed package), Switchboard is not on the
-  // registry as far as we know: install this copy, or `npx switchboard` would fetch whatever the
-  // registry has under that name.
-  const installed = switchboard.dir.split(path.sep).includes('node_modules');
-  const install = installed
-    ? 'npm install                 # installs Switchboard into the bot'
-    : `npm install ${switchboard.dir}   # this copy of Switchboard (${switchboard.name} ${switchboard.version}), not the registry's`;
+  const install = source
+    ? `npm install                 # installs Switchboard from ${switchboard.dir} (${source})`
+    : 'npm install                 # installs Switchboard into the bot';
   const where = path.relative(process.cwd(), dir);
   console.log(
     [
@@ -224,13 +237,13 @@ BOT_NAME=${name}
 `;
 }
 
-/** Switchboard's own `allowScripts` for its runtime dependencies (not its dev tools). */
+/**
+ * Switchboard's own `allowScripts`: its dependencies' install scripts it has reviewed (a
+ * folder install also brings the copy's dev tools, so those are listed too).
+ */
 function installScripts(switchboardDir: string): Record<string, boolean> {
   const pkg = JSON.parse(readFileSync(path.join(switchboardDir, 'package.json'), 'utf8')) as {
     allowScripts?: Record<string, boolean>;
-    devDependencies?: Record<string, string>;
   };
-  return Object.fromEntries(
-    Object.entries(pkg.allowScripts ?? {}).filter(([name]) => !(name in (pkg.devDependencies ?? {}))),
-  );
+  return pkg.allowScripts ?? {};
 }

@@ -8,6 +8,7 @@ import { isFileProblem, reportProblems } from '../../flows/cli';
 import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
 import { resolveBotDir } from '../usage';
 import type { Content } from '../../model';
+import { createLogger } from '../../observability/logger';
 
 const HELP = `Type as a customer would. Commands:
   /debug   show the intent, confidence, entities, flow, step and slots after each message
@@ -35,7 +36,12 @@ export async function run(options: { dir?: string; debug?: boolean }): Promise<n
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sb-chat-'));
   const bot = createSwitchboard(
     { ...config, dataDir },
-    { adapters, nluCacheDir: path.join(config.dataDir, 'nlu'), outbox: { pollIntervalMs: 1000 } },
+    {
+      adapters,
+      logger: createLogger({ level: config.LOG_LEVEL, pretty: Boolean(process.stdout.isTTY) }),
+      nluCacheDir: path.join(config.dataDir, 'nlu'),
+      outbox: { pollIntervalMs: 1000 },
+    },
   );
   try {
     await bot.start();

@@ -11,7 +11,9 @@ export async function run(options: { dir?: string }): Promise<number> {
   const started = await startBot(dir, 'dev');
   if (typeof started === 'number') return started;
   const { bot } = started;
-  console.log(`\n  Switchboard dev: web chat on ${bot.url}; watching intents/, flows/ and actions/ (Ctrl+C stops)\n`);
+  console.log(
+    `\n  Switchboard dev: web chat on ${bot.url}; watching intents/, flows/ and actions/ (Ctrl+C stops)\n`,
+  );
   const content = bot.content;
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;

@@ -6,7 +6,7 @@ import { createSwitchboard } from '../../app';
 import { ConfigError } from '../../errors';
 import { isFileProblem, reportProblems } from '../../flows/cli';
 import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
-import { resolveBotDir } from '../usage';
+import { resolveBotDir } from '../bot-dir';
 import type { Content } from '../../model';
 import { createLogger } from '../../observability/logger';
 

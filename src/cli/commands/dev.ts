@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import path from 'node:path';
 import { formatProblem, SourceFileError } from '../../errors';
 import { relativeProblem } from '../../flows/cli';
-import { resolveBotDir } from '../usage';
+import { resolveBotDir } from '../bot-dir';
 import { startBot } from './start';
 
 /** `switchboard dev [--dir DIR]`: runs the bot and reloads intents, flows and actions on save. */

@@ -6,7 +6,7 @@ import { ConfigError, SwitchboardError } from '../../errors';
 import { isFileProblem, reportProblems } from '../../flows/cli';
 import { createLogger } from '../../observability/logger';
 import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
-import { resolveBotDir } from '../usage';
+import { resolveBotDir } from '../bot-dir';
 
 /** Where this machine reaches the web chat (PUBLIC_URL may name a proxy in front). */
 function localUrl(config: Config): string {

@@ -3,7 +3,7 @@ import { ConfigError } from '../../errors';
 import { reportProblems } from '../../flows/cli';
 import { formatResults, loadConversationTests, runConversationTests, testFilesIn } from '../../flows/testing';
 import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
-import { resolveBotDir } from '../usage';
+import { resolveBotDir } from '../bot-dir';
 
 /** `switchboard test [--dir DIR] [--filter TEXT] [FILE…]`: runs the conversation tests. */
 export async function run(options: { dir?: string; filter?: string }, files: string[] = []): Promise<number> {

@@ -4,7 +4,7 @@ import { sortProblems } from '../../flows/loader';
 import { type BotContent, hasBotContent, loadBot } from '../../flows/runtime';
 import { type ConversationTest, loadConversationTests, testFilesIn } from '../../flows/testing';
 import { type HandoffConfig, loadHandoffConfig } from '../../handoff';
-import { resolveBotDir } from '../usage';
+import { resolveBotDir } from '../bot-dir';
 
 /**
  * `switchboard validate [--dir DIR]`: checks intents, flows, tests and handoff.yml; non-zero

@@ -119,8 +119,9 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
   const profileProvider = botOptions.profileProvider ?? profileProviderFromConfig(config);
   const bot = new SwitchboardBot(
     {
-      adapters: adaptersFromConfig(config),
       ...botOptions,
+      // The CLI passes the adapters it built while checking every setting in one pass.
+      adapters: botOptions.adapters ?? adaptersFromConfig(config),
       ...(profileProvider && { profileProvider }),
       config,
     },

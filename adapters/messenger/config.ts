@@ -15,11 +15,13 @@ export const MESSENGER_SETTINGS = [
 
 export const messengerSettingsSchema = z.object({
   /** Any string you choose; type the same into the Meta app's webhook settings. */
-  MESSENGER_VERIFY_TOKEN: required('MESSENGER_VERIFY_TOKEN'),
+  MESSENGER_VERIFY_TOKEN: required(
+    "any string you choose; type the same into the Meta app's webhook settings",
+  ),
   /** App settings → Basic → App secret: signs every webhook POST. */
-  MESSENGER_APP_SECRET: required('MESSENGER_APP_SECRET'),
+  MESSENGER_APP_SECRET: required('Meta app → App settings → Basic → App secret'),
   /** Messenger → Settings → Access tokens: the Page's token for the Send API. */
-  MESSENGER_PAGE_ACCESS_TOKEN: required('MESSENGER_PAGE_ACCESS_TOKEN'),
+  MESSENGER_PAGE_ACCESS_TOKEN: required("Messenger → Settings → Access tokens: the Page's token"),
   META_GRAPH_URL: graphUrl,
 });
 

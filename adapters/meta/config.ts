@@ -8,12 +8,12 @@ import { z } from 'zod';
 import { ConfigError } from '../../src/errors';
 import { DEFAULT_GRAPH_URL } from './graph';
 
-/** A required, non-empty setting. */
-export const required = (name: string) =>
+/** A required, non-empty setting; `where` tells the reader where to find its value. */
+export const required = (where: string) =>
   z
-    .string({ error: `${name} is required` })
+    .string({ error: `is required: ${where}` })
     .trim()
-    .min(1, { error: `${name} is required` });
+    .min(1, { error: `is required: ${where}` });
 
 /** `META_GRAPH_URL`: the Graph API base, version included (tests and proxies point it elsewhere). */
 export const graphUrl = z

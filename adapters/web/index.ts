@@ -28,6 +28,9 @@ import { PayloadError } from '../../src/errors';
 import { isPlainJson, readJsonBody } from '../../src/server/http';
 import type { Content } from '../../src/model';
 import { newId } from '../../src/util/ids';
+import type { Config } from '../../src/config';
+import { type WebSettings, webSettings } from './config';
+import { demoPageFor, renderDemoPage } from './demo-page';
 import { decodeCursor, encodeCursor, toWebMessage, webPlatformId } from './render';
 import { capabilities } from './capabilities';
 import { type IdentityClaims, verifyIdentityToken } from './verify';
@@ -44,8 +47,10 @@ const visitorIdSchema = z
   .regex(/^[A-Za-z0-9_-]{8,128}$/, 'visitorId must be 8–128 characters of A–Z, a–z, 0–9, "_" or "-"');
 
 export interface WebAdapterOptions {
-  /** Serve the demo page at `/` (default true). */
+  /** Serve the demo page at `/` (default true; `WEB_DEMO_PAGE=off` turns it off too). */
   demoPage?: boolean;
+  /** The widget's face on the demo page; default: read from the bot's settings at start. */
+  settings?: WebSettings;
 }
 
 export class WebAdapter implements ChannelAdapter {
@@ -106,9 +111,17 @@ export class WebAdapter implements ChannelAdapter {
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.type('application/javascript').sendFile(path.join(this.publicDir, 'widget.js'));
     });
-    if (this.options.demoPage !== false) {
+    const settings = this.options.settings ?? webSettings(config);
+    const page =
+      this.options.demoPage === false ? null : demoPageFor(settings, config.botDir, this.publicDir);
+    if (page && 'file' in page) {
+      router.get('/', (_req, res, next) => {
+        res.type('html').sendFile(page.file, (error) => error && next(error));
+      });
+    } else if (page) {
+      const html = renderDemoPage(page.html, settings, config.publicUrl);
       router.get('/', (_req, res) => {
-        res.type('html').sendFile(path.join(this.publicDir, 'demo.html'));
+        res.type('html').send(html);
       });
     }
     router.use('/web', cors);
@@ -385,7 +398,7 @@ export class WebAdapter implements ChannelAdapter {
 export const webChannel = {
   name: CHANNEL,
   capabilities,
-  fromConfig: (): ChannelAdapter => new WebAdapter(),
+  fromConfig: (config: Config): ChannelAdapter => new WebAdapter({ settings: webSettings(config) }),
 };
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -24,10 +24,12 @@ const optional = z
   .transform((v) => (v === '' ? undefined : v));
 
 export const whatsappSettingsSchema = z.object({
-  WHATSAPP_VERIFY_TOKEN: required('WHATSAPP_VERIFY_TOKEN'),
-  WHATSAPP_APP_SECRET: required('WHATSAPP_APP_SECRET'),
-  WHATSAPP_ACCESS_TOKEN: required('WHATSAPP_ACCESS_TOKEN'),
-  WHATSAPP_PHONE_NUMBER_ID: required('WHATSAPP_PHONE_NUMBER_ID').regex(/^\d+$/, {
+  WHATSAPP_VERIFY_TOKEN: required(
+    "any string you choose; type the same into the Meta app's webhook settings",
+  ),
+  WHATSAPP_APP_SECRET: required('Meta app → App settings → Basic → App secret'),
+  WHATSAPP_ACCESS_TOKEN: required('WhatsApp → API Setup: a system user access token'),
+  WHATSAPP_PHONE_NUMBER_ID: required('WhatsApp → API Setup → Phone number ID').regex(/^\d+$/, {
     error: 'must be the numeric phone number ID from WhatsApp → API Setup (not the phone number)',
   }),
   /** An approved template sent instead of free-form text outside the 24-hour window. */

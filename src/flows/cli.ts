@@ -1,67 +1,59 @@
 /**
- * Helpers the author commands share: which bot folder, and printing file problems.
+ * Printing the bot folder's problems for the author commands: every path relative to the
+ * bot folder (the way the author thinks of the files), in messages and hints too.
  *
  * @module
  */
 import path from 'node:path';
-import { loadConfig, loadDotEnv } from '../config';
 import { formatProblem, SourceFileError, type SourceProblem } from '../errors';
 import { HandoffConfigError } from '../handoff/config';
-
-/** The bot folder: `--dir DIR`, else the current folder. */
-export function botDirFrom(argv: string[]): string {
-  const i = argv.indexOf('--dir');
-  const dir = i >= 0 ? argv[i + 1] : undefined;
-  return path.resolve(dir ?? process.cwd());
-}
-
-/** The value after `--name`, if any. */
-export function option(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
-
-/** The bot folder's configuration (its `.env` too), pointed at that folder. */
-export function configFor(dir: string, overrides: Record<string, string> = {}) {
-  loadDotEnv(dir);
-  return loadConfig({ ...process.env, BOT_DIR: dir, ...overrides }, dir);
-}
 
 /** Whether `error` lists problems in the bot folder's files (intents, flows, handoff.yml). */
 export function isFileProblem(error: unknown): error is SourceFileError | HandoffConfigError {
   return error instanceof SourceFileError || error instanceof HandoffConfigError;
 }
 
-/**
- * Prints every problem (intents, flows, handoff.yml) with paths relative to the current
- * folder; returns the exit code. Rethrows any other error.
- */
-export function reportProblems(error: unknown): number {
+/** Prints every problem (intents, flows, handoff.yml) and returns the exit code. Rethrows any other error. */
+export function reportProblems(error: unknown, botDir: string): number {
   if (!isFileProblem(error)) throw error;
-  return reportProblemList(error.problems);
+  return reportProblemList(error.problems, [], botDir);
 }
 
-/** Prints warnings then problems, relative to the current folder, and a count; returns the exit code. */
-export function reportProblemList(problems: SourceProblem[], warnings: SourceProblem[] = []): number {
-  printProblems(warnings);
-  printProblems(problems);
+/** Prints warnings then problems, and a count; returns the exit code. */
+export function reportProblemList(
+  problems: SourceProblem[],
+  warnings: SourceProblem[],
+  botDir: string,
+): number {
+  printProblems(warnings, botDir);
+  printProblems(problems, botDir);
   console.error(
     `\n${count(problems.length, 'problem')}${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''}`,
   );
   return problems.length > 0 ? 1 : 0;
 }
 
-/** A file as the person at the terminal best reads it: relative inside the current folder, else absolute. */
-export function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
+/** A file inside the bot folder as `flows/main.yml`; a file elsewhere stays absolute. */
+export function displayPath(file: string, botDir: string): string {
+  const relative = path.relative(botDir, file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
-/** Each problem (or warning) as `file:line:column: message`, the path relative to the current folder. */
-export function printProblems(problems: SourceProblem[]): void {
-  for (const p of problems) {
-    console.error(formatProblem({ ...p, file: displayPath(p.file) }));
-  }
+/** The problem with its path, and any path in its message or hint, relative to the bot folder. */
+export function relativeProblem(p: SourceProblem, botDir: string): SourceProblem {
+  const prefix = `${path.resolve(botDir)}${path.sep}`;
+  const strip = (text: string) => text.split(prefix).join('');
+  return {
+    ...p,
+    file: displayPath(p.file, botDir),
+    message: strip(p.message),
+    ...(p.hint !== undefined && { hint: strip(p.hint) }),
+  };
+}
+
+/** Each problem (or warning) as `file:line:column: message`, relative to the bot folder. */
+export function printProblems(problems: SourceProblem[], botDir: string): void {
+  for (const p of problems) console.error(formatProblem(relativeProblem(p, botDir)));
 }
 
 /** "1 problem", "2 problems". */

@@ -11,6 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { nearest } from '../util/did-you-mean';
 import { yamlOffset } from '../util/yaml-position';
 import { SourceFileError, type SourceProblem } from '../errors';
 import { BUILTIN_ENTITIES, type IntentSet } from '../nlu';
@@ -32,7 +33,8 @@ import {
 /** Names an expression or template may use. */
 export const SCOPE_ROOTS = ['slots', 'customer', 'nlu', 'message', 'value', 'flow', 'queue'] as const;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: errors carry their schema, whose keys feed "did you mean" for an unknown key.
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateFile = ajv.compile(flowsJsonSchema);
 
 interface RawFlow {
@@ -106,13 +108,17 @@ function schemaProblems(ctx: FileContext, errors: ErrorObject[]): void {
       if (seen.has(`${e.instancePath}|+${extra}`)) continue;
       seen.add(`${e.instancePath}|+${extra}`);
       const inStep = segments[0] === 'flows' && segments[2] === 'steps' && segments.length === 4;
-      const hint = inStep
-        ? `a step has one kind (${['say', ...STEP_KINDS].join(', ')}) and its options; see docs/authoring.md`
-        : segments.length === 0
-          ? 'a flows file has `flows:` (and optionally `messages:`)'
-          : segments[0] === 'flows' && segments.length === 2
-            ? 'a flow has trigger, description and steps'
-            : undefined;
+      const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const guess = nearest(extra, new Set(known));
+      const hint = guess
+        ? `did you mean '${guess}'?`
+        : inStep
+          ? `a step has one kind (${['say', ...STEP_KINDS].join(', ')}) and its options; see docs/authoring.md`
+          : segments.length === 0
+            ? 'a flows file has `flows:` (and optionally `messages:`)'
+            : segments[0] === 'flows' && segments.length === 2
+              ? 'a flow has trigger, description and steps'
+              : undefined;
       ctx.node([...segments, extra], `unknown key '${extra}' in ${where}`, hint, true);
       continue;
     }
@@ -204,16 +210,16 @@ async function parseFile(file: string, problems: SourceProblem[]): Promise<Parse
   const source = await readFile(file, 'utf8');
   const doc = parseDocument(source, { lineCounter: ctx.lines, prettyErrors: false, uniqueKeys: true });
   ctx.doc = doc;
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const hint =
-        err.code === 'DUPLICATE_KEY'
-          ? 'each name may appear once in a mapping; rename or merge one of them'
-          : err.code === 'TAB_AS_INDENT'
-            ? 'indent with spaces'
-            : 'check indentation and quoting; quote text that contains ": " or starts with { [ * & ! | > % @';
-      ctx.at(err.pos[0], `invalid YAML: ${err.message.split('\n')[0]}`, hint);
-    }
+  // The first syntax error only: the parser's later ones follow from it and are noise.
+  const err = doc.errors[0];
+  if (err) {
+    const hint =
+      err.code === 'DUPLICATE_KEY'
+        ? 'each name may appear once in a mapping; rename or merge one of them'
+        : err.code === 'TAB_AS_INDENT'
+          ? 'indent with spaces'
+          : 'check indentation and quoting; quote text that contains ": " or starts with { [ * & ! | > % @';
+    ctx.at(err.pos[0], `invalid YAML: ${err.message.split('\n')[0]}`, hint);
     return null;
   }
   const data: unknown = doc.toJS();
@@ -640,36 +646,4 @@ function checkTemplate(ctx: FileContext, seg: (string | number)[], source: strin
       'holes look like {{slots.order_id}} or {{customer.name}}',
     );
   }
-}
-
-/** The closest name within two edits, for "did you mean". */
-function nearest(name: string, candidates: Set<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of candidates) {
-    const d = distance(name, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0] as number;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j] as number;
-      dp[j] = Math.min(
-        (dp[j] as number) + 1,
-        (dp[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = tmp;
-    }
-  }
-  return dp[b.length] as number;
 }

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { nearest } from '../util/did-you-mean';
 import { yamlOffset } from '../util/yaml-position';
 import { z } from 'zod';
 import { formatProblem, type SourceProblem, SwitchboardError } from '../errors';
@@ -152,17 +153,17 @@ export function parseHandoffConfig(source: string, file = HANDOFF_FILE): Handoff
   const at = new Locator(file);
   const doc = parseDocument(source, { lineCounter: at.lines, prettyErrors: false, uniqueKeys: true });
   at.doc = doc;
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const { line, col } = at.lines.linePos(err.pos[0]);
-      at.problems.push({
-        file,
-        line,
-        column: col,
-        message: `invalid YAML: ${err.message.split('\n')[0]}`,
-        hint: 'check indentation and quoting',
-      });
-    }
+  // The first syntax error only: the parser's later ones follow from it and are noise.
+  const err = doc.errors[0];
+  if (err) {
+    const { line, col } = at.lines.linePos(err.pos[0]);
+    at.problems.push({
+      file,
+      line,
+      column: col,
+      message: `invalid YAML: ${err.message.split('\n')[0]}`,
+      hint: 'check indentation and quoting',
+    });
     throw new HandoffConfigError(at.problems);
   }
   const js: unknown = doc.toJS() ?? {};
@@ -172,8 +173,16 @@ export function parseHandoffConfig(source: string, file = HANDOFF_FILE): Handoff
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
-        for (const k of issue.keys)
-          at.add([...issue.path, k], `unknown key '${k}'`, 'see docs/handoff.md', true);
+        const known = keysAt(fileSchema, issue.path);
+        for (const k of issue.keys) {
+          const guess = nearest(k, known);
+          at.add(
+            [...issue.path, k],
+            `unknown key '${k}'`,
+            `${guess ? `did you mean '${guess}'? ` : ''}see docs/handoff.md`,
+            true,
+          );
+        }
       } else {
         const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
         at.add(issue.path, `${where}${issue.message}`);
@@ -298,4 +307,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The keys the schema allows at `at` (a path into the file), for "did you mean". */
+function keysAt(schema: z.ZodType, at: readonly PropertyKey[]): string[] {
+  let node: unknown = schema;
+  const unwrap = () => {
+    // optional, default, nullable, pipe: the schema inside.
+    for (let i = 0; i < 8 && node && typeof node === 'object'; i++) {
+      const def = (node as { def?: { innerType?: unknown; in?: unknown } }).def;
+      if (def?.innerType) node = def.innerType;
+      else if (def?.in) node = def.in;
+      else break;
+    }
+  };
+  for (const segment of at) {
+    unwrap();
+    if (node instanceof z.ZodObject) node = node.shape[String(segment)];
+    else if (node instanceof z.ZodRecord) node = node.valueType;
+    else if (node instanceof z.ZodArray) node = node.element;
+    else return [];
+  }
+  unwrap();
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
 }

@@ -98,7 +98,7 @@ describe('loadIntents', () => {
       "intents.yml:7:5 unknown key 'answer' in intent 'greeting'",
       "intents.yml:9:24 example 2 of intent 'thanks' must be a string",
     ]);
-    expect(problems[3]?.hint).toBe('allowed keys: examples, answers, entities');
+    expect(problems[3]?.hint).toBe("did you mean 'answers'? allowed keys: examples, answers, entities");
   });
 
   it('reports an invalid regex once, without a cascade of unknown-entity errors', async () => {

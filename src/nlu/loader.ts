@@ -19,6 +19,7 @@ import {
   type Node,
   parseDocument,
 } from 'yaml';
+import { nearest } from '../util/did-you-mean';
 import { SourceFileError, type SourceProblem } from '../errors';
 import { BUILTIN_ENTITIES, type BuiltinEntity, type EntityDefinition } from './entities';
 import { intentsJsonSchema } from './schema';
@@ -210,10 +211,11 @@ function schemaProblems(ctx: FileContext, doc: Document, errors: ErrorObject[]):
           : segments[0] === 'intents'
             ? 'examples, answers, entities'
             : 'builtin, list, fuzzy, regex, caseSensitive';
+      const guess = nearest(extra, allowed.split(', '));
       ctx.node(
         keyNodeAt(doc, segments, extra),
         `unknown key '${extra}' in ${where}`,
-        `allowed keys: ${allowed}`,
+        `${guess ? `did you mean '${guess}'? ` : ''}allowed keys: ${allowed}`,
       );
       continue;
     }
@@ -327,16 +329,16 @@ async function parseFile(file: string, problems: SourceProblem[]): Promise<Parse
   const ctx = new FileContext(file, problems);
   const source = await readFile(file, 'utf8');
   const doc = parseDocument(source, { lineCounter: ctx.lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const hint =
-        err.code === 'DUPLICATE_KEY'
-          ? 'each name may appear once; merge the two entries'
-          : err.code === 'TAB_AS_INDENT'
-            ? 'indent with spaces'
-            : 'check indentation and quoting; quote text that contains ": " or starts with a special character';
-      ctx.at(err.pos[0], `invalid YAML: ${err.message.split('\n')[0]}`, hint);
-    }
+  // The first syntax error only: the parser's later ones follow from it and are noise.
+  const err = doc.errors[0];
+  if (err) {
+    const hint =
+      err.code === 'DUPLICATE_KEY'
+        ? 'each name may appear once; merge the two entries'
+        : err.code === 'TAB_AS_INDENT'
+          ? 'indent with spaces'
+          : 'check indentation and quoting; quote text that contains ": " or starts with a special character';
+    ctx.at(err.pos[0], `invalid YAML: ${err.message.split('\n')[0]}`, hint);
     return null;
   }
   const data: unknown = doc.toJS();

@@ -1,5 +1,6 @@
 /**
- * Structured JSON logs (pino). Personal data is redacted by path: message text,
+ * Structured JSON logs (pino); in a terminal, the same records as readable lines
+ * (pino-pretty, written synchronously so a crash loses nothing). Personal data is redacted by path: message text,
  * names, e-mail addresses, phone numbers and tokens never reach the log unless
  * `LOG_LEVEL=trace`, where the developer asked for everything.
  *
@@ -26,14 +27,31 @@ const REDACTED_FIELDS = [
 // Top-level `name` is pino's logger name, so top-level paths skip it.
 const paths = REDACTED_FIELDS.flatMap((f) => [...(f === 'name' ? [] : [f]), `*.${f}`, `*.*.${f}`]);
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+/**
+ * A logger. `pretty`: readable lines with colours for a person at a terminal (the CLI passes
+ * `process.stdout.isTTY`); otherwise one JSON object per line, for log collectors.
+ */
+export function createLogger(options: { level?: string; name?: string; pretty?: boolean } = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
-  return pino({
+  const settings = {
     name: options.name ?? 'switchboard',
     level,
     redact: level === 'trace' ? [] : { paths, censor: '[redacted]' },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  if (!options.pretty) return pino(settings);
+  // Loaded only for a terminal: production images log JSON and never need it.
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
+  return pino(
+    settings,
+    pretty({
+      sync: true,
+      colorize: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname,name',
+    }),
+  );
 }

@@ -76,7 +76,7 @@ test('a broken handoff.yml: start() rejects with every file:line:column problem,
       `${file}:4:15: unknown team 'complaint'`,
       '    hint: teams: support, complaints',
       `${file}:7:5: unknown key 'claim_timeot'`,
-      '    hint: see docs/handoff.md',
+      "    hint: did you mean 'claim_timeout'? see docs/handoff.md",
     ]);
     expect(await listening(port)).toBe(false);
     expect(() => bot.url).toThrow('not started');

@@ -68,7 +68,8 @@ async function openWidget(page: Page): Promise<void> {
     await bubbles(page, 'bot', 'You said: hello').waitFor(WAIT);
 
     await page.reload(WAIT);
-    await openWidget(page);
+    // The panel was open: it is open again after the reload.
+    await page.getByTestId('sb-panel').waitFor({ state: 'visible', ...WAIT });
     const customer = bubbles(page, 'customer', 'hello');
     const reply = bubbles(page, 'bot', 'You said: hello');
     await customer.waitFor(WAIT);

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run } from '../../src/cli/commands/validate';
+import { run as cli } from '../../src/cli/main';
 import { formatProblem, SourceFileError } from '../../src/errors';
 import { loadBot } from '../../src/flows';
 import { tempDir } from '../helpers/bot';
@@ -292,7 +292,7 @@ flows:
   writeFileSync(path.join(dir, 'actions', 'index.js'), 'exports.actions = { lookup: () => ({}) };\n');
   const log = jest.spyOn(console, 'log').mockImplementation(() => {});
   try {
-    expect(await run(['--dir', dir])).toBe(0);
+    expect(await cli(['validate', '--dir', dir])).toBe(0);
     expect(log).toHaveBeenCalledWith('✓ 1 intent, 1 flow, 1 action, 0 conversation tests: no problems');
   } finally {
     log.mockRestore();

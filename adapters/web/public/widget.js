@@ -1,5 +1,6 @@
 /*! Switchboard web chat widget. Plain ES2020, no dependencies, everything inside an open Shadow DOM.
  * Embed: <script src="https://bot.example.com/widget.js" data-title="Acme" async></script>
+ * Options (data-*): title, subtitle, accent, greeting, open, identity-token, triggers (adapters/web/README.md).
  * API: window.Switchboard.open() / .close() / .identify(token) / .send(text) / .init({ triggers })
  * Triggers (data-triggers='[…]' JSON, or init): [{ page: '/pricing' | '/docs/*', afterSeconds: 20, greeting: '…' }]
  * Server side: adapters/web/index.ts (POST/GET /web/messages, WebSocket /web/socket). */
@@ -16,6 +17,7 @@
   socketUrl.protocol = socketUrl.protocol === 'https:' ? 'wss:' : 'ws:';
   const title = cfg.title || 'Chat with us';
   const subtitle = cfg.subtitle || '';
+  const greeting = cfg.greeting || 'Ask us anything. We are here to help.';
 
   // ---------- small helpers ----------
   const store = (() => {
@@ -29,6 +31,22 @@
       return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => m.set(k, String(v)) };
     }
   })();
+  // Whether the panel is open, per tab: a reload keeps it as it was, a new tab starts closed.
+  const openState = {
+    get: () => {
+      try {
+        return sessionStorage.getItem('switchboard.open') === '1';
+      } catch {
+        return false;
+      }
+    },
+    set: (on) => {
+      try {
+        if (on) sessionStorage.setItem('switchboard.open', '1');
+        else sessionStorage.removeItem('switchboard.open');
+      } catch {}
+    },
+  };
   // randomUUID exists only in secure contexts; a host page on plain http still needs ids.
   const uuid = () =>
     crypto.randomUUID
@@ -186,6 +204,7 @@ header .avatar{width:40px;height:40px;font-size:16px;background:rgba(255,255,255
 .btns{display:flex;flex-direction:column;gap:6px;min-width:200px}
 .btn{display:flex;align-items:center;justify-content:center;gap:6px;padding:8px 14px;border-radius:12px;background:var(--chip);color:var(--link);font-weight:600;font-size:14px;text-decoration:none;box-shadow:inset 0 0 0 1.5px var(--line);transition:background .15s}
 .btn:hover{background:color-mix(in srgb,var(--accent) 9%,var(--chip))}
+.btn:disabled{opacity:.5;cursor:default;background:var(--chip)}
 .btn .ic{font-size:13px}
 .qr{display:flex;flex-wrap:wrap;justify-content:flex-end;gap:7px;margin:10px 0 2px 38px}
 .chip{padding:7px 14px;border-radius:999px;background:var(--chip);color:var(--link);font-weight:600;font-size:14px;box-shadow:inset 0 0 0 1.5px var(--link);transition:background .15s,color .15s}
@@ -264,12 +283,7 @@ textarea{font-size:16px}
     icon('close'),
   );
   $.banner = h('div', { class: 'banner', role: 'status', hidden: true }, 'Connection lost. Reconnecting…');
-  $.intro = h(
-    'div',
-    { class: 'intro' },
-    h('h3', {}, 'Hi there'),
-    h('p', {}, 'Ask us anything. We are here to help.'),
-  );
+  $.intro = h('div', { class: 'intro' }, h('h3', {}, 'Hi there'), h('p', {}, greeting));
   $.typing = h(
     'div',
     { class: 'row bot first last typing', 'data-testid': 'sb-typing', hidden: true, 'aria-label': 'Typing' },
@@ -386,11 +400,13 @@ textarea{font-size:16px}
         icon('ext'),
       );
     }
-    return h(
+    const el = h(
       'button',
       { class: 'btn', type: 'button', 'data-testid': 'sb-button', onclick: () => pressed(b, rec) },
       b.title || b.payload,
     );
+    rec.btns.push(el); // disabled once the customer has answered (regroup)
+    return el;
   }
   const buttonsEl = (list, rec) =>
     list?.length
@@ -523,6 +539,7 @@ textarea{font-size:16px}
       'row ' + (['customer', 'bot', 'operator', 'system'].includes(m.author) ? m.author : 'bot');
     if (rec.state) row.classList.add(rec.state);
     row.dataset.key = m.id;
+    rec.btns = [];
     const els = bodyEls(rec);
     const main = els[0];
     main.dataset.author = m.author;
@@ -602,8 +619,11 @@ textarea{font-size:16px}
       const today = new Date().toDateString() === d.toDateString();
       rec.divider.textContent = gap ? (today ? 'Today' : dayFmt.format(d)) + ' · ' + timeFmt.format(d) : '';
       rec.divider.hidden = !gap;
-      // Quick replies are offered until the customer says anything after them.
-      if (rec.qr) rec.qr.hidden = recs.slice(i + 1).some((r) => r.m.author === 'customer');
+      // Quick replies are offered until the customer says anything after them; buttons stay
+      // visible (what was asked) but cannot be pressed again: the question was answered.
+      const answered = recs.slice(i + 1).some((r) => r.m.author === 'customer');
+      if (rec.qr) rec.qr.hidden = answered;
+      for (const b of rec.btns || []) b.disabled = answered;
       prev = rec;
     });
     $.intro.hidden = recs.length > 0;
@@ -966,6 +986,7 @@ textarea{font-size:16px}
     start();
     if (isOpen) return;
     isOpen = true;
+    openState.set(true);
     $.root.classList.add('open');
     $.panel.hidden = false;
     $.preview.hidden = true;
@@ -980,6 +1001,7 @@ textarea{font-size:16px}
     if (!isOpen) return;
     const hadFocus = $.panel.contains(shadow.activeElement);
     isOpen = false;
+    openState.set(false);
     $.root.classList.remove('open');
     $.panel.hidden = true;
     $.launcher.setAttribute('aria-expanded', 'false');
@@ -1069,7 +1091,7 @@ textarea{font-size:16px}
     (document.body || document.documentElement).append(host);
     applyAccent();
     if (visitorId) start(); // a returning visitor: fetch the conversation now so the badge can count replies
-    if (cfg.open === 'true') open();
+    if (cfg.open === 'true' || openState.get()) open();
     initTriggers(dataTriggers());
   }
 

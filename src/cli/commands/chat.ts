@@ -3,9 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { createSwitchboard } from '../../app';
-import { SwitchboardError } from '../../errors';
-import { botDirFrom, configFor, reportProblems } from '../../flows/cli';
+import { ConfigError } from '../../errors';
+import { isFileProblem, reportProblems } from '../../flows/cli';
+import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
+import { resolveBotDir } from '../bot-dir';
 import type { Content } from '../../model';
+import { createLogger } from '../../observability/logger';
 
 const HELP = `Type as a customer would. Commands:
   /debug   show the intent, confidence, entities, flow, step and slots after each message
@@ -19,33 +22,35 @@ function render(content: Content): string {
   return [content.text, ...buttons.map((b, i) => `    ${i + 1}. ${b.title}`)].join('\n');
 }
 
-/** `switchboard chat [--dir DIR]`: talk to the bot in the terminal, in-process, with a throwaway store. */
-export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    console.log(`Usage: switchboard chat [--dir DIR] [--debug]\n\n${HELP}`);
-    return 0;
-  }
-  const dir = botDirFrom(argv);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sb-chat-'));
-  let config: ReturnType<typeof configFor>;
+/** `switchboard chat [--dir DIR] [--debug]`: talk to the bot in the terminal, in-process, with a throwaway store. */
+export async function run(options: { dir?: string; debug?: boolean }): Promise<number> {
+  const dir = resolveBotDir(options.dir);
+  let settings: CheckedSettings;
   try {
-    config = configFor(dir, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    settings = checkedSettings(dir, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
   } catch (error) {
-    console.error((error as Error).message);
-    return 1;
+    if (error instanceof ConfigError) return printConfigProblems(error, dir, 'chat');
+    throw error;
   }
+  const { config, adapters } = settings;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sb-chat-'));
   const bot = createSwitchboard(
     { ...config, dataDir },
-    { nluCacheDir: path.join(config.dataDir, 'nlu'), outbox: { pollIntervalMs: 1000 } },
+    {
+      adapters,
+      logger: createLogger({ level: config.LOG_LEVEL, pretty: Boolean(process.stdout.isTTY) }),
+      nluCacheDir: path.join(config.dataDir, 'nlu'),
+      outbox: { pollIntervalMs: 1000 },
+    },
   );
   try {
     await bot.start();
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
-    if (error instanceof SwitchboardError && 'problems' in error) return reportProblems(error);
+    if (isFileProblem(error)) return reportProblems(error, dir);
     throw error;
   }
-  let debug = argv.includes('--debug');
+  let debug = options.debug === true;
   let visitor = `chat-${process.pid}-1`;
   let resets = 1;
   let lastSeq = 0;

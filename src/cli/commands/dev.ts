@@ -1,38 +1,18 @@
 import { type FSWatcher, watch } from 'node:fs';
 import path from 'node:path';
-import { createSwitchboard } from '../../app';
-import { formatProblem, SourceFileError, SwitchboardError } from '../../errors';
-import { botDirFrom, configFor, displayPath, reportProblems } from '../../flows/cli';
+import { formatProblem, SourceFileError } from '../../errors';
+import { relativeProblem } from '../../flows/cli';
+import { resolveBotDir } from '../bot-dir';
+import { startBot } from './start';
 
 /** `switchboard dev [--dir DIR]`: runs the bot and reloads intents, flows and actions on save. */
-export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    console.log(
-      'Usage: switchboard dev [--dir DIR]\n\nRuns the bot like `start`, and reloads intents/, flows/, actions/ and knowledge/ when a file changes.\nA broken file is reported (file:line:column) and the bot keeps running the last good version.',
-    );
-    return 0;
-  }
-  const dir = botDirFrom(argv);
-  let config: ReturnType<typeof configFor>;
-  try {
-    config = configFor(dir);
-  } catch (error) {
-    console.error((error as Error).message);
-    return 1;
-  }
-  const bot = createSwitchboard(config);
-  try {
-    await bot.start();
-  } catch (error) {
-    if (error instanceof SourceFileError) return reportProblems(error);
-    if (error instanceof SwitchboardError) {
-      console.error(`switchboard: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+export async function run(options: { dir?: string }): Promise<number> {
+  const dir = resolveBotDir(options.dir, { allowEmpty: true });
+  const started = await startBot(dir, 'dev');
+  if (typeof started === 'number') return started;
+  const { bot } = started;
   console.log(
-    `\n  Switchboard dev: web chat on ${bot.url}; watching intents/, flows/, actions/ and knowledge/\n`,
+    `\n  Switchboard dev: web chat on ${bot.url}; watching intents/, flows/, actions/ and knowledge/ (Ctrl+C stops)\n`,
   );
   const content = bot.content;
   const watchers: FSWatcher[] = [];
@@ -54,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
           if (!(error instanceof SourceFileError)) throw error;
           console.error(`✗ ${file}: not reloaded, the bot keeps the last good version:`);
           for (const p of error.problems) {
-            console.error(formatProblem({ ...p, file: displayPath(p.file) }));
+            console.error(formatProblem(relativeProblem(p, dir)));
           }
         }
       });

@@ -6,7 +6,9 @@
  */
 import path from 'node:path';
 import { SourceFileError } from '../../errors';
-import { botDirFrom, option, reportProblems } from '../../flows/cli';
+import { reportProblems } from '../../flows/cli';
+import { resolveBotDir } from '../bot-dir';
+import { UsageError } from '../usage';
 import {
   evaluateKnowledge,
   type KnowledgeEvalReport,
@@ -15,20 +17,7 @@ import {
 } from '../../knowledge';
 import { loadIntents } from '../../nlu';
 
-const USAGE = `Usage: switchboard eval --knowledge [--dir DIR] [--questions FILE] [--json]
 
-Runs the questions of FILE (default DIR/evals/knowledge.yml) against DIR/knowledge/ as the bot
-answers them, without a language model. FILE is YAML:
-
-  answerable:                # questions and the document that answers them
-    - { q: "how long do refunds take", source: refunds }   # source: file name under knowledge/, no extension
-  unanswerable:              # on-topic questions no document answers: the bot must not answer them
-    - do you ship to australia
-
-Reports top-1 source accuracy, answers given from the right / a wrong document above the
-confidence, unanswerable questions rejected, and the time per answer (5 runs of each question).
-
-  --json     one JSON object (rates are fractions 0–1), with every miss`;
 
 const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 const ms = (v: number) => `${v.toFixed(2)} ms`;
@@ -60,22 +49,11 @@ function table(r: KnowledgeEvalReport, file: string): string {
   return lines.join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  const known = new Set(['--knowledge', '--json', '--dir', '--questions']);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (!known.has(arg)) {
-      console.error(`switchboard eval: unknown option "${arg}"\n\n${USAGE}`);
-      return 2;
-    }
-    if (arg === '--dir' || arg === '--questions') i++;
-  }
-  const dir = botDirFrom(argv);
-  const file = path.resolve(option(argv, '--questions') ?? path.join(dir, 'evals', 'knowledge.yml'));
+/** `options` as the CLI parsed them (see `switchboard eval --help`). */
+export async function run(options: { dir?: string; questions?: string; json?: boolean; data?: string }): Promise<number> {
+  if (options.data !== undefined) throw new UsageError('--data and --knowledge go separately');
+  const dir = resolveBotDir(options.dir);
+  const file = path.resolve(options.questions ?? path.join(dir, 'evals', 'knowledge.yml'));
   let report: KnowledgeEvalReport;
   try {
     let language = 'en';
@@ -96,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   console.log(
-    argv.includes('--json')
+    options.json
       ? JSON.stringify(report, null, 2)
       : table(report, path.relative(process.cwd(), file) || file),
   );

@@ -6,16 +6,7 @@
  * @module
  */
 import { evaluateDataset, readDataset, type EvalReport } from '../../nlu/evaluate';
-
-const USAGE = `Usage: switchboard eval --data FILE [--json] [--retention R]
-       switchboard eval --knowledge [--dir DIR] [--questions FILE] [--json]   (see --knowledge --help)
-
-FILE is one JSON object with "train", "test" and optionally "val", "oos_train", "oos_val",
-"oos_test", each an array of [utterance, label] pairs; the out-of-scope label is "oos".
-Trains on train, picks the confidence threshold on val (+ oos_val), reports on test (+ oos_test).
-
-  --json          print one JSON object (rates are fractions 0–1)
-  --retention R   share of correct validation answers the threshold keeps (default 0.98)`;
+import { UsageError } from '../usage';
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`);
 
@@ -42,37 +33,18 @@ function table(report: EvalReport, file: string): string {
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--knowledge'))
-    return (require('./eval-knowledge') as typeof import('./eval-knowledge')).run(argv);
-  let file: string | undefined;
-  let json = false;
-  let retention: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      return 0;
-    }
-    if (arg === '--json') json = true;
-    else if (arg === '--data') file = argv[++i];
-    else if (arg.startsWith('--data=')) file = arg.slice('--data='.length);
-    else if (arg === '--retention' || arg.startsWith('--retention=')) {
-      const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      retention = Number(raw);
-      if (!(retention > 0 && retention <= 1)) {
-        console.error(`switchboard eval: --retention must be a number in (0, 1], got "${raw}"\n\n${USAGE}`);
-        return 2;
-      }
-    } else {
-      console.error(`switchboard eval: unknown option "${arg}"\n\n${USAGE}`);
-      return 2;
-    }
-  }
-  if (!file) {
-    console.error(`switchboard eval: --data FILE is required\n\n${USAGE}`);
-    return 2;
-  }
+/** Options as the CLI parsed them (`--retention` checked there); `--knowledge` hands over to eval-knowledge. */
+export async function run(options: {
+  data?: string;
+  json?: boolean;
+  retention?: number;
+  knowledge?: boolean;
+  dir?: string;
+  questions?: string;
+}): Promise<number> {
+  if (options.knowledge) return (require('./eval-knowledge') as typeof import('./eval-knowledge')).run(options);
+  const { data: file, json, retention } = options;
+  if (!file) throw new UsageError('--data FILE is required (or --knowledge for knowledge answers)');
   let report: EvalReport;
   try {
     report = await evaluateDataset(await readDataset(file), retention ? { retention } : {});

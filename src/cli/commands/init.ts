@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { UsageError, switchboardPackage } from '../usage';
 
 const FILES: Record<string, string> = {
   'intents/main.yml': `# Intents: what customers say. Add 5–20 varied examples per intent.
@@ -78,51 +79,70 @@ tests:
 `,
   'README.md': `# My Switchboard bot
 
+A customer-service bot made with Switchboard: it answers on a web chat (and on Telegram,
+Slack, WhatsApp, Messenger or Microsoft Teams once their credentials are set) and hands
+over to a person when it cannot help.
+
 - \`intents/\`: what customers say (examples, entities, FAQ answers)
 - \`flows/\`: what the bot does (steps: say, ask, choice, branch, set, call, goto, handoff, end)
 - \`tests/\`: conversation tests
 - \`actions/index.ts\` (optional): TypeScript functions the flows \`call\`
+- \`.env\` (optional, not committed): settings such as \`BOT_NAME\`, \`PORT\`, channel credentials
 
-\`package.json\` depends on Switchboard; \`npm install\` it first (see below), then:
+## Run it
 
 \`\`\`sh
-npm run validate   # check everything, with file:line:column errors
-npm test           # run the conversation tests
-npm run chat       # talk to the bot in the terminal (/debug)
-npm run dev        # run it (web chat on http://localhost:3000), reloading on save
-npm start          # run it
+npm install        # once: installs Switchboard into this folder
+npm start          # web chat on http://localhost:3000 (PORT=3100 npm start for another port)
+npm run dev        # the same, reloading intents, flows and actions when you save
+npm run chat       # talk to the bot in the terminal (/debug shows intent, confidence, slots)
 \`\`\`
 
-(\`npx switchboard <command>\` does the same once Switchboard is installed here.) If Switchboard is
-not on your package registry, install it from a copy of its repository instead of \`npm install\`:
-\`npm install /path/to/switchboard\` (built with \`npm run build\` there).
+The page at http://localhost:3000 is this bot's demo page: its title is \`BOT_NAME\`; its
+colour, subtitle and welcome text are \`WEB_ACCENT\`, \`WEB_SUBTITLE\` and \`WEB_GREETING\`;
+\`WEB_DEMO_PAGE=off\` turns it off. Put them in \`.env\`, e.g.:
+
+\`\`\`sh
+BOT_NAME=Acme Support
+WEB_ACCENT=#0f766e
+\`\`\`
+
+## Test it
+
+\`\`\`sh
+npm run validate   # check intents, flows and tests: file:line:column errors
+npm test           # run the conversation tests (exit 1 if one fails): put it in CI
+\`\`\`
+
+## Deploy it
+
+- Any host with Node.js 20 or newer: \`npm ci --omit=dev && npm start\`, with \`HOST=0.0.0.0\`,
+  \`PORT\`, \`PUBLIC_URL\` (the address customers reach) and \`BOT_NAME\` set in the
+  environment (\`.env\` is this machine's only and is not committed).
+- The default store is SQLite in \`./data\`: keep that folder on a persistent disk, or set
+  \`DATABASE_URL\` to PostgreSQL (and \`REDIS_URL\` to run several processes).
+- Put the chat on your site with one tag:
+  \`<script src="https://your-bot.example.com/widget.js" data-title="Acme" async></script>\`.
+- Each channel's settings (Telegram, Slack, WhatsApp, Messenger, Bot Framework) are in
+  Switchboard's \`adapters/<channel>/README.md\`; \`npx switchboard --help\` lists every command.
 
 See Switchboard's author's guide (docs/authoring.md) for the formats.
 `,
   '.gitignore': 'node_modules/\ndata/\n.env\n',
 };
 
-/** Switchboard's own package.json: name, version, and the folder it is in. */
-export function switchboardPackage(): { name: string; version: string; dir: string } {
-  let dir = __dirname;
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as {
-        name?: string;
-        version?: string;
-        bin?: unknown;
-      };
-      if (pkg.name && pkg.version && pkg.bin) return { name: pkg.name, version: pkg.version, dir };
-    }
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("switchboard init: cannot find Switchboard's package.json");
-    dir = up;
-  }
-}
-
 /** The new bot's package.json: its scripts run Switchboard's commands; Switchboard is its dependency. */
-export function botPackageJson(name: string, switchboard: { name: string; version: string }): string {
+export function botPackageJson(
+  name: string,
+  switchboard: {
+    name: string;
+    version: string;
+    /** `file:../switchboard` when the bot uses a copy of the repository, not the registry's. */
+    source?: string;
+    allowScripts?: Record<string, boolean>;
+  },
+): string {
+  const spec = switchboard.source ?? `^${switchboard.version}`;
   const pkg = {
     name:
       name
@@ -139,53 +159,91 @@ export function botPackageJson(name: string, switchboard: { name: string; versio
       validate: 'switchboard validate',
       chat: 'switchboard chat',
     },
-    dependencies: { [switchboard.name]: `^${switchboard.version}` },
+    dependencies: { [switchboard.name]: spec },
+    // npm 11 asks which dependencies may run install scripts: those of Switchboard's native
+    // dependencies, and Switchboard's own `prepare` (it builds dist/) when it comes from a
+    // folder, which npm names by its `file:` spec, not by the package's name.
+    allowScripts: { ...(switchboard.source && { [switchboard.source]: true }), ...switchboard.allowScripts },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
 /** `switchboard init DIR`: a new bot that starts and passes its tests. */
-export async function run(argv: string[]): Promise<number> {
-  const target = argv.find((a) => !a.startsWith('-'));
-  if (argv.includes('--help') || !target) {
-    console.log(
-      'Usage: switchboard init DIR\n\nCreates a new bot in DIR (package.json, intents, flows, tests, README).',
-    );
-    return target ? 0 : 2;
-  }
+export async function run(_options: object, target: string): Promise<number> {
   const dir = path.resolve(target);
   if (existsSync(dir) && readdirSync(dir).length > 0) {
-    console.error(`switchboard init: ${dir} is not empty; pick a new folder`);
-    return 1;
+    throw new UsageError(`${target} is not empty; give a new folder (init creates it) or an empty one`);
   }
   const switchboard = switchboardPackage();
-  const files = { 'package.json': botPackageJson(path.basename(dir), switchboard), ...FILES };
+  // Run from a copy of the repository (not from an installed package), Switchboard is not on
+  // the registry as far as we know: the bot depends on this copy, by its path, so that
+  // `npm install` and `npx switchboard` there never fetch whatever the registry has under
+  // that name.
+  const installed = switchboard.dir.split(path.sep).includes('node_modules');
+  const source = installed
+    ? undefined
+    : `file:${path.relative(dir, switchboard.dir).split(path.sep).join('/') || '.'}`;
+  const files = {
+    '.env': dotEnv(path.basename(dir)),
+    'package.json': botPackageJson(path.basename(dir), {
+      ...switchboard,
+      ...(source && { source }),
+      allowScripts: installScripts(switchboard.dir),
+    }),
+    ...FILES,
+  };
   for (const [file, content] of Object.entries(files)) {
     const full = path.join(dir, file);
     mkdirSync(path.dirname(full), { recursive: true });
     writeFileSync(full, content);
   }
-  // Run from a copy of the repository (not from an installed package), Switchboard is not on the
-  // registry as far as we know: install this copy, or `npx switchboard` would fetch whatever the
-  // registry has under that name.
-  const installed = switchboard.dir.split(path.sep).includes('node_modules');
-  const install = installed
-    ? 'npm install                 # installs Switchboard into the bot'
-    : `npm install ${switchboard.dir}   # this copy of Switchboard (${switchboard.name} ${switchboard.version}), not the registry's`;
+  const install = source
+    ? `npm install                 # installs Switchboard from ${switchboard.dir} (${source})`
+    : 'npm install                 # installs Switchboard into the bot';
+  const where = path.relative(process.cwd(), dir);
   console.log(
     [
-      `Created a bot in ${path.relative(process.cwd(), dir) || '.'}:`,
+      `Created a bot in ${where || 'the current folder'}:`,
       ...Object.keys(files).map((f) => `  ${f}`),
       '',
       'Next:',
-      `  cd ${target}`,
+      ...(where ? [`  cd ${where}`] : []),
       `  ${install}`,
       '  npm test                    # the conversation tests',
       '  npm run chat                # talk to the bot in the terminal',
-      '  npm run dev                 # web chat on http://localhost:3000, reloading on save',
+      '  npm start                   # web chat on http://localhost:3000',
       '',
-      `Until Switchboard is installed in ${target}, \`npx switchboard\` there does not run this Switchboard.`,
+      'README.md says how to run, test and deploy it.',
     ].join('\n'),
   );
   return 0;
+}
+
+/** The bot's local settings: its name (from the folder's), and the web chat's face, to edit. */
+function dotEnv(folder: string): string {
+  const name =
+    folder
+      .split(/[-_.\s]+/)
+      .filter(Boolean)
+      .map((w) => w[0]?.toUpperCase() + w.slice(1))
+      .join(' ') || 'My Bot';
+  return `# This bot's settings on this machine (not committed: see .gitignore). Every setting: .env.example in Switchboard.
+BOT_NAME=${name}
+# WEB_ACCENT=#4f46e5           # the chat's colour
+# WEB_SUBTITLE=We usually answer in seconds
+# WEB_GREETING=Ask us anything about your order.
+# WEB_DEMO_PAGE=on             # on | off | an .html file in this folder, served at /
+# PORT=3000
+`;
+}
+
+/**
+ * Switchboard's own `allowScripts`: its dependencies' install scripts it has reviewed (a
+ * folder install also brings the copy's dev tools, so those are listed too).
+ */
+function installScripts(switchboardDir: string): Record<string, boolean> {
+  const pkg = JSON.parse(readFileSync(path.join(switchboardDir, 'package.json'), 'utf8')) as {
+    allowScripts?: Record<string, boolean>;
+  };
+  return pkg.allowScripts ?? {};
 }

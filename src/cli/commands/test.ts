@@ -1,40 +1,33 @@
 import path from 'node:path';
-import { botDirFrom, configFor, option, reportProblems } from '../../flows/cli';
+import { ConfigError } from '../../errors';
+import { reportProblems } from '../../flows/cli';
 import { formatResults, loadConversationTests, runConversationTests, testFilesIn } from '../../flows/testing';
+import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
+import { resolveBotDir } from '../bot-dir';
 
 /** `switchboard test [--dir DIR] [--filter TEXT] [FILE…]`: runs the conversation tests. */
-export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    console.log(
-      'Usage: switchboard test [--dir DIR] [--filter TEXT] [tests/FILE.yml …]\n\nRuns the conversation tests (tests/*.yml) against the bot, in-process, with a throwaway store.\nExits with 1 if any test fails, printing its transcript (- expected, + actual).',
-    );
-    return 0;
-  }
-  const dir = botDirFrom(argv);
-  const filter = option(argv, '--filter');
-  const files = argv
-    .filter((a, i) => /\.ya?ml$/.test(a) && argv[i - 1] !== '--dir')
-    .map((f) => path.resolve(f));
-  let config: ReturnType<typeof configFor>;
+export async function run(options: { dir?: string; filter?: string }, files: string[] = []): Promise<number> {
+  const dir = resolveBotDir(options.dir);
+  let settings: CheckedSettings;
   try {
-    config = configFor(dir);
+    settings = checkedSettings(dir);
   } catch (error) {
-    console.error((error as Error).message);
-    return 1;
+    if (error instanceof ConfigError) return printConfigProblems(error, dir, 'test');
+    throw error;
   }
   try {
-    const tests = loadConversationTests(files.length ? files : testFilesIn(dir));
+    const tests = loadConversationTests(files.length ? files.map((f) => path.resolve(f)) : testFilesIn(dir));
     if (tests.length === 0) {
-      console.error('switchboard test: no conversation tests (tests/*.yml)');
+      console.error(`switchboard test: no conversation tests (tests/*.yml) in ${dir}`);
       return 1;
     }
     const results = await runConversationTests(dir, tests, {
-      cacheDir: path.join(config.dataDir, 'nlu'),
-      ...(filter ? { filter } : {}),
+      cacheDir: path.join(settings.config.dataDir, 'nlu'),
+      ...(options.filter ? { filter: options.filter } : {}),
     });
     console.log(formatResults(results));
     return results.every((r) => r.passed) ? 0 : 1;
   } catch (error) {
-    return reportProblems(error);
+    return reportProblems(error, dir);
   }
 }

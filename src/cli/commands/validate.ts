@@ -1,32 +1,19 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { SourceProblem } from '../../errors';
-import { botDirFrom, isFileProblem, printProblems, reportProblemList } from '../../flows/cli';
+import { isFileProblem, printProblems, reportProblemList } from '../../flows/cli';
 import { sortProblems } from '../../flows/loader';
 import { type BotContent, hasBotContent, loadBot } from '../../flows/runtime';
 import { type ConversationTest, loadConversationTests, testFilesIn } from '../../flows/testing';
-import { HANDOFF_FILE, type HandoffConfig, loadHandoffConfig } from '../../handoff';
+import { type HandoffConfig, loadHandoffConfig } from '../../handoff';
+import { resolveBotDir } from '../bot-dir';
 
 /**
  * `switchboard validate [--dir DIR]`: checks intents, flows, tests and handoff.yml; non-zero
  * exit on any problem. Warnings (a handoff step naming a team handoff.yml doesn't list) are
  * printed but don't fail it.
  */
-export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    console.log(
-      'Usage: switchboard validate [--dir DIR]\n\nChecks the bot in DIR (default: the current folder): intents/, flows/, knowledge/, tests/ and handoff.yml.\nEach problem is printed as file:line:column with a hint; exits with 1 if there is any.',
-    );
-    return 0;
-  }
-  const dir = botDirFrom(argv);
+export async function run(options: { dir?: string }): Promise<number> {
+  const dir = resolveBotDir(options.dir);
   const content = hasBotContent(dir);
-  if (!content && !existsSync(path.join(dir, HANDOFF_FILE))) {
-    console.error(
-      `switchboard validate: no intents/ or flows/ folder and no ${HANDOFF_FILE} in ${dir} (try \`switchboard init\`)`,
-    );
-    return 1;
-  }
   const problems: SourceProblem[] = [];
   const warnings: SourceProblem[] = [];
   let handoff: HandoffConfig | null = null;
@@ -52,8 +39,8 @@ export async function run(argv: string[]): Promise<number> {
       problems.push(...error.problems);
     }
   }
-  if (problems.length > 0) return reportProblemList(sortProblems(problems), sortProblems(warnings));
-  printProblems(sortProblems(warnings));
+  if (problems.length > 0) return reportProblemList(sortProblems(problems), sortProblems(warnings), dir);
+  printProblems(sortProblems(warnings), dir);
   const parts = [
     ...(bot
       ? [

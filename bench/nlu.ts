@@ -28,7 +28,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { calibrate, type HeldOutScore } from '../src/nlu/calibrate';
-import { NluEngine, type TrainOptions } from '../src/nlu/engine';
+import { BACKGROUND, NEGATIVE_CLASS, NluEngine, OOV_PENALTY, type TrainOptions } from '../src/nlu/engine';
 import { rng } from '../src/nlu/linear';
 import { createIntentSet } from '../src/nlu/loader';
 
@@ -41,6 +41,14 @@ interface Data {
   oos_val: Rows;
   oos_test: Rows;
 }
+
+// Measurement switches for the engine's settings (README.md), read by the parent and the children.
+if (process.env.SB_BACKGROUND === '0') BACKGROUND.enabled = false;
+if (process.env.SB_BACKGROUND_SIMILARITY) BACKGROUND.maxSimilarity = Number(process.env.SB_BACKGROUND_SIMILARITY);
+if (process.env.SB_NEGATIVE_HARD === '0') NEGATIVE_CLASS.hard = false;
+if (process.env.SB_NEGATIVE_PENALTY) NEGATIVE_CLASS.penalty = Number(process.env.SB_NEGATIVE_PENALTY);
+if (process.env.SB_NEGATIVE_LEAD) NEGATIVE_CLASS.lead = Number(process.env.SB_NEGATIVE_LEAD);
+if (process.env.SB_OOV_PENALTY) OOV_PENALTY.value = Number(process.env.SB_OOV_PENALTY);
 
 const SYSTEMS = ['switchboard', 'nlpjs', 'bayes'] as const;
 type System = (typeof SYSTEMS)[number];

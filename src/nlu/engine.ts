@@ -12,6 +12,7 @@ import {
   DEFAULT_RETENTION,
   sigmoidConfidence,
 } from './calibrate';
+import { backgroundFor, filterBackground } from './background';
 import { type Entity, EntityExtractor } from './entities';
 import {
   DEFAULT_FEATURES,
@@ -25,7 +26,7 @@ import type { IntentSet } from './loader';
 import { analyseSentiment, type Sentiment } from './sentiment';
 
 /** Bump when features, training or the cache format change: old caches are then ignored. */
-export const ENGINE_VERSION = 'sb-nlu-2';
+export const ENGINE_VERSION = 'sb-nlu-3';
 
 /** What the engine understood from one message. */
 export interface NluResult {
@@ -100,24 +101,18 @@ function fitModel(
 }
 
 /**
- * How the negative class (the bot's `out_of_scope:` examples) enters the decision. Settings for
- * measurements (README.md); the defaults are the measured choice. `hard`: a message the negative
- * class wins (its margin ≥ the top intent's) is rejected whatever the threshold. `penalty`: the
- * decision score also drops by this factor times the negative margin above −1 (the SVM's target
- * for "not this class"); it lowered AUROC, so 0. `calibration`: how held-out in-scope messages
- * the hard rule rejects enter the keep-98 % rule. `'margin'`: by their margin, as if the rule did
- * not exist, so the threshold is the rule's as before and the negatives only add rejections.
- * `'rejected'`: as rejections, so the threshold drops until 98 % of the right answers of the
- * whole decision are kept (measured: it gives back the out-of-scope recall the negatives won).
+ * How the negative class (the bot's `out_of_scope:` examples and the background corpus) enters the
+ * decision. Settings for measurements (README.md); the defaults are the measured choice. `hard`: a
+ * message whose negative-class margin is at least the top intent's plus `lead` is rejected
+ * whatever the threshold. `penalty`: the decision score also drops by this factor times the
+ * negative margin above −1 (the SVM's target for "not this class"); it lowered AUROC, so 0. The
+ * threshold is chosen on held-out in-scope messages by their margin, as if the hard rule did not
+ * exist, so the negatives only add rejections.
  */
-export const NEGATIVE_CLASS: {
-  hard: boolean;
-  penalty: number;
-  calibration: 'rejected' | 'margin';
-} = {
+export const NEGATIVE_CLASS: { hard: boolean; lead: number; penalty: number } = {
   hard: true,
+  lead: 0.6,
   penalty: 0,
-  calibration: 'margin',
 };
 
 /**
@@ -127,6 +122,28 @@ export const NEGATIVE_CLASS: {
  * so the ranking is unchanged; only the accept/reject decision and the confidences move.
  */
 export const OOV_PENALTY = { value: 0.5 };
+
+/**
+ * The background corpus (`background/`): generic off-topic messages added to every bot's negative
+ * class, minus those whose word cosine to one of the bot's examples reaches `maxSimilarity`.
+ * Settings for measurements (README.md); the defaults are the measured choice.
+ */
+export const BACKGROUND = { enabled: true, maxSimilarity: 0.5 };
+
+/** The negative class of a bot: its own `out_of_scope:` examples, then the filtered background. */
+export function negativeExamples(set: IntentSet): string[] {
+  const own = set.outOfScope ?? [];
+  if (!BACKGROUND.enabled) return [...own];
+  const examples = set.intents.flatMap((i) => i.examples);
+  const taken = new Set([...own, ...examples]);
+  const background = filterBackground(
+    backgroundFor(set.language),
+    examples,
+    set.language,
+    BACKGROUND.maxSimilarity,
+  ).filter((line) => !taken.has(line));
+  return [...own, ...background];
+}
 
 function decisionScore(margin: number, x: SparseVector, negative?: number): number {
   const penalty = negative === undefined ? 0 : NEGATIVE_CLASS.penalty * Math.max(0, negative + 1);
@@ -158,16 +175,9 @@ function heldOutScore(
     return { margin: Number.NEGATIVE_INFINITY, correct: false, inScope };
   const intents = negative < 0 ? scores.length : negative;
   const best = top(scores, intents);
-  const correct = best === label;
-  const rejected =
-    NEGATIVE_CLASS.hard && negative >= 0 && (scores[negative] as number) >= (scores[best] as number);
-  if (rejected && NEGATIVE_CLASS.calibration === 'rejected') {
-    // Rejected whatever the threshold: counts among the right answers given up.
-    return { margin: Number.NEGATIVE_INFINITY, correct, inScope };
-  }
   return {
     margin: decisionScore(scores[best] as number, x, negative < 0 ? undefined : (scores[negative] as number)),
-    correct,
+    correct: best === label,
     inScope,
   };
 }
@@ -231,8 +241,10 @@ function cacheKey(set: IntentSet, options: TrainOptions): string {
   h.update(ENGINE_VERSION);
   h.update(set.hash);
   h.update(JSON.stringify(set.outOfScope ?? []));
+  if (BACKGROUND.enabled) h.update(JSON.stringify(backgroundFor(set.language)));
   h.update(
     JSON.stringify({
+      background: BACKGROUND,
       features: DEFAULT_FEATURES,
       linear: DEFAULT_LINEAR,
       retention: options.retention ?? DEFAULT_RETENTION,
@@ -321,18 +333,13 @@ export class NluEngine {
    */
   static async train(intents: IntentSet, options: TrainOptions = {}): Promise<NluEngine> {
     const names = intents.intents.map((i) => i.name);
-    const negatives = intents.outOfScope ?? [];
     const language = intents.language;
     const cacheFile = options.cacheDir
       ? path.join(options.cacheDir, `${cacheKey(intents, options)}.model`)
       : null;
     if (cacheFile) {
       const cached = await readCache(cacheFile);
-      if (
-        cached &&
-        cached.header.intents.join('\n') === names.join('\n') &&
-        cached.header.negative === negatives.length > 0
-      ) {
+      if (cached && cached.header.intents.join('\n') === names.join('\n')) {
         options.onModel?.('cache');
         const { header, weights } = cached;
         const model: LinearModel = {
@@ -353,6 +360,7 @@ export class NluEngine {
       }
     }
     if (names.length === 0) throw new RangeError('NluEngine.train: the intent set has no intents');
+    const negatives = negativeExamples(intents);
 
     const texts: string[] = [];
     const labelList: number[] = [];
@@ -464,7 +472,7 @@ export class NluEngine {
       // out of scope whatever the threshold. The confidence drops below the operating point by
       // as much as the negative class won, so rankings by confidence agree with the decision.
       const lead = (scores[intents] as number) - (topScore - shift);
-      if (NEGATIVE_CLASS.hard && lead >= 0) {
+      if (NEGATIVE_CLASS.hard && lead >= NEGATIVE_CLASS.lead) {
         const margin = Math.min(topScore, this.calibration.marginThreshold) - lead - 1e-6;
         return {
           intent: null,

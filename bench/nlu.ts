@@ -46,7 +46,6 @@ interface Data {
 if (process.env.SB_BACKGROUND === '0') BACKGROUND.enabled = false;
 if (process.env.SB_BACKGROUND_SIMILARITY) BACKGROUND.maxSimilarity = Number(process.env.SB_BACKGROUND_SIMILARITY);
 if (process.env.SB_NEGATIVE_HARD === '0') NEGATIVE_CLASS.hard = false;
-if (process.env.SB_NEGATIVE_PENALTY) NEGATIVE_CLASS.penalty = Number(process.env.SB_NEGATIVE_PENALTY);
 if (process.env.SB_NEGATIVE_LEAD) NEGATIVE_CLASS.lead = Number(process.env.SB_NEGATIVE_LEAD);
 if (process.env.SB_OOV_PENALTY) OOV_PENALTY.value = Number(process.env.SB_OOV_PENALTY);
 

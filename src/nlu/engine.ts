@@ -61,6 +61,11 @@ export interface TrainOptions {
    * training examples.
    */
   heldOut?: LabelledUtterance[];
+  /**
+   * Train the language's background corpus of generic off-topic messages into the negative class
+   * (see `background/`). Default true; false leaves the bot's own `out_of_scope:` list alone.
+   */
+  background?: boolean;
   /** Share of correct held-out answers to keep when choosing the threshold. Default 0.98. */
   retention?: number;
   /** Called with `'cache'` or `'trained'`, for logs and tests. */
@@ -94,26 +99,23 @@ function fitModel(
   language: string,
   features: FeatureOptions,
   linear: LinearOptions,
+  skip: readonly number[] = [],
 ): Trained {
   const featurizer = Featurizer.fit(texts, language, features);
   const xs = texts.map((t) => featurizer.transform(t));
-  return { featurizer, model: trainLinear(xs, labels, classes, featurizer.dimension, linear) };
+  return { featurizer, model: trainLinear(xs, labels, classes, featurizer.dimension, linear, skip) };
 }
 
 /**
  * How the negative class (the bot's `out_of_scope:` examples and the background corpus) enters the
  * decision. Settings for measurements (README.md); the defaults are the measured choice. `hard`: a
  * message whose negative-class margin is at least the top intent's plus `lead` is rejected
- * whatever the threshold. `penalty`: the decision score also drops by this factor times the
- * negative margin above −1 (the SVM's target for "not this class"); it lowered AUROC, so 0. The
- * threshold is chosen on held-out in-scope messages by their margin, as if the hard rule did not
+ * whatever the threshold (a lead of 0, "the negative class wins", rejected 15 % of a 10-example
+ * bot's right answers once the background corpus was in; README.md). Lowering the decision score by
+ * the negative margin instead lowered AUROC. The threshold is chosen on held-out in-scope messages by their margin, as if the hard rule did not
  * exist, so the negatives only add rejections.
  */
-export const NEGATIVE_CLASS: { hard: boolean; lead: number; penalty: number } = {
-  hard: true,
-  lead: 0.6,
-  penalty: 0,
-};
+export const NEGATIVE_CLASS: { hard: boolean; lead: number } = { hard: true, lead: 0.9 };
 
 /**
  * Words never seen in training are evidence of "out of scope" that a linear model cannot see
@@ -131,23 +133,17 @@ export const OOV_PENALTY = { value: 0.5 };
 export const BACKGROUND = { enabled: true, maxSimilarity: 0.5 };
 
 /** The negative class of a bot: its own `out_of_scope:` examples, then the filtered background. */
-export function negativeExamples(set: IntentSet): string[] {
+export function negativeExamples(set: IntentSet, background = BACKGROUND.enabled): string[] {
   const own = set.outOfScope ?? [];
-  if (!BACKGROUND.enabled) return [...own];
+  if (!background) return [...own];
   const examples = set.intents.flatMap((i) => i.examples);
   const taken = new Set([...own, ...examples]);
-  const background = filterBackground(
-    backgroundFor(set.language),
-    examples,
-    set.language,
-    BACKGROUND.maxSimilarity,
-  ).filter((line) => !taken.has(line));
-  return [...own, ...background];
+  const kept = filterBackground(backgroundFor(set.language), examples, set.language, BACKGROUND.maxSimilarity);
+  return [...own, ...kept.filter((line) => !taken.has(line))];
 }
 
-function decisionScore(margin: number, x: SparseVector, negative?: number): number {
-  const penalty = negative === undefined ? 0 : NEGATIVE_CLASS.penalty * Math.max(0, negative + 1);
-  return margin - OOV_PENALTY.value * (x.unknown ?? 0) - penalty;
+function decisionScore(margin: number, x: SparseVector): number {
+  return margin - OOV_PENALTY.value * (x.unknown ?? 0);
 }
 
 /** The best intent; `intents` excludes a trailing negative class. */
@@ -176,7 +172,7 @@ function heldOutScore(
   const intents = negative < 0 ? scores.length : negative;
   const best = top(scores, intents);
   return {
-    margin: decisionScore(scores[best] as number, x, negative < 0 ? undefined : (scores[negative] as number)),
+    margin: decisionScore(scores[best] as number, x),
     correct: best === label,
     inScope,
   };
@@ -223,6 +219,9 @@ function crossValidate(
       language,
       DEFAULT_FEATURES,
       DEFAULT_LINEAR,
+      // The held-out scores use the intents' margins only: the negative class's own weights
+      // (the costliest class, with the background corpus) are only needed by the final model.
+      negative >= 0 ? [negative] : [],
     );
     for (const i of testIdx) {
       // Held-out negatives only train the folds: the operating point is chosen on in-scope
@@ -241,10 +240,11 @@ function cacheKey(set: IntentSet, options: TrainOptions): string {
   h.update(ENGINE_VERSION);
   h.update(set.hash);
   h.update(JSON.stringify(set.outOfScope ?? []));
-  if (BACKGROUND.enabled) h.update(JSON.stringify(backgroundFor(set.language)));
+  const background = options.background ?? BACKGROUND.enabled;
+  if (background) h.update(JSON.stringify(backgroundFor(set.language)));
   h.update(
     JSON.stringify({
-      background: BACKGROUND,
+      background: background && BACKGROUND,
       features: DEFAULT_FEATURES,
       linear: DEFAULT_LINEAR,
       retention: options.retention ?? DEFAULT_RETENTION,
@@ -322,7 +322,7 @@ export class NluEngine {
     return this.intentNames;
   }
 
-  /** Whether the model has a negative class trained on the intent set's `outOfScope` examples. */
+  /** Whether the model has a negative class (the set's `outOfScope` examples and/or the background corpus). */
   get hasNegativeClass(): boolean {
     return this.model.classes > this.intentNames.length;
   }
@@ -360,7 +360,7 @@ export class NluEngine {
       }
     }
     if (names.length === 0) throw new RangeError('NluEngine.train: the intent set has no intents');
-    const negatives = negativeExamples(intents);
+    const negatives = negativeExamples(intents, options.background);
 
     const texts: string[] = [];
     const labelList: number[] = [];
@@ -446,7 +446,7 @@ export class NluEngine {
     if (x.idx.length === 0) return { intent: null, confidence: 0, ranking: [] };
     const scores = scoreInto(this.model, x, this.scores);
     const intents = this.intentNames.length;
-    const shift = decisionScore(0, x, intents < scores.length ? (scores[intents] as number) : undefined);
+    const shift = decisionScore(0, x);
     for (let c = 0; c < intents; c++) scores[c] = (scores[c] as number) + shift;
     const { a, b } = this.calibration;
     const ranking: { intent: string; confidence: number }[] = [];

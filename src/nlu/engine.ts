@@ -77,6 +77,8 @@ interface ModelHeader {
   intents: string[];
   /** True when the model has one more class after the intents: the out-of-scope examples. */
   negative: boolean;
+  /** How far the negative class must lead the top intent to reject (see `NEGATIVE_CLASS`). */
+  lead: number;
   featurizer: FeaturizerState;
   calibration: Calibration;
   dimension: number;
@@ -134,12 +136,18 @@ export const BACKGROUND = { enabled: true, maxSimilarity: 0.5 };
 
 /** The negative class of a bot: its own `out_of_scope:` examples, then the filtered background. */
 export function negativeExamples(set: IntentSet, background = BACKGROUND.enabled): string[] {
+  return negativeClass(set, background).examples;
+}
+
+function negativeClass(set: IntentSet, background: boolean): { examples: string[]; lead: number } {
   const own = set.outOfScope ?? [];
-  if (!background) return [...own];
+  if (!background) return { examples: [...own], lead: 0 };
   const examples = set.intents.flatMap((i) => i.examples);
   const taken = new Set([...own, ...examples]);
   const kept = filterBackground(backgroundFor(set.language), examples, set.language, BACKGROUND.maxSimilarity);
-  return [...own, ...kept.filter((line) => !taken.has(line))];
+  const added = kept.filter((line) => !taken.has(line));
+  // The bot's own list alone is its author's word: the negative class need only win.
+  return { examples: [...own, ...added], lead: added.length > 0 ? NEGATIVE_CLASS.lead : 0 };
 }
 
 function decisionScore(margin: number, x: SparseVector): number {
@@ -312,6 +320,8 @@ export class NluEngine {
     readonly threshold: number,
     readonly language: string,
     set: IntentSet,
+    /** How far the negative class must lead the top intent for a rejection. */
+    private readonly lead = 0,
   ) {
     this.scores = new Float64Array(model.classes);
     this.extractor = new EntityExtractor(set.entities, { language });
@@ -356,11 +366,12 @@ export class NluEngine {
           threshold,
           language,
           intents,
+          header.lead,
         );
       }
     }
     if (names.length === 0) throw new RangeError('NluEngine.train: the intent set has no intents');
-    const negatives = negativeExamples(intents, options.background);
+    const { examples: negatives, lead } = negativeClass(intents, options.background ?? BACKGROUND.enabled);
 
     const texts: string[] = [];
     const labelList: number[] = [];
@@ -398,6 +409,7 @@ export class NluEngine {
         version: ENGINE_VERSION,
         intents: names,
         negative: negative >= 0,
+        lead,
         featurizer: featurizer.toState(),
         calibration,
         dimension: model.dimension,
@@ -413,6 +425,7 @@ export class NluEngine {
       options.threshold ?? calibration.threshold,
       language,
       intents,
+      lead,
     );
   }
 
@@ -472,7 +485,7 @@ export class NluEngine {
       // out of scope whatever the threshold. The confidence drops below the operating point by
       // as much as the negative class won, so rankings by confidence agree with the decision.
       const lead = (scores[intents] as number) - (topScore - shift);
-      if (NEGATIVE_CLASS.hard && lead >= NEGATIVE_CLASS.lead) {
+      if (NEGATIVE_CLASS.hard && lead >= this.lead) {
         const margin = Math.min(topScore, this.calibration.marginThreshold) - lead - 1e-6;
         return {
           intent: null,

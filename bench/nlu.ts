@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- nlu [--data FILE] [--systems switchboard,nlpjs,bayes] [--small | --small-only] [--seeds N] [--negatives N]`
+ * `npm run bench -- nlu [--data FILE] [--systems switchboard,nlpjs,bayes] [--small | --small-only] [--seeds N] [--per-seed] [--negatives N]`
  *
  * CLINC150 through Switchboard's engine, NLP.js and natural's BayesClassifier in one run, each
  * in its own child process so peak RSS is per system. Every system is trained on `train`, its
@@ -10,15 +10,16 @@
  * - **balanced**: maximise the mean of val in-scope accuracy and val OOS recall
  *   (the rule in shared/research/nlu.md).
  *
- * `--small` adds (and `--small-only` runs only) the small-bot check: bots of 25 random CLINC150
- * intents × 10 training examples, one per seed (10 seeds unless `--seeds N`), each calibrated
- * exactly as a real bot is (5-fold cross-validation on its own 250 examples, no val and no
- * out-of-scope data). In-scope accuracy is scored on those intents' test utterances; out-of-scope
- * recall on `oos_test` and on the test utterances of the other 125 intents (out of scope for that
- * bot). Nothing in the engine is tuned on it: it checks that the settings generalise to bots far
- * smaller than CLINC150. The same bots are then run again, each with `--negatives N` (default 30;
- * 0 skips it) random `oos_train` utterances as its `out_of_scope:` list, the negative class.
- * They never come from `oos_test`, which is what out-of-scope recall is measured on.
+ * `--small` adds (and `--small-only` runs only) the small-bot check: bots of the `SHAPES` (K CLINC150
+ * intents from one or several domains × 10 training examples), `--seeds N` (default 5) per shape,
+ * each calibrated exactly as a real bot is (5-fold cross-validation on its own examples, no val).
+ * Out of scope = `oos_test` + the test utterances of the domains the bot does not cover; reported:
+ * in-scope accuracy, OOS recall, confident-wrong rate (a wrong intent answered, over all test
+ * messages) and AUROC, per shape and averaged (`--per-seed` for every bot), then the older
+ * near-domain check (25 random intents, the other 125 out of scope). `--negatives N` gives each bot
+ * N random `oos_train` utterances as its `out_of_scope:` list (never `oos_test`). Nothing in the
+ * engine is tuned on it. `SB_BACKGROUND=0`, `SB_BACKGROUND_SIMILARITY`, `SB_NEGATIVE_HARD=0`,
+ * `SB_NEGATIVE_LEAD` and `SB_OOV_PENALTY` change the engine's settings for measurements.
  *
  * In the CLINC150 table Switchboard trains `oos_train` as its negative class (the issue allows
  * "+ oos_train if the model uses it"); `SB_NO_NEGATIVES=1` measures it without.
@@ -44,7 +45,8 @@ interface Data {
 
 // Measurement switches for the engine's settings (README.md), read by the parent and the children.
 if (process.env.SB_BACKGROUND === '0') BACKGROUND.enabled = false;
-if (process.env.SB_BACKGROUND_SIMILARITY) BACKGROUND.maxSimilarity = Number(process.env.SB_BACKGROUND_SIMILARITY);
+if (process.env.SB_BACKGROUND_SIMILARITY)
+  BACKGROUND.maxSimilarity = Number(process.env.SB_BACKGROUND_SIMILARITY);
 if (process.env.SB_NEGATIVE_HARD === '0') NEGATIVE_CLASS.hard = false;
 if (process.env.SB_NEGATIVE_LEAD) NEGATIVE_CLASS.lead = Number(process.env.SB_NEGATIVE_LEAD);
 if (process.env.SB_OOV_PENALTY) OOV_PENALTY.value = Number(process.env.SB_OOV_PENALTY);
@@ -506,9 +508,7 @@ function smallTable(rows: readonly [string, SmallSummary][], otherLabel: string)
     r.trainSeconds.toFixed(2),
   ];
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(([name, r]) => line(row(name, r)))].join(
-    '\n',
-  );
+  return [line(head), line(head.map(() => '---')), ...rows.map(([name, r]) => line(row(name, r)))].join('\n');
 }
 
 async function smallReport(dataFile: string, seeds: number, negatives: number, perSeed: boolean) {
@@ -535,7 +535,12 @@ async function smallReport(dataFile: string, seeds: number, negatives: number, p
   console.log(
     `\nNear-domain check (the older --small): 25 random intents, OOS = oos_test and the other 125 intents' test utterances.\n`,
   );
-  console.log(smallTable([...near.map((r): [string, SmallSummary] => [`seed ${r.seed}`, r]), ['**mean**', meanOf(near)]], 'other intents'));
+  console.log(
+    smallTable(
+      [...near.map((r): [string, SmallSummary] => [`seed ${r.seed}`, r]), ['**mean**', meanOf(near)]],
+      'other intents',
+    ),
+  );
 }
 
 // --- report --------------------------------------------------------------------------------
@@ -614,7 +619,9 @@ export async function run(argv: string[]): Promise<void> {
     console.log(
       `\nSmall bots (Switchboard): per shape, ${seeds} seeds; 10 training examples per intent, threshold from ` +
         `5-fold CV on them (no val); OOS = oos_test and the test utterances of the domains the bot does not cover` +
-        (negatives > 0 ? `; ${negatives} random oos_train utterances as each bot's out_of_scope: list.` : '.'),
+        (negatives > 0
+          ? `; ${negatives} random oos_train utterances as each bot's out_of_scope: list.`
+          : '.'),
     );
     await smallReport(dataFile, seeds, negatives, perSeed);
   }

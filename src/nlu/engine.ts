@@ -144,7 +144,12 @@ function negativeClass(set: IntentSet, background: boolean): { examples: string[
   if (!background) return { examples: [...own], lead: 0 };
   const examples = set.intents.flatMap((i) => i.examples);
   const taken = new Set([...own, ...examples]);
-  const kept = filterBackground(backgroundFor(set.language), examples, set.language, BACKGROUND.maxSimilarity);
+  const kept = filterBackground(
+    backgroundFor(set.language),
+    examples,
+    set.language,
+    BACKGROUND.maxSimilarity,
+  );
   const added = kept.filter((line) => !taken.has(line));
   // The bot's own list alone is its author's word: the negative class need only win.
   return { examples: [...own, ...added], lead: added.length > 0 ? NEGATIVE_CLASS.lead : 0 };

@@ -377,8 +377,8 @@ export async function smallBot(
     const names = Object.keys(domains).sort();
     for (const domain of shuffled(names, random).slice(0, shape.domains)) {
       const intents = shuffled([...(domains[domain] ?? [])].sort(), random);
-      intents.slice(0, shape.perDomain).forEach((i) => chosen.add(i));
-      intents.slice(shape.perDomain).forEach((i) => skipped.add(i));
+      for (const i of intents.slice(0, shape.perDomain)) chosen.add(i);
+      for (const i of intents.slice(shape.perDomain)) skipped.add(i);
     }
   } else {
     const labels = [...new Set(data.train.map(([, l]) => l))].sort();

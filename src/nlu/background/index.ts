@@ -71,7 +71,9 @@ export function filterBackground(
   const postings: { doc: number; weight: number }[][] = Array.from({ length: ids.size }, () => []);
   for (let d = 0; d < examples.length; d++) {
     const v = vectors[d] as WordVector;
-    v.terms.forEach((t, k) => postings[t]?.push({ doc: d, weight: v.weights[k] as number }));
+    v.terms.forEach((t, k) => {
+      postings[t]?.push({ doc: d, weight: v.weights[k] as number });
+    });
   }
   const dots = new Float64Array(examples.length);
   const touched: number[] = [];

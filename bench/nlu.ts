@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- nlu [--data FILE] [--systems switchboard,nlpjs,bayes] [--small | --small-only] [--seeds N] [--negatives N]`
+ * `npm run bench -- nlu [--data FILE] [--systems switchboard,nlpjs,bayes] [--small | --small-only] [--seeds N] [--per-seed] [--negatives N]`
  *
  * CLINC150 through Switchboard's engine, NLP.js and natural's BayesClassifier in one run, each
  * in its own child process so peak RSS is per system. Every system is trained on `train`, its
@@ -10,15 +10,16 @@
  * - **balanced**: maximise the mean of val in-scope accuracy and val OOS recall
  *   (the rule in shared/research/nlu.md).
  *
- * `--small` adds (and `--small-only` runs only) the small-bot check: bots of 25 random CLINC150
- * intents × 10 training examples, one per seed (10 seeds unless `--seeds N`), each calibrated
- * exactly as a real bot is (5-fold cross-validation on its own 250 examples, no val and no
- * out-of-scope data). In-scope accuracy is scored on those intents' test utterances; out-of-scope
- * recall on `oos_test` and on the test utterances of the other 125 intents (out of scope for that
- * bot). Nothing in the engine is tuned on it: it checks that the settings generalise to bots far
- * smaller than CLINC150. The same bots are then run again, each with `--negatives N` (default 30;
- * 0 skips it) random `oos_train` utterances as its `out_of_scope:` list, the negative class.
- * They never come from `oos_test`, which is what out-of-scope recall is measured on.
+ * `--small` adds (and `--small-only` runs only) the small-bot check: bots of the `SHAPES` (K CLINC150
+ * intents from one or several domains × 10 training examples), `--seeds N` (default 5) per shape,
+ * each calibrated exactly as a real bot is (5-fold cross-validation on its own examples, no val).
+ * Out of scope = `oos_test` + the test utterances of the domains the bot does not cover; reported:
+ * in-scope accuracy, OOS recall, confident-wrong rate (a wrong intent answered, over all test
+ * messages) and AUROC, per shape and averaged (`--per-seed` for every bot), then the older
+ * near-domain check (25 random intents, the other 125 out of scope). `--negatives N` gives each bot
+ * N random `oos_train` utterances as its `out_of_scope:` list (never `oos_test`). Nothing in the
+ * engine is tuned on it. `SB_BACKGROUND=0`, `SB_BACKGROUND_SIMILARITY`, `SB_NEGATIVE_HARD=0`,
+ * `SB_NEGATIVE_LEAD` and `SB_OOV_PENALTY` change the engine's settings for measurements.
  *
  * In the CLINC150 table Switchboard trains `oos_train` as its negative class (the issue allows
  * "+ oos_train if the model uses it"); `SB_NO_NEGATIVES=1` measures it without.
@@ -28,7 +29,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { calibrate, type HeldOutScore } from '../src/nlu/calibrate';
-import { NluEngine, type TrainOptions } from '../src/nlu/engine';
+import { BACKGROUND, NEGATIVE_CLASS, NluEngine, OOV_PENALTY, type TrainOptions } from '../src/nlu/engine';
 import { rng } from '../src/nlu/linear';
 import { createIntentSet } from '../src/nlu/loader';
 
@@ -41,6 +42,14 @@ interface Data {
   oos_val: Rows;
   oos_test: Rows;
 }
+
+// Measurement switches for the engine's settings (README.md), read by the parent and the children.
+if (process.env.SB_BACKGROUND === '0') BACKGROUND.enabled = false;
+if (process.env.SB_BACKGROUND_SIMILARITY)
+  BACKGROUND.maxSimilarity = Number(process.env.SB_BACKGROUND_SIMILARITY);
+if (process.env.SB_NEGATIVE_HARD === '0') NEGATIVE_CLASS.hard = false;
+if (process.env.SB_NEGATIVE_LEAD) NEGATIVE_CLASS.lead = Number(process.env.SB_NEGATIVE_LEAD);
+if (process.env.SB_OOV_PENALTY) OOV_PENALTY.value = Number(process.env.SB_OOV_PENALTY);
 
 const SYSTEMS = ['switchboard', 'nlpjs', 'bayes'] as const;
 type System = (typeof SYSTEMS)[number];
@@ -276,6 +285,25 @@ function runChild(system: System, dataFile: string): Promise<SystemResult> {
 
 // --- small-bot check (in process: each bot trains in well under a second) ------------------
 
+/** A small-bot shape: `domains` random CLINC150 domains, `perDomain` random intents of each. */
+export interface Shape {
+  name: string;
+  domains: number;
+  perDomain: number;
+}
+
+/**
+ * The shapes of `--small`. Out of scope for a bot is `oos_test` plus every test utterance of the
+ * domains it does not cover; the other intents of its own domains are neither (a bot about
+ * banking would be asked about them, but whether it should answer is the author's call).
+ */
+export const SHAPES: readonly Shape[] = [
+  { name: '1 domain × 15 intents', domains: 1, perDomain: 15 },
+  { name: '1 domain × 8 intents', domains: 1, perDomain: 8 },
+  { name: '3 domains × 5 intents', domains: 3, perDomain: 5 },
+  { name: '5 domains × 5 intents', domains: 5, perDomain: 5 },
+];
+
 export interface SmallBotResult {
   seed: number;
   threshold: number;
@@ -283,10 +311,15 @@ export interface SmallBotResult {
   inScopeAccuracy: number;
   /** Rejected share of CLINC150's `oos_test`. */
   oosRecall: number;
-  /** Rejected share of the other intents' test utterances. */
+  /** Rejected share of the other domains' test utterances. */
   otherRecall: number;
   /** Rejected share of both together. */
   allRecall: number;
+  /**
+   * Answered with an intent that is not the right one (in-scope messages given another intent
+   * and out-of-scope messages given any), over all test messages of the bot.
+   */
+  confidentWrong: number;
   /**
    * Threshold-free separation: the probability that a right in-scope answer has a higher
    * confidence than an out-of-scope message (either kind).
@@ -321,19 +354,36 @@ function auroc(positives: readonly number[], negatives: readonly number[]): numb
   return (rankSum - (n * (n + 1)) / 2) / (n * negatives.length);
 }
 
-/** One small bot: `intents` random intents with `examples` random training utterances each. */
+/**
+ * One small bot of `shape` with `examples` random training utterances per intent, calibrated as a
+ * real bot is (no val). With `shape: null` it is the older near-domain check: 25 random intents,
+ * out of scope = `oos_test` and the test utterances of the other 125 intents.
+ */
 export async function smallBot(
   data: Data,
+  domains: Record<string, string[]>,
+  shape: Shape | null,
   seed: number,
-  intents = 25,
   examples = 10,
   options: TrainOptions = {},
   /** How many `oos_train` utterances (drawn per seed; never `oos_test`) the bot gets as `out_of_scope:`. */
   negativeCount = 0,
 ): Promise<SmallBotResult> {
   const random = rng(1000 + seed);
-  const labels = [...new Set(data.train.map(([, l]) => l))].sort();
-  const chosen = new Set(shuffled(labels, random).slice(0, intents));
+  const chosen = new Set<string>();
+  /** Intents that are neither in scope nor out of scope for this bot. */
+  const skipped = new Set<string>();
+  if (shape) {
+    const names = Object.keys(domains).sort();
+    for (const domain of shuffled(names, random).slice(0, shape.domains)) {
+      const intents = shuffled([...(domains[domain] ?? [])].sort(), random);
+      for (const i of intents.slice(0, shape.perDomain)) chosen.add(i);
+      for (const i of intents.slice(shape.perDomain)) skipped.add(i);
+    }
+  } else {
+    const labels = [...new Set(data.train.map(([, l]) => l))].sort();
+    for (const label of shuffled(labels, random).slice(0, 25)) chosen.add(label);
+  }
   const byIntent = new Map<string, string[]>();
   for (const [text, label] of data.train) {
     if (chosen.has(label)) byIntent.set(label, [...(byIntent.get(label) ?? []), text]);
@@ -354,14 +404,17 @@ export async function smallBot(
   const negatives: number[] = [];
   let inScope = 0;
   let correct = 0;
+  let wrong = 0;
   let top = 0;
   let other = 0;
   let otherRejected = 0;
   for (const [text, label] of data.test) {
+    if (skipped.has(label)) continue;
     const r = engine.classify(text);
     if (chosen.has(label)) {
       inScope++;
       if (r.intent === label) correct++;
+      else if (r.intent !== null) wrong++;
       if (r.ranking[0]?.intent === label) {
         top++;
         positives.push(r.confidence);
@@ -370,6 +423,7 @@ export async function smallBot(
       other++;
       negatives.push(r.confidence);
       if (r.intent === null) otherRejected++;
+      else wrong++;
     }
   }
   let oosRejected = 0;
@@ -377,7 +431,9 @@ export async function smallBot(
     const r = engine.classify(text);
     negatives.push(r.confidence);
     if (r.intent === null) oosRejected++;
+    else wrong++;
   }
+  const oos = data.oos_test.length + other;
   return {
     seed,
     threshold: engine.threshold,
@@ -385,32 +441,61 @@ export async function smallBot(
     inScopeAccuracy: correct / inScope,
     oosRecall: oosRejected / data.oos_test.length,
     otherRecall: otherRejected / other,
-    allRecall: (oosRejected + otherRejected) / (data.oos_test.length + other),
+    allRecall: (oosRejected + otherRejected) / oos,
+    confidentWrong: wrong / (inScope + oos),
     auroc: auroc(positives, negatives),
     trainSeconds,
   };
 }
 
-export async function smallBots(dataFile: string, seeds: number, negatives = 0): Promise<SmallBotResult[]> {
+export async function smallBots(
+  dataFile: string,
+  shape: Shape | null,
+  seeds: number,
+  negatives = 0,
+): Promise<SmallBotResult[]> {
   const data = JSON.parse(await readFile(dataFile, 'utf8')) as Data;
+  const domains = JSON.parse(
+    await readFile(path.join(path.dirname(dataFile), 'domains.json'), 'utf8'),
+  ) as Record<string, string[]>;
   const out: SmallBotResult[] = [];
-  for (let seed = 1; seed <= seeds; seed++) out.push(await smallBot(data, seed, 25, 10, {}, negatives));
+  for (let seed = 1; seed <= seeds; seed++)
+    out.push(await smallBot(data, domains, shape, seed, 10, {}, negatives));
   return out;
 }
 
-function smallTable(results: readonly SmallBotResult[]): string {
+type SmallSummary = Omit<SmallBotResult, 'seed'>;
+
+function meanOf(results: readonly SmallSummary[]): SmallSummary {
+  const mean = (key: keyof SmallSummary) =>
+    results.reduce((sum, r) => sum + (r[key] as number), 0) / results.length;
+  return {
+    threshold: mean('threshold'),
+    top1: mean('top1'),
+    inScopeAccuracy: mean('inScopeAccuracy'),
+    oosRecall: mean('oosRecall'),
+    otherRecall: mean('otherRecall'),
+    allRecall: mean('allRecall'),
+    confidentWrong: mean('confidentWrong'),
+    auroc: mean('auroc'),
+    trainSeconds: mean('trainSeconds'),
+  };
+}
+
+function smallTable(rows: readonly [string, SmallSummary][], otherLabel: string): string {
   const head = [
-    'seed',
+    'bot',
     'threshold',
     'top-1 %',
     'in-scope %',
     'OOS recall: oos_test %',
-    'other intents %',
+    `${otherLabel} %`,
     'both %',
+    'confident-wrong %',
     'AUROC',
     'train s',
   ];
-  const row = (name: string, r: Omit<SmallBotResult, 'seed'>) => [
+  const row = (name: string, r: SmallSummary) => [
     name,
     r.threshold.toFixed(3),
     pct(r.top1),
@@ -418,28 +503,44 @@ function smallTable(results: readonly SmallBotResult[]): string {
     pct(r.oosRecall),
     pct(r.otherRecall),
     pct(r.allRecall),
+    pct(r.confidentWrong),
     r.auroc.toFixed(3),
     r.trainSeconds.toFixed(2),
   ];
-  const mean = (key: keyof SmallBotResult) =>
-    results.reduce((sum, r) => sum + (r[key] as number), 0) / results.length;
-  const avg = {
-    threshold: mean('threshold'),
-    top1: mean('top1'),
-    inScopeAccuracy: mean('inScopeAccuracy'),
-    oosRecall: mean('oosRecall'),
-    otherRecall: mean('otherRecall'),
-    allRecall: mean('allRecall'),
-    auroc: mean('auroc'),
-    trainSeconds: mean('trainSeconds'),
-  };
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [
-    line(head),
-    line(head.map(() => '---')),
-    ...results.map((r) => line(row(String(r.seed), r))),
-    line(row('**mean**', avg)),
-  ].join('\n');
+  return [line(head), line(head.map(() => '---')), ...rows.map(([name, r]) => line(row(name, r)))].join('\n');
+}
+
+async function smallReport(dataFile: string, seeds: number, negatives: number, perSeed: boolean) {
+  const means: [string, SmallSummary][] = [];
+  const everything: SmallBotResult[] = [];
+  for (const shape of SHAPES) {
+    const results = await smallBots(dataFile, shape, seeds, negatives);
+    everything.push(...results);
+    means.push([shape.name, meanOf(results)]);
+    if (perSeed) {
+      console.log(`\n${shape.name}\n`);
+      console.log(
+        smallTable(
+          results.map((r) => [`seed ${r.seed}`, r]),
+          'other domains',
+        ),
+      );
+    }
+  }
+  means.push(['**mean of all bots**', meanOf(everything)]);
+  console.log(`\nMeans over ${seeds} seeds per shape:\n`);
+  console.log(smallTable(means, 'other domains'));
+  const near = await smallBots(dataFile, null, seeds, negatives);
+  console.log(
+    `\nNear-domain check (the older --small): 25 random intents, OOS = oos_test and the other 125 intents' test utterances.\n`,
+  );
+  console.log(
+    smallTable(
+      [...near.map((r): [string, SmallSummary] => [`seed ${r.seed}`, r]), ['**mean**', meanOf(near)]],
+      'other intents',
+    ),
+  );
 }
 
 // --- report --------------------------------------------------------------------------------
@@ -487,14 +588,16 @@ export async function run(argv: string[]): Promise<void> {
   let systems: System[] = [...SYSTEMS];
   let small = false;
   let smallOnly = false;
-  let seeds = 10;
-  let negatives = 30;
+  let seeds = 5;
+  let negatives = 0;
+  let perSeed = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--data') dataFile = path.resolve(argv[++i] ?? '');
     else if (arg === '--small') small = true;
     else if (arg === '--small-only') smallOnly = true;
-    else if (arg === '--seeds') seeds = Math.max(1, Number(argv[++i]) || 10);
+    else if (arg === '--seeds') seeds = Math.max(1, Number(argv[++i]) || 5);
+    else if (arg === '--per-seed') perSeed = true;
     else if (arg === '--negatives') negatives = Math.max(0, Number(argv[++i]) || 0);
     else if (arg === '--systems')
       systems = (argv[++i] ?? '')
@@ -514,17 +617,13 @@ export async function run(argv: string[]): Promise<void> {
   }
   if (small || smallOnly) {
     console.log(
-      `\nSmall bots (Switchboard): 25 random intents × 10 training examples, threshold from 5-fold CV on them; ` +
-        `OOS = oos_test and the other 125 intents' test utterances. ${seeds} seeds.\n`,
+      `\nSmall bots (Switchboard): per shape, ${seeds} seeds; 10 training examples per intent, threshold from ` +
+        `5-fold CV on them (no val); OOS = oos_test and the test utterances of the domains the bot does not cover` +
+        (negatives > 0
+          ? `; ${negatives} random oos_train utterances as each bot's out_of_scope: list.`
+          : '.'),
     );
-    console.log(smallTable(await smallBots(dataFile, seeds)));
-    if (negatives > 0) {
-      console.log(
-        `\nSame bots, each with ${negatives} random \`oos_train\` utterances as its \`out_of_scope:\` list ` +
-          `(the negative class; never oos_test).\n`,
-      );
-      console.log(smallTable(await smallBots(dataFile, seeds, negatives)));
-    }
+    await smallReport(dataFile, seeds, negatives, perSeed);
   }
 }
 

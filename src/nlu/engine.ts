@@ -12,6 +12,7 @@ import {
   DEFAULT_RETENTION,
   sigmoidConfidence,
 } from './calibrate';
+import { backgroundFor, filterBackground } from './background';
 import { type Entity, EntityExtractor } from './entities';
 import {
   DEFAULT_FEATURES,
@@ -25,7 +26,7 @@ import type { IntentSet } from './loader';
 import { analyseSentiment, type Sentiment } from './sentiment';
 
 /** Bump when features, training or the cache format change: old caches are then ignored. */
-export const ENGINE_VERSION = 'sb-nlu-2';
+export const ENGINE_VERSION = 'sb-nlu-3';
 
 /** What the engine understood from one message. */
 export interface NluResult {
@@ -60,6 +61,11 @@ export interface TrainOptions {
    * training examples.
    */
   heldOut?: LabelledUtterance[];
+  /**
+   * Train the language's background corpus of generic off-topic messages into the negative class
+   * (see `background/`). Default true; false leaves the bot's own `out_of_scope:` list alone.
+   */
+  background?: boolean;
   /** Share of correct held-out answers to keep when choosing the threshold. Default 0.98. */
   retention?: number;
   /** Called with `'cache'` or `'trained'`, for logs and tests. */
@@ -71,6 +77,8 @@ interface ModelHeader {
   intents: string[];
   /** True when the model has one more class after the intents: the out-of-scope examples. */
   negative: boolean;
+  /** How far the negative class must lead the top intent to reject (see `NEGATIVE_CLASS`). */
+  lead: number;
   featurizer: FeaturizerState;
   calibration: Calibration;
   dimension: number;
@@ -93,32 +101,23 @@ function fitModel(
   language: string,
   features: FeatureOptions,
   linear: LinearOptions,
+  skip: readonly number[] = [],
 ): Trained {
   const featurizer = Featurizer.fit(texts, language, features);
   const xs = texts.map((t) => featurizer.transform(t));
-  return { featurizer, model: trainLinear(xs, labels, classes, featurizer.dimension, linear) };
+  return { featurizer, model: trainLinear(xs, labels, classes, featurizer.dimension, linear, skip) };
 }
 
 /**
- * How the negative class (the bot's `out_of_scope:` examples) enters the decision. Settings for
- * measurements (README.md); the defaults are the measured choice. `hard`: a message the negative
- * class wins (its margin ≥ the top intent's) is rejected whatever the threshold. `penalty`: the
- * decision score also drops by this factor times the negative margin above −1 (the SVM's target
- * for "not this class"); it lowered AUROC, so 0. `calibration`: how held-out in-scope messages
- * the hard rule rejects enter the keep-98 % rule. `'margin'`: by their margin, as if the rule did
- * not exist, so the threshold is the rule's as before and the negatives only add rejections.
- * `'rejected'`: as rejections, so the threshold drops until 98 % of the right answers of the
- * whole decision are kept (measured: it gives back the out-of-scope recall the negatives won).
+ * How the negative class (the bot's `out_of_scope:` examples and the background corpus) enters the
+ * decision. Settings for measurements (README.md); the defaults are the measured choice. `hard`: a
+ * message whose negative-class margin is at least the top intent's plus `lead` is rejected
+ * whatever the threshold (a lead of 0, "the negative class wins", rejected 15 % of a 10-example
+ * bot's right answers once the background corpus was in; README.md). Lowering the decision score by
+ * the negative margin instead lowered AUROC. The threshold is chosen on held-out in-scope messages by their margin, as if the hard rule did not
+ * exist, so the negatives only add rejections.
  */
-export const NEGATIVE_CLASS: {
-  hard: boolean;
-  penalty: number;
-  calibration: 'rejected' | 'margin';
-} = {
-  hard: true,
-  penalty: 0,
-  calibration: 'margin',
-};
+export const NEGATIVE_CLASS: { hard: boolean; lead: number } = { hard: true, lead: 0.9 };
 
 /**
  * Words never seen in training are evidence of "out of scope" that a linear model cannot see
@@ -128,9 +127,36 @@ export const NEGATIVE_CLASS: {
  */
 export const OOV_PENALTY = { value: 0.5 };
 
-function decisionScore(margin: number, x: SparseVector, negative?: number): number {
-  const penalty = negative === undefined ? 0 : NEGATIVE_CLASS.penalty * Math.max(0, negative + 1);
-  return margin - OOV_PENALTY.value * (x.unknown ?? 0) - penalty;
+/**
+ * The background corpus (`background/`): generic off-topic messages added to every bot's negative
+ * class, minus those whose word cosine to one of the bot's examples reaches `maxSimilarity`.
+ * Settings for measurements (README.md); the defaults are the measured choice.
+ */
+export const BACKGROUND = { enabled: true, maxSimilarity: 0.5 };
+
+/** The negative class of a bot: its own `out_of_scope:` examples, then the filtered background. */
+export function negativeExamples(set: IntentSet, background = BACKGROUND.enabled): string[] {
+  return negativeClass(set, background).examples;
+}
+
+function negativeClass(set: IntentSet, background: boolean): { examples: string[]; lead: number } {
+  const own = set.outOfScope ?? [];
+  if (!background) return { examples: [...own], lead: 0 };
+  const examples = set.intents.flatMap((i) => i.examples);
+  const taken = new Set([...own, ...examples]);
+  const kept = filterBackground(
+    backgroundFor(set.language),
+    examples,
+    set.language,
+    BACKGROUND.maxSimilarity,
+  );
+  const added = kept.filter((line) => !taken.has(line));
+  // The bot's own list alone is its author's word: the negative class need only win.
+  return { examples: [...own, ...added], lead: added.length > 0 ? NEGATIVE_CLASS.lead : 0 };
+}
+
+function decisionScore(margin: number, x: SparseVector): number {
+  return margin - OOV_PENALTY.value * (x.unknown ?? 0);
 }
 
 /** The best intent; `intents` excludes a trailing negative class. */
@@ -158,16 +184,9 @@ function heldOutScore(
     return { margin: Number.NEGATIVE_INFINITY, correct: false, inScope };
   const intents = negative < 0 ? scores.length : negative;
   const best = top(scores, intents);
-  const correct = best === label;
-  const rejected =
-    NEGATIVE_CLASS.hard && negative >= 0 && (scores[negative] as number) >= (scores[best] as number);
-  if (rejected && NEGATIVE_CLASS.calibration === 'rejected') {
-    // Rejected whatever the threshold: counts among the right answers given up.
-    return { margin: Number.NEGATIVE_INFINITY, correct, inScope };
-  }
   return {
-    margin: decisionScore(scores[best] as number, x, negative < 0 ? undefined : (scores[negative] as number)),
-    correct,
+    margin: decisionScore(scores[best] as number, x),
+    correct: best === label,
     inScope,
   };
 }
@@ -213,6 +232,9 @@ function crossValidate(
       language,
       DEFAULT_FEATURES,
       DEFAULT_LINEAR,
+      // The held-out scores use the intents' margins only: the negative class's own weights
+      // (the costliest class, with the background corpus) are only needed by the final model.
+      negative >= 0 ? [negative] : [],
     );
     for (const i of testIdx) {
       // Held-out negatives only train the folds: the operating point is chosen on in-scope
@@ -231,8 +253,11 @@ function cacheKey(set: IntentSet, options: TrainOptions): string {
   h.update(ENGINE_VERSION);
   h.update(set.hash);
   h.update(JSON.stringify(set.outOfScope ?? []));
+  const background = options.background ?? BACKGROUND.enabled;
+  if (background) h.update(JSON.stringify(backgroundFor(set.language)));
   h.update(
     JSON.stringify({
+      background: background && BACKGROUND,
       features: DEFAULT_FEATURES,
       linear: DEFAULT_LINEAR,
       retention: options.retention ?? DEFAULT_RETENTION,
@@ -300,6 +325,8 @@ export class NluEngine {
     readonly threshold: number,
     readonly language: string,
     set: IntentSet,
+    /** How far the negative class must lead the top intent for a rejection. */
+    private readonly lead = 0,
   ) {
     this.scores = new Float64Array(model.classes);
     this.extractor = new EntityExtractor(set.entities, { language });
@@ -310,7 +337,7 @@ export class NluEngine {
     return this.intentNames;
   }
 
-  /** Whether the model has a negative class trained on the intent set's `outOfScope` examples. */
+  /** Whether the model has a negative class (the set's `outOfScope` examples and/or the background corpus). */
   get hasNegativeClass(): boolean {
     return this.model.classes > this.intentNames.length;
   }
@@ -321,18 +348,13 @@ export class NluEngine {
    */
   static async train(intents: IntentSet, options: TrainOptions = {}): Promise<NluEngine> {
     const names = intents.intents.map((i) => i.name);
-    const negatives = intents.outOfScope ?? [];
     const language = intents.language;
     const cacheFile = options.cacheDir
       ? path.join(options.cacheDir, `${cacheKey(intents, options)}.model`)
       : null;
     if (cacheFile) {
       const cached = await readCache(cacheFile);
-      if (
-        cached &&
-        cached.header.intents.join('\n') === names.join('\n') &&
-        cached.header.negative === negatives.length > 0
-      ) {
+      if (cached && cached.header.intents.join('\n') === names.join('\n')) {
         options.onModel?.('cache');
         const { header, weights } = cached;
         const model: LinearModel = {
@@ -349,10 +371,12 @@ export class NluEngine {
           threshold,
           language,
           intents,
+          header.lead,
         );
       }
     }
     if (names.length === 0) throw new RangeError('NluEngine.train: the intent set has no intents');
+    const { examples: negatives, lead } = negativeClass(intents, options.background ?? BACKGROUND.enabled);
 
     const texts: string[] = [];
     const labelList: number[] = [];
@@ -390,6 +414,7 @@ export class NluEngine {
         version: ENGINE_VERSION,
         intents: names,
         negative: negative >= 0,
+        lead,
         featurizer: featurizer.toState(),
         calibration,
         dimension: model.dimension,
@@ -405,6 +430,7 @@ export class NluEngine {
       options.threshold ?? calibration.threshold,
       language,
       intents,
+      lead,
     );
   }
 
@@ -438,7 +464,7 @@ export class NluEngine {
     if (x.idx.length === 0) return { intent: null, confidence: 0, ranking: [] };
     const scores = scoreInto(this.model, x, this.scores);
     const intents = this.intentNames.length;
-    const shift = decisionScore(0, x, intents < scores.length ? (scores[intents] as number) : undefined);
+    const shift = decisionScore(0, x);
     for (let c = 0; c < intents; c++) scores[c] = (scores[c] as number) + shift;
     const { a, b } = this.calibration;
     const ranking: { intent: string; confidence: number }[] = [];
@@ -464,7 +490,7 @@ export class NluEngine {
       // out of scope whatever the threshold. The confidence drops below the operating point by
       // as much as the negative class won, so rankings by confidence agree with the decision.
       const lead = (scores[intents] as number) - (topScore - shift);
-      if (NEGATIVE_CLASS.hard && lead >= 0) {
+      if (NEGATIVE_CLASS.hard && lead >= this.lead) {
         const margin = Math.min(topScore, this.calibration.marginThreshold) - lead - 1e-6;
         return {
           intent: null,

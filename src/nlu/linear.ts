@@ -44,6 +44,8 @@ export function trainLinear(
   classes: number,
   dimension: number,
   options: LinearOptions = DEFAULT_LINEAR,
+  /** Classes whose weights are not needed (left at 0): cross-validation folds skip the negative class. */
+  skip: readonly number[] = [],
 ): LinearModel {
   const n = xs.length;
   // CSR copy of the data: much faster to walk than an array of small objects.
@@ -74,6 +76,7 @@ export function trainLinear(
   const diag = 0.5 / options.c;
 
   for (let c = 0; c < classes; c++) {
+    if (skip.includes(c)) continue;
     w.fill(0);
     alpha.fill(0);
     for (let i = 0; i < n; i++) index[i] = i;

@@ -118,6 +118,7 @@ describe('training cache', () => {
   });
 });
 
+// The background corpus off (it is tested in background.test.ts): these check the bot's own list.
 describe('out-of-scope examples trained as a negative class', () => {
   const offTopic = [
     'what is the weather like in madrid',
@@ -139,12 +140,13 @@ describe('out-of-scope examples trained as a negative class', () => {
   let guarded: NluEngine;
   beforeAll(async () => {
     const set = await loadIntents(bot);
-    plain = await NluEngine.train(set);
+    plain = await NluEngine.train(set, { background: false });
     guarded = await NluEngine.train(
       createIntentSet(
         set.intents.flatMap((i) => i.examples.map((text) => ({ text, intent: i.name }))),
         { entities: set.entities, outOfScope: offTopic },
       ),
+      { background: false },
     );
   });
 
@@ -182,13 +184,18 @@ describe('out-of-scope examples trained as a negative class', () => {
       const withNegatives = { ...set, outOfScope: offTopic, hash: `${set.hash}-oos` };
       const sources: string[] = [];
       const onModel = (s: string) => sources.push(s);
-      const first = await NluEngine.train(withNegatives, { cacheDir: dir, onModel });
-      const second = await NluEngine.train(withNegatives, { cacheDir: dir, onModel });
+      const first = await NluEngine.train(withNegatives, { cacheDir: dir, onModel, background: false });
+      const second = await NluEngine.train(withNegatives, { cacheDir: dir, onModel, background: false });
       expect(second.hasNegativeClass).toBe(true);
       for (const text of [...probes, 'where is my order'])
         expect(second.classify(text)).toEqual(first.classify(text));
-      await NluEngine.train({ ...withNegatives, outOfScope: offTopic.slice(1) }, { cacheDir: dir, onModel });
-      expect(sources).toEqual(['trained', 'cache', 'trained']);
+      await NluEngine.train(
+        { ...withNegatives, outOfScope: offTopic.slice(1) },
+        { cacheDir: dir, onModel, background: false },
+      );
+      // The background corpus is part of the model: switching it on is another model.
+      await NluEngine.train(withNegatives, { cacheDir: dir, onModel });
+      expect(sources).toEqual(['trained', 'cache', 'trained', 'trained']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -221,7 +221,10 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         `Cannot connect to Redis (REDIS_URL): ${asError(error).message}`,
       );
     }
-    const metrics = createMetrics({ outboxBacklog: () => store.messages.countPendingDelivery() });
+    const metrics = createMetrics({
+      outboxBacklog: () => store.messages.countPendingDelivery(),
+      storeStats: () => store.stats,
+    });
     const http = createHttpServer({
       store,
       metrics,

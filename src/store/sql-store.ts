@@ -608,6 +608,10 @@ export class SqlStore extends Repos implements Store {
     return this.db;
   }
 
+  get stats(): SqlDriver['stats'] {
+    return this.db.stats;
+  }
+
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) => fn(this.reposFor(tx)));
   }

@@ -358,6 +358,8 @@ export interface StoreTx {
 /** The store. Every repository method outside a transaction is its own transaction. */
 export interface Store extends StoreTx {
   readonly kind: 'sqlite' | 'postgres';
+  /** What the store sent to its database so far (benchmarks, `/metrics`). */
+  readonly stats?: { readonly statements: number; readonly roundTrips: number; readonly commits: number };
   /** Brings the schema up to date. Safe to call from several processes at once. */
   migrate(): Promise<void>;
   /**

@@ -97,8 +97,10 @@ export function freePort(): Promise<number> {
 export interface RedisServer {
   url: string;
   pid(): number;
-  /** Stops it (SIGKILL: a crash, or SIGTERM) and starts it again on the same port after `downMs`. */
-  restart(downMs: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Stops it (SIGKILL: a crash) and waits until it is gone. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port (after {@link RedisServer.kill}). */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -138,11 +140,8 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${chosen}`,
     pid: () => child.pid ?? 0,
-    async restart(downMs, signal = 'SIGKILL') {
-      await kill(signal);
-      await new Promise((resolve) => setTimeout(resolve, downMs));
-      await launch();
-    },
+    kill: (signal = 'SIGKILL') => kill(signal),
+    start: launch,
     stop: () => kill('SIGTERM'),
   };
 }

@@ -231,6 +231,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       logger,
       trustProxy: config.TRUST_PROXY,
       isShuttingDown: () => this.shuttingDown,
+      downDependency: () => (bus.ready?.() === false ? 'Redis (REDIS_URL)' : null),
     });
     const outbox = new Outbox(store, this.adapters, bus, metrics, logger, {
       concurrency: config.OUTBOX_CONCURRENCY,

@@ -19,6 +19,8 @@ export type BusEvent =
 export interface Bus {
   publish(event: BusEvent): void;
   subscribe(listener: (event: BusEvent) => void): () => void;
+  /** False while the bus cannot deliver across processes (Redis down); `/readyz` says so. */
+  ready?(): boolean;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,11 @@ export class RedisBus implements Bus {
 
   publish(event: BusEvent): void {
     void this.pub.publish(CHANNEL, JSON.stringify(event)).catch(() => {});
+  }
+
+  ready(): boolean {
+    // ioredis reconnects by itself (and subscribes again); until then events are not shared.
+    return this.pub.status === 'ready' && this.sub.status === 'ready';
   }
 
   subscribe(listener: (event: BusEvent) => void): () => void {

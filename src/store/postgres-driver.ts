@@ -4,13 +4,10 @@ import { type DriverStats, type Param, type Row, type SqlDriver, StoreConflictEr
 // BIGINT columns hold epoch milliseconds and sequence numbers: well inside 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-/** Transactions committed together at most (bounds how long one batch holds its row locks). */
-const MAX_BATCH = 128;
+/** Single writes committed together at most. */
+const MAX_GROUP = 256;
 /** Distinct statements kept prepared per connection; rarer SQL beyond that runs unnamed. */
 const MAX_PREPARED = 512;
-/** A job that lost a deadlock or a serialization race runs again (alone, in a later batch). */
-const MAX_RETRIES = 3;
-const RETRYABLE = new Set(['40P01', '40001']);
 
 const converted = new Map<string, { text: string; name: string | undefined }>();
 
@@ -44,6 +41,11 @@ function isRead(sql: string): boolean {
   return read;
 }
 
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 /**
  * One connection in pipeline mode: statements issued while earlier ones are in flight go
  * out at once instead of waiting for the answers, so statements issued together cost one
@@ -54,6 +56,7 @@ class Connection {
   private client: pg.Client | undefined;
   private connecting: Promise<pg.Client> | undefined;
   private inFlight = 0;
+  private corked = false;
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -70,9 +73,26 @@ class Connection {
       const { text, name } = toPg(sql);
       return c.query(name ? { name, text, values: params } : { text, values: params });
     };
+    if (client) this.cork(client);
     const result = client ? run(client) : this.connect().then(run);
     return result.finally(() => {
       this.inFlight--;
+    });
+  }
+
+  /**
+   * Holds this turn's statements in the socket until the turn ends, so they leave in one
+   * write (node-postgres writes each statement by itself: a system call each).
+   */
+  private cork(client: pg.Client): void {
+    if (this.corked) return;
+    const stream = (client as unknown as { connection?: { stream?: Corkable } }).connection?.stream;
+    if (!stream || typeof stream.cork !== 'function') return;
+    stream.cork();
+    this.corked = true;
+    setImmediate(() => {
+      this.corked = false;
+      stream.uncork();
     });
   }
 
@@ -103,178 +123,198 @@ class Connection {
   }
 }
 
-interface Job {
-  fn: (tx: SqlDriver) => Promise<unknown>;
-  /** One statement: needs no savepoint of its own when it is alone in its batch. */
-  resolve: (value: unknown) => void;
+/** A single write waiting for the next group commit. */
+interface Write {
+  sql: string;
+  params: Param[];
+  resolve: (result: pg.QueryResult) => void;
   reject: (error: unknown) => void;
-  retries: number;
 }
 
 export interface PostgresDriverOptions {
-  /**
-   * Batches (each a transaction on its own connection) in flight at once; more connections
-   * buy nothing once the commits are grouped. Plus one connection for reads.
-   */
-  writers?: number;
+  /** Transactions in flight at once, each on its own connection (default 4). */
+  transactions?: number;
 }
 
 /**
- * node-postgres, with group commit and pipelining.
+ * node-postgres, with group commit and pipelining, on a handful of connections.
  *
- * On PostgreSQL a commit waits for the WAL to reach the disk, which on a small virtual
- * disk costs milliseconds — far more than the statements of a message. So, as the SQLite
- * driver does, every transaction (and every single write) requested while the previous
- * batch is running joins the next batch: one BEGIN, the jobs one after another, each
- * inside its own SAVEPOINT (one that fails is rolled back alone), one COMMIT. Each caller's
- * promise settles only after that COMMIT, so "resolved" still means "durable", and each
- * caller's work is still all-or-nothing. A job that loses a deadlock runs again in a later
- * batch. Several batches may be in flight on separate connections (`writers`).
- *
- * The connections run in pipeline mode: SAVEPOINT / RELEASE / BEGIN travel with the
- * statements around them, and reads issued together (outside any transaction) share one
- * round trip on the read connection. Statements are prepared once per connection.
+ * On PostgreSQL a commit waits for the WAL to reach the disk, which on a small virtual disk
+ * costs milliseconds — more than the statements of a message — and every round trip waits
+ * for two processes to be scheduled. So:
+ * - **single writes** (a statement outside any transaction that changes something: the
+ *   worker's lease / finish, an append) requested while the previous group is in flight
+ *   are sent together as one transaction, `BEGIN; s1; …; sN; COMMIT`, pipelined: one round
+ *   trip and one WAL flush for the group. Each caller's promise settles after the COMMIT,
+ *   so "resolved" still means "durable". If one statement fails, the group is rolled back
+ *   and each statement runs again on its own, so a failure stays its caller's;
+ * - **transactions** run on a small set of connections of their own, BEGIN travelling with
+ *   their first statement; concurrent commits share WAL flushes inside PostgreSQL;
+ * - **reads** outside transactions go to one connection, pipelined: reads issued together
+ *   share one round trip.
+ * Every connection prepares each statement once.
  */
 export class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
   readonly stats: DriverStats = { statements: 0, roundTrips: 0, commits: 0 };
   private readonly reader: Connection;
-  private readonly writers: Connection[];
-  private readonly freeWriters: Connection[];
-  private readonly queue: Job[] = [];
+  private readonly writer: Connection;
+  private readonly free: Connection[];
+  private readonly waiting: ((connection: Connection) => void)[] = [];
+  private writes: Write[] = [];
+  private groupInFlight: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
-  private readonly running = new Set<Promise<void>>();
+  private transactionsInFlight = 0;
 
   constructor(connectionString: string, options: PostgresDriverOptions = {}) {
     const config: pg.ClientConfig = { connectionString };
     this.reader = new Connection(config, this.stats);
-    this.writers = Array.from(
-      { length: Math.max(1, options.writers ?? 3) },
+    this.writer = new Connection(config, this.stats);
+    this.free = Array.from(
+      { length: Math.max(1, options.transactions ?? 4) },
       () => new Connection(config, this.stats),
     );
-    this.freeWriters = [...this.writers];
+    this.all_ = [this.reader, this.writer, ...this.free];
   }
+
+  private readonly all_: Connection[];
 
   async all<T extends Row = Row>(sql: string, params: Param[] = []): Promise<T[]> {
-    if (isRead(sql)) {
-      try {
-        return (await this.reader.query(sql, params)).rows as T[];
-      } catch (error) {
-        throw translate(error);
-      }
+    if (this.closed) throw new Error('the PostgreSQL store is closed');
+    try {
+      if (isRead(sql)) return (await this.reader.query(sql, params)).rows as T[];
+      return (await this.write(sql, params)).rows as T[];
+    } catch (error) {
+      throw translate(error);
     }
-    return this.enqueue((tx) => tx.all<T>(sql, params));
   }
 
-  run(sql: string, params: Param[] = []): Promise<number> {
-    return this.enqueue((tx) => tx.run(sql, params));
+  async run(sql: string, params: Param[] = []): Promise<number> {
+    if (this.closed) throw new Error('the PostgreSQL store is closed');
+    try {
+      return (await this.write(sql, params)).rowCount ?? 0;
+    } catch (error) {
+      throw translate(error);
+    }
   }
 
   exec(sql: string): Promise<void> {
-    return this.enqueue((tx) => tx.exec(sql));
+    return this.transaction((tx) => tx.exec(sql));
   }
 
-  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
-    return this.enqueue(fn);
+  async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('the PostgreSQL store is closed');
+    const connection =
+      this.free.pop() ?? (await new Promise<Connection>((resolve) => this.waiting.push(resolve)));
+    this.transactionsInFlight++;
+    const inside = this.executor(connection);
+    try {
+      // Not awaited: BEGIN travels with the first statement, whose failure shows its own.
+      void connection.query('BEGIN', undefined).catch(() => {});
+      const result = await fn(inside);
+      await connection.query('COMMIT', undefined);
+      this.stats.commits++;
+      return result;
+    } catch (error) {
+      await connection.query('ROLLBACK', undefined).catch(() => {});
+      throw translate(error);
+    } finally {
+      this.transactionsInFlight--;
+      const next = this.waiting.shift();
+      if (next) next(connection);
+      else this.free.push(connection);
+    }
   }
 
   async close(): Promise<void> {
-    while (this.queue.length > 0 || this.running.size > 0 || this.scheduled) {
-      await Promise.allSettled([...this.running]);
-      await new Promise((resolve) => setImmediate(resolve));
+    while (this.writes.length > 0 || this.groupInFlight || this.transactionsInFlight > 0 || this.scheduled) {
+      await this.groupInFlight;
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
     this.closed = true;
-    await Promise.all([this.reader, ...this.writers].map((c) => c.close()));
+    await Promise.all(this.all_.map((c) => c.close()));
   }
 
-  private enqueue<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('the PostgreSQL store is closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, retries: 0 });
+  /** Queues a single write for the next group commit. */
+  private write(sql: string, params: Param[]): Promise<pg.QueryResult> {
+    return new Promise((resolve, reject) => {
+      this.writes.push({ sql, params, resolve, reject });
       this.schedule();
     });
   }
 
-  /** Starts a batch at the end of this event-loop turn, when a connection is free. */
+  /** At the end of this event-loop turn, unless a group is in flight (it schedules the next). */
   private schedule(): void {
-    if (this.scheduled || this.freeWriters.length === 0 || this.queue.length === 0) return;
+    if (this.scheduled || this.groupInFlight || this.writes.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      while (this.queue.length > 0 && this.freeWriters.length > 0) {
-        const connection = this.freeWriters.pop() as Connection;
-        const jobs = this.queue.splice(0, MAX_BATCH);
-        const batch = this.runBatch(connection, jobs).finally(() => {
-          this.running.delete(batch);
-          this.freeWriters.push(connection);
-          this.schedule();
-        });
-        this.running.add(batch);
-      }
+      const group = this.writes.splice(0, MAX_GROUP);
+      this.groupInFlight = this.commitGroup(group).finally(() => {
+        this.groupInFlight = undefined;
+        this.schedule();
+      });
     });
   }
 
-  private async runBatch(connection: Connection, jobs: Job[]): Promise<void> {
-    const savepoints = jobs.length > 1;
-    const settled: { job: Job; ok: boolean; value: unknown }[] = [];
-    const retry: Job[] = [];
-    const inside = this.executor(connection);
-    // Not awaited: BEGIN and each SAVEPOINT / RELEASE travel with the next statement. Their
-    // failure shows as the failure of the statements behind them, so they are only caught here.
-    const quiet = (sql: string) => void connection.query(sql, undefined).catch(() => {});
-    try {
-      quiet('BEGIN');
-      for (const job of jobs) {
-        if (savepoints) quiet('SAVEPOINT job');
-        try {
-          const value = await job.fn(inside);
-          if (savepoints) quiet('RELEASE job');
-          settled.push({ job, ok: true, value });
-        } catch (error) {
-          if (!savepoints) throw error;
-          // Undoes this job alone; if even that fails, the transaction (or the connection) is gone.
-          await connection.query('ROLLBACK TO job', undefined);
-          quiet('RELEASE job');
-          if (isRetryable(error) && job.retries < MAX_RETRIES) {
-            job.retries++;
-            retry.push(job);
-          } else settled.push({ job, ok: false, value: error });
-        }
-      }
-      await connection.query('COMMIT', undefined);
+  private async commitGroup(group: Write[]): Promise<void> {
+    const connection = this.writer;
+    if (group.length === 1) {
+      // Alone: its own implicit transaction, no BEGIN / COMMIT to send.
+      const [write] = group as [Write];
+      await connection.query(write.sql, write.params).then(write.resolve, write.reject);
       this.stats.commits++;
-    } catch (error) {
-      await connection.query('ROLLBACK', undefined).catch(() => {});
-      if (!savepoints) {
-        const [job] = jobs as [Job];
-        if (isRetryable(error) && job.retries < MAX_RETRIES) {
-          job.retries++;
-          this.queue.push(job);
-        } else job.reject(translate(error));
-        return;
-      }
-      // The batch as a whole failed (the connection was lost): nobody's work committed.
-      for (const { job } of settled) job.reject(translate(error));
-      for (const job of [...retry, ...jobs.slice(settled.length + retry.length)])
-        job.reject(translate(error));
       return;
     }
-    for (const { job, ok, value } of settled) {
-      if (ok) job.resolve(value);
-      else job.reject(translate(value));
+    const begin = connection.query('BEGIN', undefined);
+    const results = group.map((w) => connection.query(w.sql, w.params));
+    const commit = connection.query('COMMIT', undefined);
+    const settled = await Promise.allSettled([begin, ...results, commit]);
+    const failed = settled.some((r) => r.status === 'rejected');
+    if (!failed) {
+      this.stats.commits++;
+      for (const [i, w] of group.entries())
+        w.resolve((settled[i + 1] as PromiseFulfilledResult<pg.QueryResult>).value);
+      return;
     }
-    if (retry.length > 0) this.queue.push(...retry);
+    const commitResult = settled.at(-1) as PromiseSettledResult<pg.QueryResult>;
+    if (commitResult.status === 'rejected') {
+      // The connection was lost: whether the group committed is unknown, so running it again
+      // could apply it twice. Its callers get the error, as with any lost connection.
+      for (const w of group) w.reject(commitResult.reason);
+      return;
+    }
+    // A statement failed, so the COMMIT rolled the group back: nothing of it was applied.
+    // Each on its own now (pipelined, each its own implicit transaction): a failure is its own.
+    const alone = await Promise.allSettled(group.map((w) => connection.query(w.sql, w.params)));
+    this.stats.commits += group.length;
+    for (const [i, w] of group.entries()) {
+      const r = alone[i] as PromiseSettledResult<pg.QueryResult>;
+      if (r.status === 'fulfilled') w.resolve(r.value);
+      else w.reject(r.reason);
+    }
   }
 
-  /** The driver a job sees: its statements run on the batch's connection, in its transaction. */
+  /** The driver a transaction sees: its statements run on its connection. */
   private executor(connection: Connection): SqlDriver {
     const inside: SqlDriver = {
       dialect: 'postgres',
       stats: this.stats,
-      all: async <T extends Row>(sql: string, params: Param[] = []) =>
-        (await connection.query(sql, params)).rows as T[],
-      run: async (sql: string, params: Param[] = []) => (await connection.query(sql, params)).rowCount ?? 0,
+      all: async <T extends Row>(sql: string, params: Param[] = []) => {
+        try {
+          return (await connection.query(sql, params)).rows as T[];
+        } catch (error) {
+          throw translate(error);
+        }
+      },
+      run: async (sql: string, params: Param[] = []) => {
+        try {
+          return (await connection.query(sql, params)).rowCount ?? 0;
+        } catch (error) {
+          throw translate(error);
+        }
+      },
       // No values: the simple protocol, which accepts several statements (migrations).
       exec: async (sql: string) => {
         await connection.query(sql, undefined);
@@ -283,21 +323,8 @@ export class PostgresDriver implements SqlDriver {
       transaction: (fn) => fn(inside),
       close: async () => {},
     };
-    return {
-      ...inside,
-      all: <T extends Row>(sql: string, params?: Param[]) => inside.all<T>(sql, params).catch(rethrow),
-      run: (sql, params) => inside.run(sql, params).catch(rethrow),
-    };
+    return inside;
   }
-}
-
-function rethrow(error: unknown): never {
-  throw translate(error);
-}
-
-function isRetryable(error: unknown): boolean {
-  const cause = error instanceof StoreConflictError ? error.cause : error;
-  return RETRYABLE.has((cause as { code?: string } | undefined)?.code ?? '');
 }
 
 function translate(error: unknown): unknown {

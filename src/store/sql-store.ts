@@ -143,7 +143,18 @@ async function indexPendingMessages(tx: SqlDriver, limit?: number): Promise<numb
   return indexed;
 }
 
-const NEXT_UNPROCESSED = `SELECT * FROM messages WHERE conversation_id = ? AND direction = 'in' AND processed_at IS NULL
+/**
+ * A message's columns, named: PostgreSQL's `tsv` (the search vector, as long as the text)
+ * never travels back to the process.
+ */
+const MESSAGE_FIELDS =
+  'id, conversation_id, customer_id, seq, direction, author, author_name, channel, content, text, platform_message_id, idempotency_key, address, reply_to_id, nlu, delivery, delivery_error, attempts, next_attempt_at, processed_at, created_at';
+const prefixed = (alias: string) =>
+  MESSAGE_FIELDS.split(', ')
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+
+const NEXT_UNPROCESSED = `SELECT ${MESSAGE_FIELDS} FROM messages WHERE conversation_id = ? AND direction = 'in' AND processed_at IS NULL
   ORDER BY seq LIMIT 1`;
 
 const MESSAGE_COLUMNS = `id, conversation_id, customer_id, seq, direction, author, author_name, channel, content, text,
@@ -387,8 +398,8 @@ class Repos implements StoreTx {
             `WITH lease AS (
                UPDATE conversations SET lease_owner = ?, lease_until = ?
                WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?) RETURNING id)
-             SELECT lease.id AS leased_id, m.* FROM lease LEFT JOIN LATERAL (
-               SELECT * FROM messages WHERE conversation_id = lease.id AND direction = 'in' AND processed_at IS NULL
+             SELECT lease.id AS leased_id, ${prefixed('m')} FROM lease LEFT JOIN LATERAL (
+               SELECT ${MESSAGE_FIELDS} FROM messages WHERE conversation_id = lease.id AND direction = 'in' AND processed_at IS NULL
                ORDER BY seq LIMIT 1) m ON true`,
             leaseParams,
           );
@@ -447,7 +458,9 @@ class Repos implements StoreTx {
           const inserted = rows[0];
           if (inserted) return { message: { ...message, seq: Number(inserted.seq) }, created: true };
           const existing = init.idempotencyKey
-            ? await one('SELECT * FROM messages WHERE idempotency_key = ?', [init.idempotencyKey])
+            ? await one(`SELECT ${MESSAGE_FIELDS} FROM messages WHERE idempotency_key = ?`, [
+                init.idempotencyKey,
+              ])
             : null;
           if (existing) return { message: toMessage(existing), created: false };
           throw new StoreConflictError(`conversation ${init.conversationId} does not exist`);
@@ -458,11 +471,15 @@ class Repos implements StoreTx {
           // The inbox looks the inbound platform id up itself, in the same transaction, and
           // says so with `knownNew`; the unique index still catches a race.
           const existing = init.idempotencyKey
-            ? first(await tx.all('SELECT * FROM messages WHERE idempotency_key = ?', [init.idempotencyKey]))
+            ? first(
+                await tx.all(`SELECT ${MESSAGE_FIELDS} FROM messages WHERE idempotency_key = ?`, [
+                  init.idempotencyKey,
+                ]),
+              )
             : lookUpInbound
               ? first(
                   await tx.all(
-                    "SELECT * FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'in'",
+                    `SELECT ${MESSAGE_FIELDS} FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'in'`,
                     [init.channel, init.platformMessageId ?? null],
                   ),
                 )
@@ -491,30 +508,32 @@ class Repos implements StoreTx {
         });
       },
       async get(id) {
-        const row = await one('SELECT * FROM messages WHERE id = ?', [id]);
+        const row = await one(`SELECT ${MESSAGE_FIELDS} FROM messages WHERE id = ?`, [id]);
         return row ? toMessage(row) : null;
       },
       async findInbound(channel, platformMessageId) {
         const row = await one(
-          "SELECT * FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'in'",
+          `SELECT ${MESSAGE_FIELDS} FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'in'`,
           [channel, platformMessageId],
         );
         return row ? toMessage(row) : null;
       },
       async findOutbound(channel, platformMessageId) {
         const row = await one(
-          "SELECT * FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'out'",
+          `SELECT ${MESSAGE_FIELDS} FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'out'`,
           [channel, platformMessageId],
         );
         return row ? toMessage(row) : null;
       },
       async findByIdempotencyKey(idempotencyKey) {
-        const row = await one('SELECT * FROM messages WHERE idempotency_key = ?', [idempotencyKey]);
+        const row = await one(`SELECT ${MESSAGE_FIELDS} FROM messages WHERE idempotency_key = ?`, [
+          idempotencyKey,
+        ]);
         return row ? toMessage(row) : null;
       },
       async list(conversationId, options = {}) {
         const rows = await db.all(
-          'SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+          `SELECT ${MESSAGE_FIELDS} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
           [conversationId, options.afterSeq ?? 0, options.limit ?? 1000],
         );
         return rows.map(toMessage);
@@ -538,7 +557,7 @@ class Repos implements StoreTx {
         const at = update.at ?? Date.now();
         const set = update.nlu !== undefined ? 'processed_at = ?, nlu = ?' : 'processed_at = ?';
         const setParams: Param[] = update.nlu !== undefined ? [at, json(update.nlu)] : [at];
-        const next = `SELECT * FROM messages
+        const next = `SELECT ${MESSAGE_FIELDS} FROM messages
           WHERE conversation_id = ? AND direction = 'in' AND processed_at IS NULL AND id <> ? ORDER BY seq LIMIT 1`;
         if (db.dialect === 'postgres') {
           // One statement, one round trip. Its parts share one snapshot, so the plain read of
@@ -554,7 +573,7 @@ class Repos implements StoreTx {
              released AS (UPDATE conversations SET lease_owner = NULL, lease_until = NULL
                WHERE id = ? AND lease_owner = ? AND NOT EXISTS (SELECT 1 FROM next) RETURNING last_seq)`
              }
-             SELECT n.*, ${
+             SELECT ${prefixed('n')}, ${
                owner === undefined
                  ? 'NULL AS released_seq, NULL AS seen_seq'
                  : '(SELECT last_seq FROM released) AS released_seq, (SELECT last_seq FROM conversations WHERE id = ?) AS seen_seq'
@@ -591,7 +610,7 @@ class Repos implements StoreTx {
       },
       async dueForDelivery(now, limit) {
         const rows = await db.all(
-          `SELECT m.* FROM messages m
+          `SELECT ${prefixed('m')} FROM messages m
            WHERE m.delivery = 'pending' AND m.next_attempt_at <= ?
              AND m.seq = (SELECT MIN(p.seq) FROM messages p WHERE p.conversation_id = m.conversation_id AND p.delivery = 'pending')
            ORDER BY m.next_attempt_at, m.created_at LIMIT ?`,
@@ -625,11 +644,10 @@ class Repos implements StoreTx {
         if (db.dialect === 'sqlite') {
           // Quote each word so FTS5 operators in user input are taken literally.
           params.push(words.map((w) => `"${w}"`).join(' '));
-          sql =
-            'SELECT m.* FROM messages_fts f JOIN messages m ON m.rowid = f.rowid WHERE messages_fts MATCH ?';
+          sql = `SELECT ${prefixed('m')} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid WHERE messages_fts MATCH ?`;
         } else {
           params.push(words.join(' '));
-          sql = "SELECT m.* FROM messages m WHERE m.tsv @@ plainto_tsquery('simple', ?)";
+          sql = `SELECT ${prefixed('m')} FROM messages m WHERE m.tsv @@ plainto_tsquery('simple', ?)`;
         }
         if (query.channel) {
           filters.push('m.channel = ?');

@@ -180,7 +180,7 @@ describeFaults('two processes under load: Redis restarted, PostgreSQL backends t
       // Each answer comes after its question (the worker handled them in order).
       expect(answers.every((a, i) => a.seq > (questions[i]?.seq ?? Number.POSITIVE_INFINITY))).toBe(true);
     }
-    expect(sent.flat().length).toBeGreaterThan(VISITORS * 10);
+    expect(sent.flat().length).toBeGreaterThan(VISITORS * 4);
     // Not asserted, but useful when this test is read in a log.
     console.log(
       `faults: ${sent.flat().length} messages, ${refused} refused POSTs retried, ${terminated} backends terminated, Redis back in ${redisBack} ms, PostgreSQL in ${pgBack} ms`,

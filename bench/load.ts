@@ -12,7 +12,11 @@ export function startChild(command: string, args: string[], env: Record<string, 
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    // Generous: a busy machine and the sample bot's NLU training can take a while.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+    }, 180_000);
     const onData = (data: Buffer) => {
       output += String(data);
       const m =

@@ -221,13 +221,17 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         `Cannot connect to Redis (REDIS_URL): ${asError(error).message}`,
       );
     }
-    const metrics = createMetrics({ outboxBacklog: () => store.messages.countPendingDelivery() });
+    const metrics = createMetrics({
+      outboxBacklog: () => store.messages.countPendingDelivery(),
+      storeStats: () => store.stats,
+    });
     const http = createHttpServer({
       store,
       metrics,
       logger,
       trustProxy: config.TRUST_PROXY,
       isShuttingDown: () => this.shuttingDown,
+      downDependency: () => (bus.ready?.() === false ? 'Redis (REDIS_URL)' : null),
     });
     const outbox = new Outbox(store, this.adapters, bus, metrics, logger, {
       concurrency: config.OUTBOX_CONCURRENCY,

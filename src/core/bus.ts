@@ -19,6 +19,8 @@ export type BusEvent =
 export interface Bus {
   publish(event: BusEvent): void;
   subscribe(listener: (event: BusEvent) => void): () => void;
+  /** False while the bus cannot deliver across processes (Redis down); `/readyz` says so. */
+  ready?(): boolean;
   close(): Promise<void>;
 }
 
@@ -41,9 +43,15 @@ export class LocalBus implements Bus {
 
 const CHANNEL = 'switchboard:events';
 
-/** Redis pub/sub: every process receives every event and delivers it to its own subscribers. */
+/**
+ * Redis pub/sub: every process receives every event and delivers it to its own subscribers.
+ * A process delivers its own events at once, as the local bus does, and drops them when
+ * Redis echoes them back: no round trip before its own sockets see them, no parse of its own
+ * events. Publishes issued in one turn leave in one write (ioredis auto-pipelining).
+ */
 export class RedisBus implements Bus {
   private readonly local = new LocalBus();
+  private readonly origin = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   private constructor(
     private readonly pub: import('ioredis').Redis,
     private readonly sub: import('ioredis').Redis,
@@ -51,14 +59,17 @@ export class RedisBus implements Bus {
 
   static async connect(url: string): Promise<RedisBus> {
     const { Redis } = await import('ioredis');
-    const pub = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
+    const pub = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true, enableAutoPipelining: true });
     const sub = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
     await Promise.all([pub.connect(), sub.connect()]);
     const bus = new RedisBus(pub, sub);
     await sub.subscribe(CHANNEL);
+    const own = `{"o":"${bus.origin}",`;
     sub.on('message', (_channel: string, payload: string) => {
+      if (payload.startsWith(own)) return;
       try {
-        bus.local.publish(JSON.parse(payload) as BusEvent);
+        const { e } = JSON.parse(payload) as { e: BusEvent };
+        bus.local.publish(e);
       } catch {
         // A malformed event from another version of the app: ignore, the store is the record.
       }
@@ -67,7 +78,13 @@ export class RedisBus implements Bus {
   }
 
   publish(event: BusEvent): void {
-    void this.pub.publish(CHANNEL, JSON.stringify(event)).catch(() => {});
+    this.local.publish(event);
+    void this.pub.publish(CHANNEL, JSON.stringify({ o: this.origin, e: event })).catch(() => {});
+  }
+
+  ready(): boolean {
+    // ioredis reconnects by itself (and subscribes again); until then events are not shared.
+    return this.pub.status === 'ready' && this.sub.status === 'ready';
   }
 
   subscribe(listener: (event: BusEvent) => void): () => void {

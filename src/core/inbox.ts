@@ -126,6 +126,9 @@ export class Inbox {
   }
 
   private async ingest(tx: StoreTx, event: InboundEvent): Promise<AcceptResult> {
+    // Issued together with the dedupe lookup: on PostgreSQL both travel in one round trip.
+    const sender = tx.identities.find(event.channel, event.sender.externalId);
+    sender.catch(() => {}); // Its failure is seen where it is awaited.
     if (event.platformMessageId) {
       const existing = await tx.messages.findInbound(event.channel, event.platformMessageId);
       if (existing) {
@@ -135,7 +138,7 @@ export class Inbox {
         // stored id with another sender is a duplicate too, answered with the stored
         // message's own identity (inserting it again could only hit the unique index).
         const identity =
-          (await tx.identities.find(event.channel, event.sender.externalId)) ??
+          (await sender) ??
           (await tx.identities.listByCustomer(existing.customerId)).find((i) => i.channel === event.channel);
         if (conversation && customer && identity) {
           return { duplicate: true, message: existing, conversation, customer, identity, newCustomer: false };
@@ -143,7 +146,9 @@ export class Inbox {
       }
     }
     const now = Date.now();
-    let { identity, customer, newCustomer } = await this.resolveSender(tx, event);
+    const resolved = await this.resolveSender(tx, event, sender);
+    let { identity, customer } = resolved;
+    const { newCustomer } = resolved;
     const previousInboundAt = identity.lastInboundAt;
     // Verified linking happens here, before the conversation is chosen, in this transaction:
     // the message lands in the conversation it continues, and a crash cannot half-link. A
@@ -173,7 +178,10 @@ export class Inbox {
       identity = { ...identity, address: event.address, lastInboundAt: now };
     }
 
-    let conversation = await tx.conversations.findOpen(customer.id);
+    let conversation =
+      resolved.open !== undefined && resolved.customer.id === customer.id
+        ? resolved.open
+        : await tx.conversations.findOpen(customer.id);
     if (!conversation) {
       conversation = await tx.conversations.create({
         customerId: customer.id,
@@ -226,8 +234,15 @@ export class Inbox {
   private async resolveSender(
     tx: StoreTx,
     event: InboundEvent,
-  ): Promise<{ identity: Identity; customer: Customer; newCustomer: boolean }> {
-    let identity = await tx.identities.find(event.channel, event.sender.externalId);
+    sender: Promise<Identity | null>,
+  ): Promise<{
+    identity: Identity;
+    customer: Customer;
+    newCustomer: boolean;
+    /** The customer's open conversation, when it was looked up together with the customer. */
+    open?: Conversation | null;
+  }> {
+    let identity = await sender;
     let newCustomer = false;
     const account = event.verifiedAccount;
     if (account) {
@@ -274,9 +289,13 @@ export class Inbox {
       });
       return { identity, customer, newCustomer: true };
     }
-    const customer = await tx.customers.get(identity.customerId);
+    // Together: one round trip on PostgreSQL.
+    const [customer, open] = await Promise.all([
+      tx.customers.get(identity.customerId),
+      tx.conversations.findOpen(identity.customerId),
+    ]);
     if (!customer) throw new Error(`identity ${identity.id} points at a missing customer`);
-    return { identity, customer, newCustomer };
+    return { identity, customer, newCustomer, open };
   }
 }
 

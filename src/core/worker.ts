@@ -99,38 +99,60 @@ export class ConversationWorker {
     }
   }
 
+  /**
+   * Two store calls per message on the ordinary path: {@link ConversationRepo.claimNext}
+   * (lease + first message) once, then {@link MessageRepo.finish} after each message (mark
+   * processed + next message, + lease release after the last), each one statement on
+   * PostgreSQL.
+   */
   private async drain(conversationId: string): Promise<void> {
     const leaseMs = this.options.leaseMs ?? 30_000;
-    if (
-      this.options.useLeases &&
-      !(await this.store.conversations.tryLease(conversationId, this.owner, leaseMs))
-    ) {
-      return; // Another process is on it; the sweep retries if it dies.
-    }
+    const lease = this.options.useLeases ? { owner: this.owner, ttlMs: leaseMs } : undefined;
+    const claimed = await this.store.conversations.claimNext(conversationId, lease);
+    // Another process is on it; the sweep retries if it dies.
+    if (!claimed.leased) return;
+    let leasedAt = Date.now();
+    let message = claimed.next;
+    let holding = lease !== undefined;
     try {
-      let leasedAt = Date.now();
-      while (!this.stopping) {
-        const message = await this.store.messages.nextUnprocessed(conversationId);
-        if (!message) break;
-        if (this.options.useLeases && Date.now() - leasedAt > leaseMs / 3) {
-          if (!(await this.store.conversations.tryLease(conversationId, this.owner, leaseMs))) return;
+      while (message && !this.stopping) {
+        if (lease && Date.now() - leasedAt > leaseMs / 3) {
+          if (!(await this.store.conversations.tryLease(conversationId, this.owner, leaseMs))) {
+            holding = false;
+            return;
+          }
           leasedAt = Date.now();
         }
-        await this.process(message);
+        const handled = await this.process(message);
+        const done = await this.store.messages.finish(message.id, conversationId, {
+          ...(handled.nlu && { nlu: handled.nlu }),
+          ...(lease && { leaseOwner: lease.owner }),
+        });
+        if (handled.observe) {
+          this.metrics.processingSeconds.observe(
+            { channel: message.channel },
+            (Date.now() - message.createdAt) / 1000,
+          );
+        }
+        if (done.released) {
+          holding = false;
+          // A message arrived while the lease was being let go: its own worker may have
+          // found the lease still taken, so look again (the lease is free now).
+          if (done.appendedMeanwhile) this.again.add(conversationId);
+        }
+        message = done.next;
       }
     } finally {
-      if (this.options.useLeases) await this.store.conversations.releaseLease(conversationId, this.owner);
+      if (lease && holding) await this.store.conversations.releaseLease(conversationId, this.owner);
     }
   }
 
-  private async process(message: Message): Promise<void> {
+  /** Runs the middleware on one message; what to record when marking it processed. */
+  private async process(message: Message): Promise<{ nlu?: Message['nlu']; observe: boolean }> {
     const wait = this.options.beforeHandle?.(message);
     if (wait) await wait.catch(() => {});
     const ctx = await this.createContext(message);
-    if (!ctx) {
-      await this.store.messages.markProcessed(message.id);
-      return;
-    }
+    if (!ctx) return { observe: false };
     try {
       await this.handler(ctx);
     } catch (thrown) {
@@ -150,11 +172,7 @@ export class ConversationWorker {
         this.logger.error({ err: secondary }, 'the error handler failed too');
       }
     }
-    await this.store.messages.markProcessed(message.id, ctx.nlu ? { nlu: ctx.nlu } : {});
-    this.metrics.processingSeconds.observe(
-      { channel: message.channel },
-      (Date.now() - message.createdAt) / 1000,
-    );
+    return ctx.nlu ? { nlu: ctx.nlu, observe: true } : { observe: true };
   }
 
   private async createContext(message: Message): Promise<Context | null> {

@@ -22,10 +22,32 @@ export interface Metrics {
 
 export function createMetrics(options: {
   outboxBacklog: () => Promise<number>;
+  /** What the store's driver sent to its database (statements, round trips, commits). */
+  storeStats?: () => { statements: number; roundTrips: number; commits: number } | undefined;
   defaultMetrics?: boolean;
 }): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
+  const { storeStats } = options;
+  if (storeStats) {
+    for (const [field, help] of [
+      ['statements', 'SQL statements sent to the store (BEGIN, SAVEPOINT and COMMIT included).'],
+      ['roundTrips', 'Times the process waited for the database server (0 on SQLite).'],
+      ['commits', 'Store transactions committed (a group commit counts once).'],
+    ] as const) {
+      new Counter({
+        name: `switchboard_store_${field === 'roundTrips' ? 'round_trips' : field}_total`,
+        help,
+        registers: [registry],
+        collect() {
+          const value = storeStats()?.[field];
+          if (value === undefined) return;
+          this.reset();
+          this.inc(value);
+        },
+      });
+    }
+  }
   return {
     registry,
     messagesIn: new Counter({

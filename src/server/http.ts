@@ -63,6 +63,8 @@ export function createHttpServer(deps: {
   logger: Logger;
   trustProxy: boolean;
   isShuttingDown: () => boolean;
+  /** Dependencies besides the store (Redis): the name of one that is down, else null. */
+  downDependency?: () => string | null;
 }): HttpParts {
   const app = express();
   app.disable('x-powered-by');
@@ -77,6 +79,13 @@ export function createHttpServer(deps: {
   app.get('/readyz', async (_req, res) => {
     if (deps.isShuttingDown()) {
       res.status(503).json({ status: 'shutting_down' });
+      return;
+    }
+    const down = deps.downDependency?.() ?? null;
+    if (down) {
+      res
+        .status(503)
+        .json({ status: 'unavailable', store: deps.store.kind, error: `${down} is unreachable` });
       return;
     }
     try {

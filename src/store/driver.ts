@@ -10,8 +10,22 @@ import { SwitchboardError } from '../errors';
 export type Param = string | number | bigint | null | Buffer;
 export type Row = Record<string, unknown>;
 
+/**
+ * What a driver sent to its database since it opened (the benchmark reads these from
+ * `/metrics` to report statements and round trips per message).
+ */
+export interface DriverStats {
+  /** SQL statements executed, BEGIN / SAVEPOINT / COMMIT included. */
+  statements: number;
+  /** Times the process waited for the database server (0 for an embedded database). */
+  roundTrips: number;
+  /** Transactions committed (a group commit of several callers counts once). */
+  commits: number;
+}
+
 export interface SqlDriver {
   readonly dialect: 'sqlite' | 'postgres';
+  readonly stats: DriverStats;
   all<T extends Row = Row>(sql: string, params?: Param[]): Promise<T[]>;
   /** Returns the number of rows changed. */
   run(sql: string, params?: Param[]): Promise<number>;

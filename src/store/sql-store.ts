@@ -143,6 +143,67 @@ async function indexPendingMessages(tx: SqlDriver, limit?: number): Promise<numb
   return indexed;
 }
 
+/**
+ * A message's columns, named: PostgreSQL's `tsv` (the search vector, as long as the text)
+ * never travels back to the process.
+ */
+const MESSAGE_FIELDS =
+  'id, conversation_id, customer_id, seq, direction, author, author_name, channel, content, text, platform_message_id, idempotency_key, address, reply_to_id, nlu, delivery, delivery_error, attempts, next_attempt_at, processed_at, created_at';
+const prefixed = (alias: string) =>
+  MESSAGE_FIELDS.split(', ')
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+
+const NEXT_UNPROCESSED = `SELECT ${MESSAGE_FIELDS} FROM messages WHERE conversation_id = ? AND direction = 'in' AND processed_at IS NULL
+  ORDER BY seq LIMIT 1`;
+
+const MESSAGE_COLUMNS = `id, conversation_id, customer_id, seq, direction, author, author_name, channel, content, text,
+  platform_message_id, idempotency_key, address, reply_to_id, nlu, delivery, attempts, next_attempt_at, created_at`;
+
+/** A message as appended, before its seq is known. */
+function newMessage(init: NewMessage, seq: number, createdAt: number): Message {
+  const message: Message = {
+    id: newId('msg'),
+    conversationId: init.conversationId,
+    customerId: init.customerId,
+    seq,
+    direction: init.direction,
+    author: init.author,
+    channel: init.channel,
+    content: init.content,
+    text: init.text,
+    delivery: init.delivery,
+    attempts: 0,
+    createdAt,
+  };
+  if (init.authorName !== undefined) message.authorName = init.authorName;
+  if (init.platformMessageId !== undefined) message.platformMessageId = init.platformMessageId;
+  if (init.address !== undefined) message.address = init.address;
+  if (init.replyToId !== undefined) message.replyToId = init.replyToId;
+  if (init.nlu !== undefined) message.nlu = init.nlu;
+  return message;
+}
+
+/** The INSERT's values after id, conversation, customer and seq. */
+function messageValues(init: NewMessage, createdAt: number): Param[] {
+  return [
+    init.direction,
+    init.author,
+    init.authorName ?? null,
+    init.channel,
+    json(init.content),
+    init.text,
+    init.platformMessageId ?? null,
+    init.idempotencyKey ?? null,
+    json(init.address),
+    init.replyToId ?? null,
+    json(init.nlu),
+    init.delivery,
+    init.delivery === 'pending' ? (init.nextAttemptAt ?? createdAt) : null,
+    createdAt,
+  ];
+}
+
 function first<T>(rows: T[]): T | null {
   return rows[0] ?? null;
 }
@@ -327,6 +388,36 @@ class Repos implements StoreTx {
           [id, owner],
         );
       },
+      async claimNext(id, lease) {
+        if (!lease) return { leased: true, next: await messages.nextUnprocessed(id) };
+        const now = lease.now ?? Date.now();
+        const leaseParams: Param[] = [lease.owner, now + lease.ttlMs, id, lease.owner, now];
+        if (db.dialect === 'postgres') {
+          // One statement, one round trip: the lease, then (only if taken) the next message.
+          const rows = await db.all(
+            `WITH lease AS (
+               UPDATE conversations SET lease_owner = ?, lease_until = ?
+               WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?) RETURNING id)
+             SELECT lease.id AS leased_id, ${prefixed('m')} FROM lease LEFT JOIN LATERAL (
+               SELECT ${MESSAGE_FIELDS} FROM messages WHERE conversation_id = lease.id AND direction = 'in' AND processed_at IS NULL
+               ORDER BY seq LIMIT 1) m ON true`,
+            leaseParams,
+          );
+          const row = rows[0];
+          if (!row) return { leased: false, next: null };
+          return { leased: true, next: row.id === null || row.id === undefined ? null : toMessage(row) };
+        }
+        return db.transaction(async (tx) => {
+          const changed = await tx.run(
+            `UPDATE conversations SET lease_owner = ?, lease_until = ?
+             WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)`,
+            leaseParams,
+          );
+          if (changed !== 1) return { leased: false, next: null };
+          const row = first(await tx.all(NEXT_UNPROCESSED, [id]));
+          return { leased: true, next: row ? toMessage(row) : null };
+        });
+      },
       async listByStatus(status, limit) {
         const rows = await db.all(
           'SELECT * FROM conversations WHERE status = ? ORDER BY updated_at LIMIT ?',
@@ -341,18 +432,55 @@ class Repos implements StoreTx {
 
     const messages: MessageRepo = {
       async append(init: NewMessage): Promise<AppendResult> {
+        const lookUpInbound = init.direction === 'in' && init.platformMessageId && !init.knownNew;
+        if (db.dialect === 'postgres' && !(lookUpInbound && !init.idempotencyKey)) {
+          // One statement, one round trip: the seq bump (it locks the conversation row, so seq
+          // order is commit order) feeds the INSERT; an existing idempotency key stops both.
+          const createdAt = init.createdAt ?? Date.now();
+          const guard = init.idempotencyKey
+            ? ' AND NOT EXISTS (SELECT 1 FROM messages WHERE idempotency_key = ?)'
+            : '';
+          const message = newMessage(init, 0, createdAt);
+          const rows = await db.all(
+            `WITH s AS (UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?${guard} RETURNING last_seq)
+             INSERT INTO messages (${MESSAGE_COLUMNS})
+             SELECT ?, ?, ?, s.last_seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?::bigint, ?::bigint FROM s
+             RETURNING seq`,
+            [
+              init.conversationId,
+              ...(init.idempotencyKey ? [init.idempotencyKey] : []),
+              message.id,
+              init.conversationId,
+              init.customerId,
+              ...messageValues(init, createdAt),
+            ],
+          );
+          const inserted = rows[0];
+          if (inserted) return { message: { ...message, seq: Number(inserted.seq) }, created: true };
+          const existing = init.idempotencyKey
+            ? await one(`SELECT ${MESSAGE_FIELDS} FROM messages WHERE idempotency_key = ?`, [
+                init.idempotencyKey,
+              ])
+            : null;
+          if (existing) return { message: toMessage(existing), created: false };
+          throw new StoreConflictError(`conversation ${init.conversationId} does not exist`);
+        }
         // The whole append is one transaction: the seq bump locks the conversation row
         // (PostgreSQL) or the database (SQLite), so seq order is commit order.
         return db.transaction(async (tx) => {
           // The inbox looks the inbound platform id up itself, in the same transaction, and
           // says so with `knownNew`; the unique index still catches a race.
           const existing = init.idempotencyKey
-            ? first(await tx.all('SELECT * FROM messages WHERE idempotency_key = ?', [init.idempotencyKey]))
-            : init.direction === 'in' && init.platformMessageId && !init.knownNew
+            ? first(
+                await tx.all(`SELECT ${MESSAGE_FIELDS} FROM messages WHERE idempotency_key = ?`, [
+                  init.idempotencyKey,
+                ]),
+              )
+            : lookUpInbound
               ? first(
                   await tx.all(
-                    "SELECT * FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'in'",
-                    [init.channel, init.platformMessageId],
+                    `SELECT ${MESSAGE_FIELDS} FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'in'`,
+                    [init.channel, init.platformMessageId ?? null],
                   ),
                 )
               : null;
@@ -364,88 +492,54 @@ class Repos implements StoreTx {
           );
           if (!seqRow) throw new StoreConflictError(`conversation ${init.conversationId} does not exist`);
           const createdAt = init.createdAt ?? Date.now();
-          const message: Message = {
-            id: newId('msg'),
-            conversationId: init.conversationId,
-            customerId: init.customerId,
-            seq: Number(seqRow.last_seq),
-            direction: init.direction,
-            author: init.author,
-            channel: init.channel,
-            content: init.content,
-            text: init.text,
-            delivery: init.delivery,
-            attempts: 0,
-            createdAt,
-          };
-          if (init.authorName !== undefined) message.authorName = init.authorName;
-          if (init.platformMessageId !== undefined) message.platformMessageId = init.platformMessageId;
-          if (init.address !== undefined) message.address = init.address;
-          if (init.replyToId !== undefined) message.replyToId = init.replyToId;
-          if (init.nlu !== undefined) message.nlu = init.nlu;
+          const message = newMessage(init, Number(seqRow.last_seq), createdAt);
           await tx.run(
-            `INSERT INTO messages (id, conversation_id, customer_id, seq, direction, author, author_name, channel, content, text,
-               platform_message_id, idempotency_key, address, reply_to_id, nlu, delivery, attempts, next_attempt_at, created_at)
+            `INSERT INTO messages (${MESSAGE_COLUMNS})
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
             [
               message.id,
               message.conversationId,
               message.customerId,
               message.seq,
-              message.direction,
-              message.author,
-              init.authorName ?? null,
-              message.channel,
-              json(message.content),
-              message.text,
-              init.platformMessageId ?? null,
-              init.idempotencyKey ?? null,
-              json(init.address),
-              init.replyToId ?? null,
-              json(init.nlu),
-              message.delivery,
-              init.delivery === 'pending' ? (init.nextAttemptAt ?? createdAt) : null,
-              createdAt,
+              ...messageValues(init, createdAt),
             ],
           );
           return { message, created: true };
         });
       },
       async get(id) {
-        const row = await one('SELECT * FROM messages WHERE id = ?', [id]);
+        const row = await one(`SELECT ${MESSAGE_FIELDS} FROM messages WHERE id = ?`, [id]);
         return row ? toMessage(row) : null;
       },
       async findInbound(channel, platformMessageId) {
         const row = await one(
-          "SELECT * FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'in'",
+          `SELECT ${MESSAGE_FIELDS} FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'in'`,
           [channel, platformMessageId],
         );
         return row ? toMessage(row) : null;
       },
       async findOutbound(channel, platformMessageId) {
         const row = await one(
-          "SELECT * FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'out'",
+          `SELECT ${MESSAGE_FIELDS} FROM messages WHERE channel = ? AND platform_message_id = ? AND direction = 'out'`,
           [channel, platformMessageId],
         );
         return row ? toMessage(row) : null;
       },
       async findByIdempotencyKey(idempotencyKey) {
-        const row = await one('SELECT * FROM messages WHERE idempotency_key = ?', [idempotencyKey]);
+        const row = await one(`SELECT ${MESSAGE_FIELDS} FROM messages WHERE idempotency_key = ?`, [
+          idempotencyKey,
+        ]);
         return row ? toMessage(row) : null;
       },
       async list(conversationId, options = {}) {
         const rows = await db.all(
-          'SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+          `SELECT ${MESSAGE_FIELDS} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
           [conversationId, options.afterSeq ?? 0, options.limit ?? 1000],
         );
         return rows.map(toMessage);
       },
       async nextUnprocessed(conversationId) {
-        const row = await one(
-          `SELECT * FROM messages WHERE conversation_id = ? AND direction = 'in' AND processed_at IS NULL
-           ORDER BY seq LIMIT 1`,
-          [conversationId],
-        );
+        const row = await one(NEXT_UNPROCESSED, [conversationId]);
         return row ? toMessage(row) : null;
       },
       async markProcessed(id, update = {}) {
@@ -459,9 +553,64 @@ class Repos implements StoreTx {
           await db.run('UPDATE messages SET processed_at = ? WHERE id = ?', [update.at ?? Date.now(), id]);
         }
       },
+      async finish(id, conversationId, update = {}) {
+        const at = update.at ?? Date.now();
+        const set = update.nlu !== undefined ? 'processed_at = ?, nlu = ?' : 'processed_at = ?';
+        const setParams: Param[] = update.nlu !== undefined ? [at, json(update.nlu)] : [at];
+        const next = `SELECT ${MESSAGE_FIELDS} FROM messages
+          WHERE conversation_id = ? AND direction = 'in' AND processed_at IS NULL AND id <> ? ORDER BY seq LIMIT 1`;
+        if (db.dialect === 'postgres') {
+          // One statement, one round trip. Its parts share one snapshot, so the plain read of
+          // last_seq is the value before this statement, while the lease UPDATE sees (and waits
+          // for) an append committed meanwhile: a larger last_seq there means look again.
+          const owner = update.leaseOwner;
+          const rows = await db.all(
+            `WITH done AS (UPDATE messages SET ${set} WHERE id = ?),
+             next AS (${next})${
+               owner === undefined
+                 ? ''
+                 : `,
+             released AS (UPDATE conversations SET lease_owner = NULL, lease_until = NULL
+               WHERE id = ? AND lease_owner = ? AND NOT EXISTS (SELECT 1 FROM next) RETURNING last_seq)`
+             }
+             SELECT ${prefixed('n')}, ${
+               owner === undefined
+                 ? 'NULL AS released_seq, NULL AS seen_seq'
+                 : '(SELECT last_seq FROM released) AS released_seq, (SELECT last_seq FROM conversations WHERE id = ?) AS seen_seq'
+             }
+             FROM (SELECT 1 AS one) AS one LEFT JOIN next n ON true`,
+            [
+              ...setParams,
+              id,
+              conversationId,
+              id,
+              ...(owner === undefined ? [] : [conversationId, owner, conversationId]),
+            ],
+          );
+          const row = rows[0] ?? {};
+          const released = row.released_seq !== null && row.released_seq !== undefined;
+          return {
+            next: row.id === null || row.id === undefined ? null : toMessage(row),
+            released,
+            appendedMeanwhile: released && Number(row.released_seq) > Number(row.seen_seq),
+          };
+        }
+        return db.transaction(async (tx) => {
+          await tx.run(`UPDATE messages SET ${set} WHERE id = ?`, [...setParams, id]);
+          const row = first(await tx.all(next, [conversationId, id]));
+          if (row) return { next: toMessage(row), released: false, appendedMeanwhile: false };
+          if (update.leaseOwner === undefined)
+            return { next: null, released: false, appendedMeanwhile: false };
+          const changed = await tx.run(
+            'UPDATE conversations SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?',
+            [conversationId, update.leaseOwner],
+          );
+          return { next: null, released: changed === 1, appendedMeanwhile: false };
+        });
+      },
       async dueForDelivery(now, limit) {
         const rows = await db.all(
-          `SELECT m.* FROM messages m
+          `SELECT ${prefixed('m')} FROM messages m
            WHERE m.delivery = 'pending' AND m.next_attempt_at <= ?
              AND m.seq = (SELECT MIN(p.seq) FROM messages p WHERE p.conversation_id = m.conversation_id AND p.delivery = 'pending')
            ORDER BY m.next_attempt_at, m.created_at LIMIT ?`,
@@ -495,11 +644,10 @@ class Repos implements StoreTx {
         if (db.dialect === 'sqlite') {
           // Quote each word so FTS5 operators in user input are taken literally.
           params.push(words.map((w) => `"${w}"`).join(' '));
-          sql =
-            'SELECT m.* FROM messages_fts f JOIN messages m ON m.rowid = f.rowid WHERE messages_fts MATCH ?';
+          sql = `SELECT ${prefixed('m')} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid WHERE messages_fts MATCH ?`;
         } else {
           params.push(words.join(' '));
-          sql = "SELECT m.* FROM messages m WHERE m.tsv @@ plainto_tsquery('simple', ?)";
+          sql = `SELECT ${prefixed('m')} FROM messages m WHERE m.tsv @@ plainto_tsquery('simple', ?)`;
         }
         if (query.channel) {
           filters.push('m.channel = ?');
@@ -606,6 +754,10 @@ export class SqlStore extends Repos implements Store {
    */
   get driver(): SqlDriver {
     return this.db;
+  }
+
+  get stats(): SqlDriver['stats'] {
+    return this.db.stats;
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

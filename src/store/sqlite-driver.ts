@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { type Param, type Row, type SqlDriver, StoreConflictError } from './driver';
+import { type DriverStats, type Param, type Row, type SqlDriver, StoreConflictError } from './driver';
 import { BACKSTOP_PAGES, BackgroundCheckpointer } from './sqlite-checkpointer';
 
 type Db = InstanceType<typeof Database>;
@@ -38,6 +38,8 @@ const CHECKPOINTER_AFTER_COMMITS = 100;
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
+  /** In-process: no round trips; savepoints, BEGIN and COMMIT count as statements. */
+  readonly stats: DriverStats = { statements: 0, roundTrips: 0, commits: 0 };
   private readonly db: Db;
   private readonly statements = new Map<string, Statement>();
   private readonly queue: Job[] = [];
@@ -72,9 +74,11 @@ export class SqliteDriver implements SqlDriver {
     };
     this.inside = {
       dialect: 'sqlite',
+      stats: this.stats,
       all: async <T extends Row>(sql: string, params: Param[] = []) => this.allNow<T>(sql, params),
       run: async (sql: string, params: Param[] = []) => this.runNow(sql, params),
       exec: async (sql: string) => {
+        this.stats.statements++;
         this.db.exec(sql);
       },
       // Nested transactions join the outer one.
@@ -157,6 +161,7 @@ export class SqliteDriver implements SqlDriver {
     this.batchOpen = true;
     const settled: { job: Job; ok: boolean; value: unknown }[] = [];
     try {
+      this.stats.statements++;
       this.db.exec('BEGIN IMMEDIATE');
     } catch (error) {
       for (const job of this.queue.splice(0)) job.reject(error);
@@ -165,13 +170,20 @@ export class SqliteDriver implements SqlDriver {
     }
     while (this.queue.length > 0 && settled.length < MAX_BATCH) {
       const job = this.queue.shift() as Job;
-      if (!job.single) this.savepoint.begin.run();
+      if (!job.single) {
+        this.stats.statements++;
+        this.savepoint.begin.run();
+      }
       try {
         const value = await job.fn(this.inside);
-        if (!job.single) this.savepoint.release.run();
+        if (!job.single) {
+          this.stats.statements++;
+          this.savepoint.release.run();
+        }
         settled.push({ job, ok: true, value });
       } catch (error) {
         if (!job.single) {
+          this.stats.statements += 2;
           this.savepoint.rollback.run();
           this.savepoint.release.run();
         }
@@ -179,7 +191,9 @@ export class SqliteDriver implements SqlDriver {
       }
     }
     try {
+      this.stats.statements++;
       this.db.exec('COMMIT');
+      this.stats.commits++;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       for (const { job } of settled) job.reject(error);
@@ -210,6 +224,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   private allNow<T>(sql: string, params: Param[]): T[] {
+    this.stats.statements++;
     try {
       const statement = this.prepare(sql);
       if (statement.reader) return statement.all(...params) as T[];
@@ -221,6 +236,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   private runNow(sql: string, params: Param[]): number {
+    this.stats.statements++;
     try {
       return this.prepare(sql).run(...params).changes;
     } catch (error) {

@@ -63,6 +63,12 @@ export interface ConversationRepo {
    */
   tryLease(id: string, owner: string, ttlMs: number, now?: number): Promise<boolean>;
   releaseLease(id: string, owner: string): Promise<void>;
+  /**
+   * The worker's first step on a conversation, in one statement where the database allows:
+   * with `lease`, takes (or renews) the lease, and only then the oldest inbound message not
+   * handled yet. `leased: false` means another worker holds the lease (and `next` is null).
+   */
+  claimNext(id: string, lease?: LeaseRequest): Promise<{ leased: boolean; next: Message | null }>;
   listByStatus(status: ConversationStatus, limit: number): Promise<Conversation[]>;
   /**
    * Finds conversations by words in their messages, channel, outcome, sentiment or
@@ -212,6 +218,18 @@ export interface MessageRepo {
   nextUnprocessed(conversationId: string): Promise<Message | null>;
   markProcessed(id: string, update?: { nlu?: Message['nlu']; at?: number }): Promise<void>;
   /**
+   * The worker's step between two messages, in one statement where the database allows:
+   * marks `id` processed and returns the conversation's next unhandled inbound message. With
+   * `leaseOwner`, when there is none, also releases that owner's lease; `appendedMeanwhile`
+   * then says a message was appended to the conversation while this ran (look again: its
+   * worker may have found the lease still taken).
+   */
+  finish(
+    id: string,
+    conversationId: string,
+    update?: { nlu?: Message['nlu']; at?: number; leaseOwner?: string },
+  ): Promise<{ next: Message | null; released: boolean; appendedMeanwhile: boolean }>;
+  /**
    * Outbound messages due for delivery: per conversation only the oldest pending one
    * (so delivery stays in order), and only if its next attempt is due.
    */
@@ -344,6 +362,13 @@ export interface LinkRepo {
   listByCustomer(customerId: string): Promise<LinkRecord[]>;
 }
 
+/** A conversation lease for `owner`, valid `ttlMs` from `now`. */
+export interface LeaseRequest {
+  owner: string;
+  ttlMs: number;
+  now?: number;
+}
+
 /** Everything a transaction can do. */
 export interface StoreTx {
   links: LinkRepo;
@@ -358,6 +383,8 @@ export interface StoreTx {
 /** The store. Every repository method outside a transaction is its own transaction. */
 export interface Store extends StoreTx {
   readonly kind: 'sqlite' | 'postgres';
+  /** What the store sent to its database so far (benchmarks, `/metrics`). */
+  readonly stats?: { readonly statements: number; readonly roundTrips: number; readonly commits: number };
   /** Brings the schema up to date. Safe to call from several processes at once. */
   migrate(): Promise<void>;
   /**

@@ -318,6 +318,61 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
       expect(await store.conversations.tryLease(c.id, 'A', 1000, now + 1003)).toBe(true);
     });
 
+    test("the worker's two steps: claimNext takes the lease and the oldest message; finish marks it, moves on, and lets go after the last", async () => {
+      const { customer, conversation: c } = await conversation();
+      expect(await store.conversations.claimNext(c.id, { owner: 'A', ttlMs: 1000 })).toEqual({
+        leased: true,
+        next: null,
+      });
+      await store.conversations.releaseLease(c.id, 'A');
+      const a = await store.messages.append(inbound(c.id, customer.id, 'a'));
+      await store.messages.append(outbound(c.id, customer.id, 'reply'));
+      const b = await store.messages.append(inbound(c.id, customer.id, 'b'));
+      const claimed = await store.conversations.claimNext(c.id, { owner: 'A', ttlMs: 60_000 });
+      expect([claimed.leased, claimed.next?.id]).toEqual([true, a.message.id]);
+      // Held: another worker gets neither the lease nor the message.
+      expect(await store.conversations.claimNext(c.id, { owner: 'B', ttlMs: 60_000 })).toEqual({
+        leased: false,
+        next: null,
+      });
+      const first = await store.messages.finish(a.message.id, c.id, {
+        nlu: { intent: 'greet', confidence: 0.9 },
+        leaseOwner: 'A',
+      });
+      expect([first.next?.id, first.released]).toEqual([b.message.id, false]);
+      expect((await store.messages.get(a.message.id))?.nlu).toEqual({ intent: 'greet', confidence: 0.9 });
+      expect((await store.messages.get(a.message.id))?.processedAt).toBeGreaterThan(0);
+      const last = await store.messages.finish(b.message.id, c.id, { leaseOwner: 'A' });
+      expect(last).toEqual({ next: null, released: true, appendedMeanwhile: false });
+      expect(await store.messages.nextUnprocessed(c.id)).toBeNull();
+      // Released: B may take it now. Without a lease, claimNext only reads.
+      expect((await store.conversations.claimNext(c.id, { owner: 'B', ttlMs: 1000 })).leased).toBe(true);
+      const c2 = await store.messages.append(inbound(c.id, customer.id, 'c'));
+      expect((await store.conversations.claimNext(c.id)).next?.id).toBe(c2.message.id);
+      expect(await store.messages.finish(c2.message.id, c.id)).toEqual({
+        next: null,
+        released: false,
+        appendedMeanwhile: false,
+      });
+    });
+
+    test('an append with a known idempotency key returns the stored message and changes nothing', async () => {
+      const { customer, conversation: c } = await conversation();
+      const key = { idempotencyKey: 'turn-1:1' };
+      const one = await store.messages.append({ ...outbound(c.id, customer.id, 'hello'), ...key });
+      const two = await store.messages.append({ ...outbound(c.id, customer.id, 'hello again'), ...key });
+      expect([one.created, two.created, two.message.id, two.message.text]).toEqual([
+        true,
+        false,
+        one.message.id,
+        'hello',
+      ]);
+      expect((await store.messages.list(c.id)).map((m) => m.seq)).toEqual([1]);
+      await expect(
+        store.messages.append({ ...outbound('cnv_missing', customer.id, 'x'), idempotencyKey: 'k2' }),
+      ).rejects.toMatchObject({ code: 'SB_STORE_CONFLICT' });
+    });
+
     test('full-text search finds messages by words, filters by channel, and takes user input literally', async () => {
       const { customer, conversation: c } = await conversation();
       await store.messages.append(inbound(c.id, customer.id, 'Where is my parcel? Order ORD-12345'));

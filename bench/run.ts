@@ -1,11 +1,12 @@
 /**
  * `npm run bench [-- <name> [options]]`: Switchboard's benchmarks, each measured side by
- * side with its peers in one run. Names: `web` (default), `nlu`, `desk`, `all`.
+ * side with its peers in one run. Names: `web` (default), `nlu`, `desk`, `analytics`, `all`.
  */
 const benches: Record<string, () => { run(argv: string[]): Promise<void> }> = {
   web: () => require('./web'),
   nlu: () => require('./nlu'),
   desk: () => require('./desk'),
+  analytics: () => require('./analytics'),
 };
 
 async function main(): Promise<void> {

@@ -20,7 +20,10 @@ const HOUR = 3_600_000;
 const TOP_INTENTS = 10;
 const ENDS = "('handoff_resolved', 'handoff_handed_back', 'handoff_cancelled')";
 
-/** The `scope` CTE (the filter's conversations, with the channel they started on) and its parameters. */
+/**
+ * The `scope` CTE (the filter's conversations, with the channel they started on) and its
+ * parameters. Materialized: every figure reads it, and it is computed once.
+ */
 function scopeCte(db: SqlDriver, filter: AnalyticsFilter): { sql: string; params: Param[] } {
   const params: Param[] = [filter.from, filter.to];
   let team = '';
@@ -34,39 +37,58 @@ function scopeCte(db: SqlDriver, filter: AnalyticsFilter): { sql: string; params
     channel = 'WHERE sc.channel = ?';
     params.push(filter.channel);
   }
-  const sql = `scope AS (
+  const sql = `scope AS MATERIALIZED (
     SELECT sc.id, sc.status, sc.created_at, sc.channel FROM (
-      SELECT c.id, c.status, c.created_at,
-        COALESCE((SELECT m.channel FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq LIMIT 1),
-          c.last_channel) AS channel
-      FROM conversations c
+      SELECT c.id, c.status, c.created_at, COALESCE(fm.channel, c.last_channel) AS channel
+      FROM conversations c LEFT JOIN messages fm ON fm.conversation_id = c.id AND fm.seq = 1
       WHERE c.created_at >= ? AND c.created_at < ? ${team}
     ) sc ${channel}
   )`;
   return { sql, params };
 }
 
-/** The `episodes` CTE (needs `scope`): one row per handoff request, with how and when it ended. */
-function episodesCte(db: SqlDriver): string {
+/**
+ * The CTEs after `scope`, each materialized once: `ev` (the scope's desk events with their
+ * JSON fields read once), `episodes` (one row per handoff request, with how and when it
+ * ended and its first operator reply), `msgs` (the scope's messages, NLU fields read once).
+ * `scope CROSS JOIN …` keeps SQLite looping over the scope and looking rows up by
+ * conversation (a plain join let it scan every event and message of all time).
+ */
+function factsCtes(db: SqlDriver): string {
   const d = db.dialect;
-  return `episodes AS (
-    SELECT x.conversation_id, x.created_at AS requested_at,
-      COALESCE(x.team, '') AS team, COALESCE(x.reason, '') AS reason,
+  return `ev AS MATERIALIZED (
+    SELECT e.conversation_id, e.id, e.type, e.created_at,
+      ${jsonText(d, 'e.data', 'team')} AS team, ${jsonText(d, 'e.data', 'reason')} AS reason,
+      ${jsonText(d, 'e.data', 'operatorId')} AS operator_id, ${jsonText(d, 'e.data', 'operatorName')} AS operator_name,
+      CASE WHEN e.type = 'csat' THEN ${jsonNumber(d, 'e.data', 'rating')} END AS rating
+    FROM scope s CROSS JOIN conversation_events e
+    WHERE e.conversation_id = s.id AND e.type IN ('handoff_requested', 'handoff_claimed', 'handoff_resolved', 'handoff_handed_back',
+      'handoff_cancelled', 'csat')
+  ),
+  episodes AS MATERIALIZED (
+    SELECT x.conversation_id, x.created_at AS requested_at, COALESCE(x.team, '') AS team,
+      COALESCE(x.reason, '') AS reason,
       CASE WHEN x.next_type IN ${ENDS} THEN x.next_at END AS ended_at,
       CASE WHEN x.next_type IN ${ENDS} THEN x.next_type END AS ended_by,
-      CASE WHEN x.next_type IN ${ENDS} THEN ${jsonText(d, 'x.next_data', 'operatorId')} END AS ended_by_operator,
+      CASE WHEN x.next_type IN ${ENDS} THEN x.next_operator END AS ended_by_operator,
       (SELECT MIN(m.created_at) FROM messages m
         WHERE m.conversation_id = x.conversation_id AND m.author = 'operator' AND m.created_at >= x.created_at
           AND (x.next_type NOT IN ${ENDS} OR x.next_type IS NULL OR m.created_at <= x.next_at)) AS first_reply_at
     FROM (
-      SELECT e.conversation_id, e.type, e.created_at,
-        ${jsonText(d, 'e.data', 'team')} AS team, ${jsonText(d, 'e.data', 'reason')} AS reason,
-        LEAD(e.created_at) OVER w AS next_at, LEAD(e.type) OVER w AS next_type, LEAD(e.data) OVER w AS next_data
-      FROM conversation_events e JOIN scope s ON s.id = e.conversation_id
-      WHERE e.type = 'handoff_requested' OR e.type IN ${ENDS}
-      WINDOW w AS (PARTITION BY e.conversation_id ORDER BY e.created_at, e.id)
+      SELECT ev.conversation_id, ev.type, ev.created_at, ev.team, ev.reason,
+        LEAD(ev.created_at) OVER w AS next_at, LEAD(ev.type) OVER w AS next_type,
+        LEAD(ev.operator_id) OVER w AS next_operator
+      FROM ev WHERE ev.type = 'handoff_requested' OR ev.type IN ${ENDS}
+      WINDOW w AS (PARTITION BY ev.conversation_id ORDER BY ev.created_at, ev.id)
     ) x
     WHERE x.type = 'handoff_requested'
+  ),
+  msgs AS MATERIALIZED (
+    SELECT m.conversation_id, m.author, m.channel, m.created_at / ${HOUR} AS h,
+      CASE WHEN m.nlu IS NOT NULL THEN 1 ELSE 0 END AS classified,
+      ${jsonText(d, 'm.nlu', 'intent')} AS intent, ${jsonNumber(d, 'm.nlu', 'sentiment', 'score')} AS score
+    FROM scope s CROSS JOIN messages m
+    WHERE m.conversation_id = s.id AND ((m.direction = 'in' AND m.author = 'customer') OR m.author = 'operator')
   )`;
 }
 
@@ -82,78 +104,90 @@ const NO_PERCENTILES: Percentiles = { p50: null, p90: null, count: 0 };
 export async function computeAnalytics(db: SqlDriver, filter: AnalyticsFilter): Promise<Analytics> {
   const d = db.dialect;
   const scope = scopeCte(db, filter);
-  const withScope = `WITH ${scope.sql}`;
-  const withEpisodes = `WITH ${scope.sql}, ${episodesCte(db)}`;
-  const all = (sql: string) => db.all(sql, scope.params);
-  const customerMessages = `messages m JOIN scope s ON s.id = m.conversation_id
-    WHERE m.direction = 'in' AND m.author = 'customer'`;
-
-  const [headline, reasons, durations, teams, operators, csat, channels, hours, intents] = await Promise.all([
-    all(`${withScope}
-      SELECT COUNT(*) AS conversations,
-        SUM(CASE WHEN s.status NOT IN ('queued', 'assigned')
-          AND NOT EXISTS (SELECT 1 FROM conversation_events e WHERE e.conversation_id = s.id AND e.type = 'handoff_claimed')
-          AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = s.id AND m.author = 'operator')
-          THEN 1 ELSE 0 END) AS automated,
-        SUM(CASE WHEN EXISTS (SELECT 1 FROM conversation_events e WHERE e.conversation_id = s.id AND e.type = 'handoff_requested')
-          THEN 1 ELSE 0 END) AS handed_off
-      FROM scope s`),
-    all(`${withEpisodes}
-      SELECT reason, COUNT(*) AS n FROM episodes GROUP BY reason ORDER BY n DESC, reason`),
-    // Every duration in one statement, grouped as "<figure>|<team or operator>", '*' for all.
-    all(`${withEpisodes}, ep AS ${d === 'postgres' ? 'MATERIALIZED ' : ''}(SELECT * FROM episodes)
-      ${percentilesSql(`
-        SELECT 'reply|*' AS g, first_reply_at - requested_at AS v FROM ep WHERE first_reply_at IS NOT NULL
-        UNION ALL SELECT 'reply|' || team, first_reply_at - requested_at FROM ep WHERE first_reply_at IS NOT NULL
-        UNION ALL SELECT 'resolution|*', ended_at - requested_at FROM ep WHERE ended_by IN ('handoff_resolved', 'handoff_handed_back')
-        UNION ALL SELECT 'resolution|' || team, ended_at - requested_at FROM ep WHERE ended_by IN ('handoff_resolved', 'handoff_handed_back')
-        UNION ALL SELECT 'operator|' || ended_by_operator, ended_at - requested_at FROM ep
-          WHERE ended_by IN ('handoff_resolved', 'handoff_handed_back') AND ended_by_operator IS NOT NULL`)}`),
-    all(`${withEpisodes}
-      SELECT team, COUNT(*) AS handoffs,
-        SUM(CASE WHEN ended_by = 'handoff_resolved' THEN 1 ELSE 0 END) AS resolved,
-        SUM(CASE WHEN ended_by = 'handoff_handed_back' THEN 1 ELSE 0 END) AS handed_back,
-        SUM(CASE WHEN ended_by = 'handoff_cancelled' THEN 1 ELSE 0 END) AS cancelled
-      FROM episodes GROUP BY team ORDER BY handoffs DESC, team`),
-    all(`${withScope}
-      SELECT op.operator_id, MAX(op.operator_name) AS operator_name,
-        SUM(CASE WHEN op.type = 'handoff_claimed' THEN 1 ELSE 0 END) AS claimed,
-        SUM(CASE WHEN op.type = 'handoff_resolved' THEN 1 ELSE 0 END) AS resolved,
-        SUM(CASE WHEN op.type = 'handoff_handed_back' THEN 1 ELSE 0 END) AS handed_back
-      FROM (
-        SELECT e.type, ${jsonText(d, 'e.data', 'operatorId')} AS operator_id,
-          ${jsonText(d, 'e.data', 'operatorName')} AS operator_name
-        FROM conversation_events e JOIN scope s ON s.id = e.conversation_id
-        WHERE e.type IN ('handoff_claimed', 'handoff_resolved', 'handoff_handed_back')
-      ) op
-      WHERE op.operator_id IS NOT NULL
-      GROUP BY op.operator_id ORDER BY op.operator_id`),
-    all(`${withScope}
-      SELECT COALESCE(r.operator_id, '') AS operator_id, MAX(r.operator_name) AS operator_name,
-        COUNT(*) AS n, SUM(r.rating) AS total
-      FROM (
-        SELECT ${jsonNumber(d, 'e.data', 'rating')} AS rating, ${jsonText(d, 'e.data', 'operatorId')} AS operator_id,
-          ${jsonText(d, 'e.data', 'operatorName')} AS operator_name
-        FROM conversation_events e JOIN scope s ON s.id = e.conversation_id
-        WHERE e.type = 'csat'
-      ) r
-      WHERE r.rating IS NOT NULL
-      GROUP BY COALESCE(r.operator_id, '')`),
-    all(`${withScope}
-      SELECT 'conversations' AS what, s.channel, COUNT(*) AS n FROM scope s GROUP BY s.channel
-      UNION ALL
-      SELECT 'messages', m.channel, COUNT(*) FROM ${customerMessages} GROUP BY m.channel`),
-    all(`${withScope}
-      SELECT 'conversations' AS what, s.created_at / ${HOUR} AS h, COUNT(*) AS n, NULL AS sentiment
-        FROM scope s GROUP BY s.created_at / ${HOUR}
-      UNION ALL
-      SELECT 'messages', m.created_at / ${HOUR}, COUNT(*), AVG(${jsonNumber(d, 'm.nlu', 'sentiment', 'score')})
-        FROM ${customerMessages} GROUP BY m.created_at / ${HOUR}`),
-    all(`${withScope}
-      SELECT i.intent, COUNT(*) AS n FROM (
-        SELECT ${jsonText(d, 'm.nlu', 'intent')} AS intent FROM ${customerMessages} AND m.nlu IS NOT NULL
-      ) i GROUP BY i.intent ORDER BY n DESC, i.intent`),
-  ]);
+  // One statement, so each CTE is computed once and, on PostgreSQL, from one snapshot. Its
+  // rows are tagged by figure (`kind`), with keys k / k2 and numbers a–d.
+  const num = (x: string) => `CAST(${x} AS ${d === 'sqlite' ? 'REAL' : 'DOUBLE PRECISION'})`;
+  const row = (kind: string, k: string, k2: string, ...values: string[]) => {
+    const four = [...values, 'NULL', 'NULL', 'NULL', 'NULL'].slice(0, 4).map(num);
+    return `SELECT '${kind}' AS kind, CAST(${k} AS TEXT) AS k, CAST(${k2} AS TEXT) AS k2, ${four
+      .map((v, i) => `${v} AS ${'abcd'[i]}`)
+      .join(', ')}`;
+  };
+  const done = "ended_by IN ('handoff_resolved', 'handoff_handed_back')";
+  const sql = `WITH ${scope.sql}, ${factsCtes(db)},
+  per_conversation AS MATERIALIZED (
+    SELECT s.id, s.status, COALESCE(SUM(f.human), 0) AS human, COALESCE(SUM(f.requested), 0) AS requested
+    FROM scope s LEFT JOIN (
+      SELECT conversation_id, CASE WHEN type = 'handoff_claimed' THEN 1 ELSE 0 END AS human,
+        CASE WHEN type = 'handoff_requested' THEN 1 ELSE 0 END AS requested FROM ev
+      UNION ALL SELECT conversation_id, 1, 0 FROM msgs WHERE author = 'operator'
+    ) f ON f.conversation_id = s.id
+    GROUP BY s.id, s.status
+  )
+  ${row('head', 'NULL', 'NULL', 'COUNT(*)', "SUM(CASE WHEN status NOT IN ('queued', 'assigned') AND human = 0 THEN 1 ELSE 0 END)", 'SUM(CASE WHEN requested > 0 THEN 1 ELSE 0 END)')} FROM per_conversation
+  UNION ALL ${row('reason', 'reason', 'NULL', 'COUNT(*)')} FROM episodes GROUP BY reason
+  UNION ALL SELECT 'pct', g, NULL, ${num('n')}, ${num('p50')}, ${num('p90')}, NULL FROM (${percentilesSql(`
+    SELECT 'reply|*' AS g, first_reply_at - requested_at AS v FROM episodes WHERE first_reply_at IS NOT NULL
+    UNION ALL SELECT 'reply|' || team, first_reply_at - requested_at FROM episodes WHERE first_reply_at IS NOT NULL
+    UNION ALL SELECT 'resolution|*', ended_at - requested_at FROM episodes WHERE ${done}
+    UNION ALL SELECT 'resolution|' || team, ended_at - requested_at FROM episodes WHERE ${done}
+    UNION ALL SELECT 'operator|' || ended_by_operator, ended_at - requested_at FROM episodes
+      WHERE ${done} AND ended_by_operator IS NOT NULL`)}) pct
+  UNION ALL ${row(
+    'team',
+    'team',
+    'NULL',
+    'COUNT(*)',
+    "SUM(CASE WHEN ended_by = 'handoff_resolved' THEN 1 ELSE 0 END)",
+    "SUM(CASE WHEN ended_by = 'handoff_handed_back' THEN 1 ELSE 0 END)",
+    "SUM(CASE WHEN ended_by = 'handoff_cancelled' THEN 1 ELSE 0 END)",
+  )} FROM episodes GROUP BY team
+  UNION ALL ${row(
+    'operator',
+    'operator_id',
+    'MAX(operator_name)',
+    "SUM(CASE WHEN type = 'handoff_claimed' THEN 1 ELSE 0 END)",
+    "SUM(CASE WHEN type = 'handoff_resolved' THEN 1 ELSE 0 END)",
+    "SUM(CASE WHEN type = 'handoff_handed_back' THEN 1 ELSE 0 END)",
+  )} FROM ev
+    WHERE type IN ('handoff_claimed', 'handoff_resolved', 'handoff_handed_back') AND operator_id IS NOT NULL
+    GROUP BY operator_id
+  UNION ALL ${row('csat', "COALESCE(operator_id, '')", 'MAX(operator_name)', 'COUNT(*)', 'SUM(rating)')} FROM ev
+    WHERE type = 'csat' AND rating IS NOT NULL GROUP BY COALESCE(operator_id, '')
+  UNION ALL ${row('channel_conversations', 'channel', 'NULL', 'COUNT(*)')} FROM scope GROUP BY channel
+  UNION ALL ${row('channel_messages', 'channel', 'NULL', 'COUNT(*)')} FROM msgs WHERE author = 'customer' GROUP BY channel
+  UNION ALL ${row('hour_conversations', 'NULL', 'NULL', `created_at / ${HOUR}`, 'COUNT(*)')} FROM scope
+    GROUP BY created_at / ${HOUR}
+  UNION ALL ${row('hour_messages', 'NULL', 'NULL', 'h', 'COUNT(*)', 'AVG(score)')} FROM msgs WHERE author = 'customer'
+    GROUP BY h
+  UNION ALL ${row('intent', 'intent', 'NULL', 'COUNT(*)')} FROM msgs WHERE author = 'customer' AND classified = 1
+    GROUP BY intent`;
+  const rows = await db.all(sql, scope.params);
+  const kind = (name: string) => rows.filter((r) => r.kind === name);
+  const byCount = (a: Row, b: Row) => n(b.a) - n(a.a) || String(a.k ?? '').localeCompare(String(b.k ?? ''));
+  const headline: Row[] = kind('head').map((r) => ({ conversations: r.a, automated: r.b, handed_off: r.c }));
+  const reasons = kind('reason')
+    .sort(byCount)
+    .map((r) => ({ reason: r.k, n: r.a }));
+  const durations = kind('pct').map((r) => ({ g: r.k, n: r.a, p50: r.b, p90: r.c }));
+  const teams = kind('team')
+    .sort(byCount)
+    .map((r) => ({ team: r.k, handoffs: r.a, resolved: r.b, handed_back: r.c, cancelled: r.d }));
+  const operators = kind('operator')
+    .sort((a, b) => String(a.k).localeCompare(String(b.k)))
+    .map((r) => ({ operator_id: r.k, operator_name: r.k2, claimed: r.a, resolved: r.b, handed_back: r.c }));
+  const csat = kind('csat').map((r) => ({ operator_id: r.k, operator_name: r.k2, n: r.a, total: r.b }));
+  const channels = [
+    ...kind('channel_conversations').map((r) => ({ what: 'conversations', channel: r.k, n: r.a })),
+    ...kind('channel_messages').map((r) => ({ what: 'messages', channel: r.k, n: r.a })),
+  ];
+  const hours = [
+    ...kind('hour_conversations').map((r) => ({ what: 'conversations', h: r.a, n: r.b, sentiment: null })),
+    ...kind('hour_messages').map((r) => ({ what: 'messages', h: r.a, n: r.b, sentiment: r.c })),
+  ];
+  const intents = kind('intent')
+    .sort(byCount)
+    .map((r) => ({ intent: r.k, n: r.a }));
 
   const head = headline[0] ?? {};
   const conversations = n(head.conversations);

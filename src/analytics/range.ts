@@ -37,13 +37,13 @@ export function parseSpan(value: string, field: string): number {
   return Number(match[1]) * (UNITS[match[2] as string] as number);
 }
 
-/** [from, to) from optional `from` / `to`; the last 7 days by default. */
+/** [from, to) from optional `from` / `to`; by default the `spanMs` (7 days) before now. */
 export function parseRange(
   input: { from?: string | undefined; to?: string | undefined },
-  now = Date.now(),
+  options: { now?: number; spanMs?: number } = {},
 ): { from: number; to: number } {
-  const to = input.to ? parseInstant(input.to, 'to', true) : now;
-  const from = input.from ? parseInstant(input.from, 'from') : to - DEFAULT_SPAN_MS;
+  const to = input.to ? parseInstant(input.to, 'to', true) : (options.now ?? Date.now());
+  const from = input.from ? parseInstant(input.from, 'from') : to - (options.spanMs ?? DEFAULT_SPAN_MS);
   if (from >= to) throw new PayloadError('from: must be before to', 'from');
   return { from, to };
 }

@@ -19,6 +19,7 @@ import { type Metrics, createMetrics } from '../observability/metrics';
 import { CustomerEnricher, type EnrichReason, type EnrichResult, type ProfileProvider } from '../crm';
 import { type ProactiveMessage, type ProactiveResult, sendProactive } from '../proactive';
 import { adminApiOff, adminRouter } from '../server/admin';
+import type { ReviewContent } from '../review/service';
 import { MediaLinks } from '../media/links';
 import { mountMediaRoute } from '../media/route';
 import { createHttpServer, type HttpParts } from '../server/http';
@@ -107,6 +108,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       }
     | undefined;
   private shuttingDown = false;
+  /** The bot folder's intents and NLU, for the review inbox (set by `createSwitchboard`). */
+  reviewContent: ReviewContent | undefined;
 
   constructor(private readonly options: BotOptions = {}) {
     // Built in, first: a typed "2" answering a numbered menu becomes that button's postback.
@@ -298,6 +301,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
             searchConversations: (query) => this.searchConversations(query),
             conversationHistory: (id) => this.conversationHistory(id),
             enrichCustomer: (customerId, reason) => this.enrichCustomer(customerId, reason),
+            review: this.reviewContent,
           }),
         );
       }

@@ -12,6 +12,8 @@ import { z } from 'zod';
 import { SwitchboardError } from '../errors';
 import { parseInput as parse } from './admin-input';
 import { analyticsRouter } from '../analytics/routes';
+import { reviewRouter } from '../review/routes';
+import type { ReviewContent } from '../review/service';
 import type { Content, Customer } from '../model';
 import type { ProactiveMessage, ProactiveRecipient, ProactiveResult } from '../proactive';
 import type { ConversationSearch, ConversationSummary, Store } from '../store';
@@ -27,6 +29,8 @@ export interface AdminApiDeps {
   searchConversations(query: ConversationSearch): Promise<ConversationSummary[]>;
   enrichCustomer(customerId: string, reason: EnrichReason): Promise<EnrichResult>;
   conversationHistory(conversationId: string): Promise<ConversationHistory | null>;
+  /** The bot's intents and NLU, for the review inbox (absent: a bot without a bot folder). */
+  review?: ReviewContent | undefined;
 }
 
 const MAX_TEXT = 10_000;
@@ -171,6 +175,7 @@ export function adminRouter(deps: AdminApiDeps): Router {
   const router = express.Router();
   router.use(requireToken(deps.token));
   router.use(analyticsRouter({ store: deps.store }));
+  router.use(reviewRouter({ store: deps.store, content: deps.review }));
 
   router.post('/messages', async (req, res) => {
     const body = parse(sendSchema, req.body);

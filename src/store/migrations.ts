@@ -1,4 +1,5 @@
 import { analyticsMigration } from '../analytics/schema';
+import { reviewMigration } from '../review/schema';
 
 /**
  * Schema migrations, in order, never edited once released: add a new one instead.
@@ -241,4 +242,5 @@ export const migrations: Migration[] = [
   { id: 3, name: 'links', sqlite: links, postgres: links },
   { id: 5, name: 'operator desk', sqlite: desk('sqlite'), postgres: desk('postgres') },
   analyticsMigration,
+  reviewMigration,
 ];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expectedAnalytics } from '../../bench/analytics/expected';
 import { type GeneratedConversation, generateHistory } from '../../bench/analytics/history';
 import { formatReport } from '../../src/analytics/text';
-import { openStore, SqlStore } from '../../src/store';
+import { openStore, type SqlStore } from '../../src/store';
 import { tempDir } from '../helpers/bot';
 
 const root = path.resolve(__dirname, '../..');

@@ -43,6 +43,10 @@ const commands: Record<string, Command> = {
     summary: 'measure the NLU on a data set: eval --data FILE [--json]',
     load: () => require('./commands/eval'),
   },
+  review: {
+    summary: 'decide the review inbox: teach intents from what the bot missed',
+    load: () => require('./commands/review'),
+  },
   report: {
     summary: 'the headline numbers: report [--since 7d] [--json]',
     load: () => require('./commands/report'),

@@ -22,20 +22,6 @@ CREATE TABLE review_messages (
   message_id TEXT PRIMARY KEY,
   decision_id TEXT NOT NULL REFERENCES review_decisions(id)
 );
--- Suggestions from the Slack desk ("Teach the bot", "Save my reply as the answer") waiting
--- for an author.
-CREATE TABLE review_suggestions (
-  id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  conversation_id TEXT,
-  message_id TEXT,
-  text TEXT NOT NULL,
-  intent TEXT,
-  answer TEXT,
-  suggested_by TEXT,
-  created_at BIGINT NOT NULL,
-  decided_at BIGINT
-);
 `;
 
 /** Migration 19: the review inbox. */

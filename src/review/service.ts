@@ -96,7 +96,8 @@ export class ReviewInbox {
           };
     const change = planChange(content.botDir, decision);
     const existed = existsSync(path.join(content.botDir, change.file));
-    let applied = false;
+    // Nothing to change (the files already say so) counts as applied.
+    let applied = input.mode !== 'patch' && change.before === change.after;
     if (input.mode !== 'patch' && change.before !== change.after && writeChange(content.botDir, change)) {
       try {
         await content.reload();

@@ -1,0 +1,163 @@
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { sqlOf } from '../../analytics/routes';
+import { parseSpan } from '../../analytics/range';
+import { ConfigError, SwitchboardError } from '../../errors';
+import { configFor, isFileProblem, reportProblems } from '../../flows/cli';
+import { type BotContent, loadBot } from '../../flows/runtime';
+import type { ReviewGroup } from '../../review/inbox';
+import { type ReviewContent, ReviewInbox } from '../../review/service';
+import { openStore } from '../../store';
+
+const USAGE = `Usage: switchboard review [--since 30d] [--dir DIR] [--patch]
+
+The review inbox in a terminal: the customers' messages the bot did not answer well (out of
+scope, low confidence, repaired), grouped by similarity, biggest first. For each group type
+  an intent name   to teach it (an existing intent gets the wordings as examples; a new one
+                   is added to intents/learned.yml, and you are asked for its answer)
+  -                to mark it out of scope
+  Enter            to skip it, q to stop.
+The change is written into intents/*.yml (comments kept) and the NLU retrained to show what
+it now answers; \`switchboard dev\` picks the change up by itself. --patch writes nothing and
+prints the patch instead.`;
+
+/** `switchboard review`: decide the review inbox's groups from a terminal. */
+export async function run(argv: string[]): Promise<number> {
+  let values: {
+    since?: string | undefined;
+    dir?: string | undefined;
+    patch?: boolean | undefined;
+    help?: boolean | undefined;
+  };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        since: { type: 'string' },
+        dir: { type: 'string' },
+        patch: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    console.error(`switchboard review: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let range: { from: number; to: number };
+  try {
+    const to = Date.now();
+    range = { from: to - parseSpan(values.since ?? '30d', '--since'), to };
+  } catch (error) {
+    console.error(`switchboard review: ${(error as Error).message}`);
+    return 2;
+  }
+  const dir = path.resolve(values.dir ?? process.cwd());
+  let config: ReturnType<typeof configFor>;
+  try {
+    config = configFor(dir);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  let bot: BotContent;
+  const cacheDir = path.join(config.dataDir, 'nlu');
+  try {
+    bot = await loadBot(dir, { cacheDir });
+  } catch (error) {
+    if (isFileProblem(error)) return reportProblems(error);
+    throw error;
+  }
+  const content: ReviewContent = {
+    botDir: dir,
+    reload: async () => {
+      bot = await loadBot(dir, { cacheDir });
+    },
+    parse: (text) => bot.nlu?.parse(text) ?? null,
+  };
+  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
+  const ask = async (question: string): Promise<string | null> => {
+    process.stdout.write(question);
+    const next = await lines.next();
+    return next.done ? null : String(next.value).trim();
+  };
+  try {
+    const inbox = new ReviewInbox(sqlOf(store), content);
+    const groups = await inbox.groups(range);
+    if (groups.length === 0) {
+      console.log('The review inbox is empty.');
+      return 0;
+    }
+    console.log(`${groups.length} groups, ${groups.reduce((n, g) => n + g.count, 0)} messages to review.\n`);
+    let decided = 0;
+    for (const [i, group] of groups.entries()) {
+      console.log(describe(group, i + 1, groups.length));
+      const choice = await ask(
+        `Intent, - for out of scope, Enter to skip, q to quit${group.suggestedIntent ? ` [NLU leaned to ${group.suggestedIntent}]` : ''}: `,
+      );
+      if (choice === null || choice === 'q') break;
+      if (choice === '') {
+        console.log('');
+        continue;
+      }
+      const known = bot.intents?.intents.some((intent) => intent.name === choice) ?? false;
+      let answer: string | undefined;
+      if (choice !== '-' && !known) {
+        answer = (await ask(`"${choice}" is a new intent. Its answer (Enter for none): `)) || undefined;
+      }
+      try {
+        const result = await inbox.decide(
+          group.id,
+          choice === '-'
+            ? { action: 'out_of_scope', mode: values.patch ? 'patch' : 'write', decidedBy: 'cli' }
+            : {
+                action: 'intent',
+                intent: choice,
+                ...(answer && { answer }),
+                mode: values.patch ? 'patch' : 'write',
+                decidedBy: 'cli',
+              },
+          range,
+        );
+        decided++;
+        if (!result.applied) console.log(`Not written; the patch:\n${result.patch}`);
+        else {
+          console.log(`✓ ${result.file}: ${result.added.length} example(s) added; retrained.`);
+          for (const a of result.nowAnswers)
+            console.log(
+              `  ${a.answered ? '✓' : '✗'} "${a.text}" → ${a.intent ?? 'out of scope'} (${a.confidence.toFixed(2)})`,
+            );
+        }
+      } catch (error) {
+        if (!(error instanceof SwitchboardError)) throw error;
+        console.error(`✗ ${error.message}`);
+      }
+      console.log('');
+    }
+    console.log(`${decided} group(s) decided.`);
+    return 0;
+  } finally {
+    rl.close();
+    await store.close();
+  }
+}
+
+function describe(group: ReviewGroup, n: number, of: number): string {
+  const reasons = Object.entries(group.reasons)
+    .map(([reason, count]) => `${reason.replace(/_/g, ' ')} ${count}`)
+    .join(', ');
+  return [
+    `[${n}/${of}] "${group.text}" — ${group.count} message(s): ${reasons}`,
+    ...group.texts.slice(0, 8).map((t) => `    ${t.count}× ${t.text}`),
+  ].join('\n');
+}

@@ -3,7 +3,8 @@
  * 100,000 messages, on SQLite and on PostgreSQL, each figure set measured `--runs` times:
  * the whole range, one day, one channel, one team. The peer figure, from the same run and
  * the same database, is the conversation search operators already use
- * (`GET /api/v1/conversations`, newest 20). The budget is 200 ms per query.
+ * (`GET /api/v1/conversations`, newest 20). The budget is 200 ms per query. The review
+ * inbox's query (its candidates and their grouping) is measured the same way.
  *
  * Usage: npm run bench -- analytics [--conversations 20000] [--runs 7]
  * PostgreSQL: SB_BENCH_DATABASE_URL (or SB_TEST_DATABASE_URL), in a schema of its own that is dropped after.
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { computeAnalytics } from '../src/analytics/figures';
+import { ReviewInbox } from '../src/review/service';
 import type { AnalyticsFilter } from '../src/analytics/types';
 import { openStore, type SqlStore, type Store } from '../src/store';
 import { generateHistory } from './analytics/history';
@@ -49,13 +51,8 @@ function analyticsQueries(store: Store): Measured {
     'analytics: one day': run({ from: START + 10 * DAY, to: START + 11 * DAY }),
     'analytics: channel=web': run({ channel: 'web' }),
     'analytics: team=billing': run({ team: 'billing' }),
+    'review inbox: 30 days': () => new ReviewInbox(db).groups({ from: START, to: START + SPAN }),
   };
-}
-
-/** Extra queries other parts of the console add to this benchmark (the review inbox). */
-const extras: ((store: Store) => Measured)[] = [];
-export function measureAlso(queries: (store: Store) => Measured): void {
-  extras.push(queries);
 }
 
 async function measure(label: string, store: Store, conversations: number, runs: number) {
@@ -73,7 +70,7 @@ async function measure(label: string, store: Store, conversations: number, runs:
   const peer = await time(() => store.conversations.search({ limit: 20 }), runs);
   const rows: (string | number)[][] = [];
   let worst = 0;
-  const queries: Measured = Object.assign({}, analyticsQueries(store), ...extras.map((q) => q(store)));
+  const queries = analyticsQueries(store);
   for (const [name, fn] of Object.entries(queries)) {
     const t = await time(fn, runs);
     worst = Math.max(worst, t.max);

@@ -20,6 +20,7 @@ import { CustomerEnricher, type EnrichReason, type EnrichResult, type ProfilePro
 import { type ProactiveMessage, type ProactiveResult, sendProactive } from '../proactive';
 import { adminApiOff, adminRouter } from '../server/admin';
 import type { ReviewContent } from '../review/service';
+import { consoleRouter } from '../console';
 import { MediaLinks } from '../media/links';
 import { mountMediaRoute } from '../media/route';
 import { createHttpServer, type HttpParts } from '../server/http';
@@ -303,6 +304,10 @@ export class Bot<C extends Context = Context> extends Composer<C> {
             enrichCustomer: (customerId, reason) => this.enrichCustomer(customerId, reason),
             review: this.reviewContent,
           }),
+        );
+        http.router.use(
+          '/console',
+          consoleRouter({ token: config.ADMIN_API_TOKEN, store, secure: config.publicUrl.startsWith('https:') }),
         );
       }
 

@@ -64,24 +64,13 @@ const WAIT = { timeout: 20_000 };
       .locator('[data-figure="Conversations"] div')
       .filter({ hasText: String(expected.conversations) })
       .waitFor(WAIT);
-    await page.waitForFunction(
-      () => Object.keys((window as unknown as { __charts: object }).__charts).length === 6,
-      null,
-      WAIT,
-    );
-    const shown = await page.evaluate(() => {
-      const charts = (
-        window as unknown as {
-          __charts: Record<string, { data: { labels: unknown[]; datasets: { data: unknown[] }[] } }>;
-        }
-      ).__charts;
-      return Object.fromEntries(
-        Object.entries(charts).map(([id, c]) => [
-          id,
-          { labels: c.data.labels, data: c.data.datasets.map((d) => d.data) },
-        ]),
-      );
-    });
+    // Evaluated in the page (strings: this file is type-checked without the DOM's types).
+    await page.waitForFunction('Object.keys(window.__charts).length === 6', null, WAIT);
+    const shown = (await page.evaluate(`Object.fromEntries(Object.entries(window.__charts).map(([id, c]) =>
+      [id, { labels: c.data.labels, data: c.data.datasets.map((d) => d.data) }]))`)) as Record<
+      string,
+      { labels: unknown[]; data: unknown[][] }
+    >;
     const sum = (values: unknown[]) => values.reduce<number>((a, b) => a + Number(b ?? 0), 0);
     const messages = expected.byChannel.reduce((n, c) => n + c.messages, 0);
     expect(sum(shown.volume?.data[0] ?? [])).toBe(messages);
@@ -94,8 +83,8 @@ const WAIT = { timeout: 20_000 };
       `${((expected.automationRate as number) * 100).toFixed(1)}%`,
     );
     // Each chart drew on its canvas.
-    const drawn = await page.evaluate(() =>
-      [...document.querySelectorAll('canvas')].map((canvas) => canvas.toDataURL().length > 5000),
+    const drawn = await page.evaluate(
+      `[...document.querySelectorAll('canvas')].map((canvas) => canvas.toDataURL().length > 5000)`,
     );
     expect(drawn).toEqual([true, true, true, true, true, true]);
     await page.screenshot({

@@ -307,7 +307,11 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         );
         http.router.use(
           '/console',
-          consoleRouter({ token: config.ADMIN_API_TOKEN, store, secure: config.publicUrl.startsWith('https:') }),
+          consoleRouter({
+            token: config.ADMIN_API_TOKEN,
+            store,
+            secure: config.publicUrl.startsWith('https:'),
+          }),
         );
       }
 

@@ -1,12 +1,13 @@
 /**
  * `npm run bench [-- <name> [options]]`: Switchboard's benchmarks, each measured side by
- * side with its peers in one run. Names: `web` (default), `nlu`, `desk`, `knowledge`, `all`.
+ * side with its peers in one run. Names: `web` (default), `nlu`, `desk`, `knowledge`, `analytics`, `all`.
  */
 const benches: Record<string, () => { run(argv: string[]): Promise<void> }> = {
   web: () => require('./web'),
   nlu: () => require('./nlu'),
   desk: () => require('./desk'),
   knowledge: () => require('./knowledge'),
+  analytics: () => require('./analytics'),
 };
 
 async function main(): Promise<void> {

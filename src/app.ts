@@ -146,6 +146,14 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
     bot.addService(desk);
     bot.use(desk.middleware());
   }
+  if (content)
+    bot.reviewContent = {
+      botDir: config.botDir,
+      reload: async () => {
+        await content.load();
+      },
+      parse: (text) => content.content?.nlu?.parse(text) ?? null,
+    };
   setup?.(bot);
   if (content) bot.use(content.middleware());
   else echoBehaviour(bot);

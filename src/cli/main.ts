@@ -130,6 +130,28 @@ export function buildProgram(output: CliOutput, finish: (code: number) => void):
       '\nFILE is one JSON object with "train", "test" and optionally "val", "oos_train", "oos_val",\n"oos_test", each an array of [utterance, label] pairs; the out-of-scope label is "oos".\nTrains on train, picks the confidence threshold on val (+ oos_val), reports on test (+ oos_test).\n\nWith --knowledge: the questions of FILE (YAML: answerable: [{q, source}], unanswerable: [q])\nagainst DIR/knowledge/ as the bot answers them, without a language model: top-1 source\naccuracy, answers from a wrong document, unanswerable questions rejected, time per answer.',
     )
     .action(lazy(() => require('./commands/eval')));
+  command('report', 'the headline numbers: automation, handoffs, waiting times, CSAT, top intents')
+    .option('--since <span>', 'the last SPAN (e.g. 7d, 24h; default 7d)')
+    .option('--from <date>', 'from DATE (ISO 8601) instead of --since')
+    .option('--to <date>', 'up to DATE (default now)')
+    .option('--channel <name>', 'one channel only')
+    .option('--team <name>', 'one team only')
+    .option('--json', 'print what GET /api/v1/analytics answers')
+    .option('--dir <dir>', DIR_HELP)
+    .addHelpText(
+      'after',
+      "\nCounts the conversations started in the range. Reads the bot's store (DATABASE_URL, else\nSQLite in DATA_DIR).",
+    )
+    .action(lazy(() => require('./commands/report')));
+  command('review', 'decide the review inbox: teach intents from what the bot missed')
+    .option('--since <span>', 'messages of the last SPAN (default 30d)')
+    .option('--dir <dir>', DIR_HELP)
+    .option('--patch', 'write nothing; print the patch instead')
+    .addHelpText(
+      'after',
+      '\nThe messages the bot did not answer well (out of scope, low confidence, repaired), grouped\nby similarity, biggest first. For each group type an intent name to teach it (a new one goes\nto intents/learned.yml), - to mark it out of scope, Enter to skip, q to stop. The change is\nwritten into intents/*.yml (comments kept) and the NLU retrained to show what it now answers.',
+    )
+    .action(lazy(() => require('./commands/review')));
   return program;
 }
 

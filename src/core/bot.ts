@@ -19,6 +19,8 @@ import { type Metrics, createMetrics } from '../observability/metrics';
 import { CustomerEnricher, type EnrichReason, type EnrichResult, type ProfileProvider } from '../crm';
 import { type ProactiveMessage, type ProactiveResult, sendProactive } from '../proactive';
 import { adminApiOff, adminRouter } from '../server/admin';
+import type { ReviewContent } from '../review/service';
+import { consoleRouter } from '../console';
 import { MediaLinks } from '../media/links';
 import { mountMediaRoute } from '../media/route';
 import { createHttpServer, type HttpParts } from '../server/http';
@@ -107,6 +109,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       }
     | undefined;
   private shuttingDown = false;
+  /** The bot folder's intents and NLU, for the review inbox (set by `createSwitchboard`). */
+  reviewContent: ReviewContent | undefined;
 
   constructor(private readonly options: BotOptions = {}) {
     // Built in, first: a typed "2" answering a numbered menu becomes that button's postback.
@@ -302,6 +306,15 @@ export class Bot<C extends Context = Context> extends Composer<C> {
             searchConversations: (query) => this.searchConversations(query),
             conversationHistory: (id) => this.conversationHistory(id),
             enrichCustomer: (customerId, reason) => this.enrichCustomer(customerId, reason),
+            review: this.reviewContent,
+          }),
+        );
+        http.router.use(
+          '/console',
+          consoleRouter({
+            token: config.ADMIN_API_TOKEN,
+            store,
+            secure: config.publicUrl.startsWith('https:'),
           }),
         );
       }

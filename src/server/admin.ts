@@ -9,7 +9,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { PayloadError, SwitchboardError } from '../errors';
+import { SwitchboardError } from '../errors';
+import { parseInput as parse } from './admin-input';
+import { analyticsRouter } from '../analytics/routes';
+import { reviewRouter } from '../review/routes';
+import type { ReviewContent } from '../review/service';
 import type { Content, Customer } from '../model';
 import type { ProactiveMessage, ProactiveRecipient, ProactiveResult } from '../proactive';
 import type { ConversationSearch, ConversationSummary, Store } from '../store';
@@ -25,6 +29,8 @@ export interface AdminApiDeps {
   searchConversations(query: ConversationSearch): Promise<ConversationSummary[]>;
   enrichCustomer(customerId: string, reason: EnrichReason): Promise<EnrichResult>;
   conversationHistory(conversationId: string): Promise<ConversationHistory | null>;
+  /** The bot's intents and NLU, for the review inbox (absent: a bot without a bot folder). */
+  review?: ReviewContent | undefined;
 }
 
 const MAX_TEXT = 10_000;
@@ -142,21 +148,6 @@ const enrichSchema = z
   .object({ reason: z.enum(['first_contact', 'handoff', 'api']).default('api') })
   .strict();
 
-/** Validates `value`; a 400 naming the first bad field otherwise. */
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : undefined;
-  let message = issue?.message ?? 'invalid request';
-  if (issue?.code === 'unrecognized_keys')
-    message = `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  throw new PayloadError(
-    field ? `${field}: ${message}` : message,
-    field ?? (issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined),
-  );
-}
-
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Bearer-token check; hashing first makes the comparison constant-time whatever the lengths. */
@@ -183,6 +174,8 @@ function requireToken(token: string) {
 export function adminRouter(deps: AdminApiDeps): Router {
   const router = express.Router();
   router.use(requireToken(deps.token));
+  router.use(analyticsRouter({ store: deps.store }));
+  router.use(reviewRouter({ store: deps.store, content: deps.review }));
 
   router.post('/messages', async (req, res) => {
     const body = parse(sendSchema, req.body);

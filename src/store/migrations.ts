@@ -1,3 +1,6 @@
+import { analyticsMigration } from '../analytics/schema';
+import { reviewMigration } from '../review/schema';
+
 /**
  * Schema migrations, in order, never edited once released: add a new one instead.
  * Each has a SQLite and a PostgreSQL form; everything else in the store is shared SQL.
@@ -238,4 +241,6 @@ export const migrations: Migration[] = [
   { id: 2, name: 'handoff queue', sqlite: handoff, postgres: handoff },
   { id: 3, name: 'links', sqlite: links, postgres: links },
   { id: 5, name: 'operator desk', sqlite: desk('sqlite'), postgres: desk('postgres') },
+  analyticsMigration,
+  reviewMigration,
 ];

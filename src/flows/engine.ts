@@ -17,10 +17,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import type { Context } from '../core/context';
 import { optOutHandled } from '../core/opt-out';
-import type { Content, Customer, FlowState, PostbackButton } from '../model';
+import { type Content, type Customer, type FlowState, offeredButtons, type PostbackButton } from '../model';
+import { humanAvailability } from '../handoff/availability';
 import type { IntentSet, NluEngine, NluResult } from '../nlu';
+import { localiseEntities } from '../nlu/entities';
 import type { Store } from '../store';
-import { Expression } from './expression';
+import { type LocaleSettings, systemTimeZone } from '../util/locale-format';
+import { expectedChoice, expectedEntity } from './expected';
+import { Expression, LOCALE } from './expression';
 import { Template } from './template';
 import {
   type ChoiceOption,
@@ -90,6 +94,11 @@ const RESTART = /^(start over|restart|start again|begin again|from the (top|begi
 const HUMAN =
   /\b(talk|speak|chat|connect me)\b.*\b(person|human|agent|someone|somebody|representative|operator|staff)\b|^(human|agent|operator|representative|real person)( please)?[.!]*$/i;
 
+/** Telegram's `/start` (with a deep-link payload or a bot name): a new customer says hello. */
+const START = /^\/start(@\w+)?(\s+\S+)?\s*$/i;
+/** A bare number, as typed for "option 2" of a numbered menu. */
+const BARE_NUMBER = /^\s*#?\d{1,2}\s*[.)]?\s*$/;
+
 const MAX_STEPS_PER_MESSAGE = 100;
 /** While queued, the "you're in the queue" reminder goes out at most once per this many messages. */
 const QUEUE_REMINDER_EVERY = 4;
@@ -99,6 +108,11 @@ const QUEUE_REMINDER_EVERY = 4;
  * arrived cracked") often lean towards some intent at 0.4–0.6; side questions score 0.9 and more.
  */
 const FREE_TEXT_DIGRESSION_CONFIDENCE = 0.85;
+/** The same for a message shaped like a question (see {@link QUESTION}). */
+const QUESTION_DIGRESSION_CONFIDENCE = 0.6;
+/** A question: a question mark, or a question word first ("whats", "how", "do you", "can i"). */
+const QUESTION =
+  /\?\s*$|^(what|whats|what's|wat|how|hows|when|where|why|who|which|do|does|did|can|could|is|are|will|would)\b/i;
 
 export class FlowEngine {
   readonly flows: FlowSet;
@@ -106,9 +120,17 @@ export class FlowEngine {
   private readonly saved = new Set<string>();
   private readonly answers = new Map<string, string[]>();
   private readonly compiled = new Map<string, Expression | Template>();
+  /** How dates, times and amounts are read and written: the flows' `settings:`, the intents' language. */
+  readonly locale: LocaleSettings;
 
   constructor(readonly options: FlowEngineOptions) {
     this.flows = options.flows;
+    const settings = options.flows.settings ?? {};
+    this.locale = {
+      timeZone: settings.timezone ?? systemTimeZone(),
+      locale: settings.locale ?? options.intents?.language ?? 'en',
+      ...(settings.currency ? { currency: settings.currency } : {}),
+    };
     for (const flow of options.flows.flows.values()) this.versions.set(flow.version, flow);
     for (const intent of options.intents?.intents ?? []) {
       if (intent.answers?.length) this.answers.set(intent.name, intent.answers);
@@ -186,6 +208,16 @@ export class FlowEngine {
   message(key: MessageKey): string {
     return this.flows.messages[key];
   }
+
+  /** How entities are read for this bot (its time zone and locale). */
+  get extractOptions(): { language: string; timeZone: string; locale: string; currency?: string } {
+    return {
+      language: this.options.intents?.language ?? 'en',
+      timeZone: this.locale.timeZone,
+      locale: this.locale.locale,
+      ...(this.locale.currency ? { currency: this.locale.currency } : {}),
+    };
+  }
 }
 
 type Yn = 'yes' | 'no' | undefined;
@@ -198,6 +230,8 @@ class Turn {
   /** The customer left the queue: the conversation goes back to the bot. */
   private released = false;
   private steps = 0;
+  /** Slots whose value, given up front, failed `validate:`: their question says so. */
+  private readonly rejected = new Set<string>();
   /** The flow this message last ran in, and its slots (kept when it finishes). */
   private lastSeen: { flowId: string; slots: Record<string, unknown> } | undefined;
 
@@ -231,11 +265,15 @@ class Turn {
   }
 
   async run(): Promise<void> {
+    if (START.test(this.text ?? '')) return this.greet();
     if (this.memory.pending === 'human') {
       delete this.memory.pending;
       const yn = this.yesNo();
       if (yn === 'yes')
-        return this.handOff({ reason: 'The customer could not be understood', source: 'repair' });
+        return this.handOff(
+          { reason: 'The customer could not be understood', source: 'repair' },
+          { keepFlow: true },
+        );
       if (yn === 'no') {
         this.memory.oos = 0;
         await this.say(this.engine.message('human_declined'));
@@ -248,13 +286,13 @@ class Turn {
         this.state.data = {};
         return this.enter(this.state.step, { reprompt: true });
       }
-      // Declined, or something else entirely: the interrupted flow is dropped.
       if (yn === 'no') {
         this.state = null;
         await this.say(this.engine.message('resume_declined'));
         return;
       }
-      this.state = null;
+      // Something else: it is handled below and the offer stays open. An FAQ is answered and
+      // the offer made again; another flow goes first and the offer comes back when it ends.
     }
     const command = this.command();
     if (command) return this.repair(command);
@@ -331,13 +369,22 @@ class Turn {
       if (flow && this.state?.flowId !== flow.id) {
         const interrupted = this.state;
         this.state = null;
-        await this.start(flow, []);
+        // Nobody to pass to: the person flow runs on top of what was in progress, which the bot
+        // then offers to get back to.
+        const stack =
+          interrupted && !humanAvailability(this.ctx).available ? pushed(interrupted) : [];
+        await this.start(flow, stack);
         if (this.handoff && interrupted) this.handoff.flow = summaryOf(interrupted);
         return;
       }
-      return this.handOff({ reason: 'The customer asked for a person', source: 'customer_request' });
+      return this.handOff(
+        { reason: 'The customer asked for a person', source: 'customer_request' },
+        { keepFlow: true },
+      );
     }
     if (!this.state) {
+      // "start over" with nothing started is a fresh start: a welcome, not a refusal.
+      if (command === 'restart') return this.greet();
       await this.say(this.engine.message('nothing_to_cancel'));
       return;
     }
@@ -367,6 +414,12 @@ class Turn {
         // Free text fits anything, so only a message the NLU is sure is another intent the bot
         // can answer ("what's your return policy?" while asking which item) is a side question.
         if (this.confidentlyElsewhere(flow)) return 'digression';
+        // A button (or its number) from an earlier question is not this question's answer.
+        if (await this.isStaleChoice()) {
+          await this.say(this.engine.message('stale_choice'));
+          await this.prompt(step);
+          return 'done';
+        }
       } else if (this.startsOtherFlow(flow) && this.hasWordsBesides(step)) return 'digression';
       const value = this.extract(step);
       if (value !== undefined && this.valid(step, value)) {
@@ -374,7 +427,7 @@ class Turn {
         return this.continueAfter(flow, state.step, step.next);
       }
       if (value === undefined && this.isDigression(flow)) return 'digression';
-      return this.retry(flow, step);
+      return this.retry(flow, step, value === undefined ? 'missing' : 'invalid');
     }
     const option = this.chosen(step.options ?? []);
     if (option) {
@@ -382,7 +435,23 @@ class Turn {
       return this.continueAfter(flow, state.step, option.goto ?? step.next);
     }
     if (this.isDigression(flow)) return 'digression';
-    return this.retry(flow, step);
+    return this.retry(flow, step, 'missing');
+  }
+
+  /**
+   * A button from an earlier question pressed (or its number typed) while a free-text question
+   * waits: text questions have no buttons, so any press is stale, and a bare "2" after a numbered
+   * menu is that menu's option.
+   */
+  private async isStaleChoice(): Promise<boolean> {
+    if (this.ctx.message.content.type === 'postback') return true;
+    if (!BARE_NUMBER.test(this.text ?? '')) return false;
+    const seq = this.ctx.message.seq;
+    const recent = await this.ctx.store.messages.list(this.ctx.conversation.id, {
+      afterSeq: Math.max(0, seq - 12),
+      limit: 12,
+    });
+    return recent.some((m) => m.direction === 'out' && m.seq < seq && offeredButtons(m.content).length > 0);
   }
 
   private async continueAfter(flow: FlowDefinition, from: string, next: string | undefined): Promise<'done'> {
@@ -392,7 +461,7 @@ class Turn {
     return 'done';
   }
 
-  private async retry(flow: FlowDefinition, step: Step): Promise<'done'> {
+  private async retry(flow: FlowDefinition, step: Step, why: 'missing' | 'invalid'): Promise<'done'> {
     const state = this.state as FlowState;
     const retries = ((state.data as StepData | undefined)?.retries ?? 0) + 1;
     if (retries > (step.retries ?? 2)) {
@@ -406,14 +475,32 @@ class Turn {
       }
       return 'done';
     }
-    // An author's `invalid:` text says what is expected; the generic one is followed by the question.
-    if (step.invalid) await this.say(step.invalid);
-    else {
-      await this.say(this.engine.message('invalid'));
-      await this.prompt(step);
-    }
+    await this.explain(step, why);
     state.data = { ...state.data, retries };
     return 'done';
+  }
+
+  /**
+   * Why the answer did not do, and what would: a value that fails `validate:` gets the author's
+   * `invalid:` text (which says what is expected); no value at all gets what the question expects
+   * (its options, the entity's form) and the question again. The `invalid:` text is not used for
+   * a missing value: "it hasn't arrived" is not a malformed order number.
+   */
+  private async explain(step: Step, why: 'missing' | 'invalid'): Promise<void> {
+    if (why === 'invalid' && step.invalid) {
+      await this.say(step.invalid);
+      return;
+    }
+    if (why === 'invalid') await this.say(this.engine.message('invalid'));
+    else if (step.choice !== undefined) {
+      const scope = this.scope();
+      const titles = expectedChoice(step.options ?? [], (o) => this.engine.template(o.title).render(scope));
+      await this.say(this.engine.message('expected_choice'), undefined, { expected: titles });
+    } else {
+      const entity = expectedEntity(step.entity ?? 'text', this.engine.options.intents?.entities);
+      await this.say(this.engine.message('expected'), undefined, { expected: entity });
+    }
+    await this.prompt(step);
   }
 
   /** A different intent the bot knows (a flow or an FAQ answer) while a flow waits for an answer. */
@@ -429,7 +516,12 @@ class Turn {
    */
   private confidentlyElsewhere(flow: FlowDefinition): boolean {
     if (!this.nlu || !this.isDigression(flow)) return false;
-    const bar = Math.max(FREE_TEXT_DIGRESSION_CONFIDENCE, this.engine.options.nlu?.threshold ?? 0);
+    // A question ("whats ur return polcy?") is rarely the answer to "which item?": typos lower
+    // the NLU's confidence, so a question needs less of it.
+    const wanted = QUESTION.test(this.text ?? '')
+      ? QUESTION_DIGRESSION_CONFIDENCE
+      : FREE_TEXT_DIGRESSION_CONFIDENCE;
+    const bar = Math.max(wanted, this.engine.options.nlu?.threshold ?? 0);
     return this.nlu.confidence >= bar;
   }
 
@@ -453,7 +545,8 @@ class Turn {
     const nlu = this.engine.options.nlu;
     if (!nlu) return undefined;
     for (const text of [this.answerText, this.ctx.payload]) {
-      const value = text ? nlu.extractEntities(text, [entity])[0]?.value : undefined;
+      const found = text ? nlu.extractEntities(text, [entity]) : [];
+      const value = localiseEntities(found, this.engine.extractOptions)[0]?.value;
       if (value !== undefined) return value;
     }
     return undefined;
@@ -502,33 +595,64 @@ class Turn {
     if (flow) {
       this.memory.oos = 0;
       const interrupted = this.state;
-      const stack = interrupted
-        ? [...(interrupted.stack ?? []), { ...withoutStack(interrupted), data: {} }]
-        : [];
       this.state = null;
-      await this.start(flow, stack);
+      await this.start(flow, interrupted ? pushed(interrupted) : []);
       return;
     }
     const answers = intent ? this.engine.answerFor(intent) : undefined;
     if (answers) {
       this.memory.oos = 0;
       await this.say(answers[(this.ctx.message.seq - 1) % answers.length] as string);
-      // An FAQ in the middle of a flow: answer, then ask the pending question again.
-      const state = this.state;
-      const step = state ? this.engine.resolve(state)?.steps[state.step] : undefined;
-      if (state && step && (state.data?.awaiting === 'ask' || state.data?.awaiting === 'choice')) {
-        await this.prompt(step);
-      }
+      // An FAQ in the middle of a flow (or while offering to resume one): answer, then ask the
+      // pending question again.
+      await this.askAgain();
       return;
     }
-    // Out of scope (or an intent the bot has nothing to say about).
+    return this.notUnderstood();
+  }
+
+  /**
+   * The repair path, all of it: a message the bot has no intent (or nothing to say) for. First
+   * "could you say it another way?"; from the second in a row, the offer of a person, or, when
+   * nobody can take over, the bot's help (an intent named `help` with an answer). A pending
+   * question (the offer to resume a flow) is asked again after the first.
+   */
+  private async notUnderstood(): Promise<void> {
     this.memory.oos = (this.memory.oos ?? 0) + 1;
-    if (this.memory.oos >= 2) {
+    if (this.memory.oos < 2) {
+      await this.say(this.engine.message('rephrase'));
+      await this.askAgain();
+      return;
+    }
+    if (humanAvailability(this.ctx).available) {
       this.memory.pending = 'human';
       await this.say(this.engine.message('offer_human'), this.yesNoButtons());
-    } else {
-      await this.say(this.engine.message('rephrase'));
+      return;
     }
+    this.memory.oos = 0;
+    await this.say(this.engine.message('offer_help'));
+    const help = this.engine.answerFor('help');
+    if (help) await this.say(help[0] as string);
+    await this.askAgain();
+  }
+
+  /** `/start` (or "start over" with nothing started): hello, then the pending question if any. */
+  private async greet(): Promise<void> {
+    this.memory.oos = 0;
+    delete this.memory.pending;
+    const hello = this.engine.answerFor('greet');
+    await this.say(hello?.[0] ?? this.engine.message('welcome'));
+    await this.askAgain();
+  }
+
+  /** Asks what the conversation waits for again: the step's question, or the offer to resume. */
+  private async askAgain(): Promise<void> {
+    const state = this.state;
+    const awaiting = state?.data?.awaiting;
+    if (!state || !awaiting) return;
+    if (awaiting === 'resume') return this.offerResume();
+    const step = this.engine.resolve(state)?.steps[state.step];
+    if (step) await this.prompt(step);
   }
 
   private async start(
@@ -551,7 +675,11 @@ class Turn {
       if (stepKind(step) !== 'ask' || !step.slot || !step.entity || step.entity === 'text') continue;
       if (filled(state.slots[step.slot])) continue;
       const found = this.nlu?.entities.find((e) => e.entity === step.entity);
-      if (found && this.valid(step, found.value)) state.slots[step.slot] = found.value;
+      if (!found) continue;
+      // A value given up front that fails `validate:` is not used, and the customer is told why
+      // when its question comes: "book for 20" is not quietly forgotten.
+      if (this.valid(step, found.value)) state.slots[step.slot] = found.value;
+      else this.rejected.add(step.slot);
     }
   }
 
@@ -584,7 +712,9 @@ class Turn {
       this.lastSeen = { flowId: state.flowId, slots: state.slots };
       const kind = stepKind(step);
       const skipAsk = kind === 'ask' && !step.always && filled(state.slots[step.slot as string]);
-      if (step.say && !skipAsk && !reprompt) {
+      // "I'm connecting you with a colleague" is not said when nobody is there.
+      const unstaffed = kind === 'handoff' && !humanAvailability(this.ctx).available;
+      if (step.say && !skipAsk && !reprompt && !unstaffed) {
         for (const line of step.say) await this.say(line);
       }
       reprompt = false;
@@ -602,6 +732,8 @@ class Turn {
           break;
         case 'ask':
           if (skipAsk) break;
+          if (this.rejected.delete(step.slot as string))
+            await this.say(step.invalid ?? this.engine.message('invalid'));
           await this.prompt(step);
           state.data = { awaiting: 'ask' };
           return;
@@ -639,7 +771,7 @@ class Turn {
           const reason = spec.reason
             ? this.engine.template(spec.reason).render(this.scope())
             : `Flow '${flow.id}'`;
-          await this.handOff({ ...spec, reason, source: 'flow' }, Boolean(step.say));
+          await this.handOff({ ...spec, reason, source: 'flow' }, { said: Boolean(step.say) });
           return;
         }
         case 'end':
@@ -765,13 +897,19 @@ class Turn {
       this.state = null;
       return;
     }
-    const flow = this.engine.resolve(top);
     this.state = {
       ...top,
       data: { awaiting: 'resume' },
       ...(stack.length > 1 ? { stack: stack.slice(0, -1) } : {}),
     };
-    const scope = { ...this.scope(), flow: flow?.description ?? flow?.id ?? top.flowId };
+    await this.offerResume();
+  }
+
+  /** "Shall we get back to your return?" for the flow waiting in the current state. */
+  private async offerResume(): Promise<void> {
+    const state = this.state as FlowState;
+    const flow = this.engine.resolve(state);
+    const scope = { ...this.scope(), flow: flow?.description ?? flow?.id ?? state.flowId };
     await this.ctx.reply({
       type: 'text',
       text: this.engine.template(this.engine.message('resume')).render(scope),
@@ -785,7 +923,16 @@ class Turn {
     return 'done';
   }
 
-  private async handOff(spec: HandoffSpec & { source: string }, saidAlready = false): Promise<void> {
+  /**
+   * Hands the conversation to a person, or, when nobody can take it, says so and carries on
+   * (see {@link noOneAvailable}). `said`: the step already told the customer; `keepFlow`: the
+   * customer asked in the middle of something that can go on without a person.
+   */
+  private async handOff(
+    spec: HandoffSpec & { source: string },
+    options: { said?: boolean; keepFlow?: boolean } = {},
+  ): Promise<void> {
+    if (!humanAvailability(this.ctx).available) return this.noOneAvailable(spec, options.keepFlow ?? false);
     const state = this.state;
     this.handoff = {
       reason: spec.reason ?? 'Handoff requested',
@@ -801,7 +948,26 @@ class Turn {
     this.memory.oos = 0;
     delete this.memory.pending;
     delete this.memory.queued;
-    if (!saidAlready) await this.say(this.engine.message('handoff'));
+    if (!options.said) await this.say(this.engine.message('handoff'));
+  }
+
+  /**
+   * Nobody can take the conversation (no operator desk, or nobody at it): the customer is told
+   * so honestly (handoff.yml's `messages.unavailable`) and the bot stays in charge. When asked in
+   * the middle of something (`keepFlow`), its question is asked again; a flow that cannot go on
+   * without a person ends, and an interrupted one is offered back.
+   */
+  private async noOneAvailable(spec: HandoffSpec & { source: string }, keepFlow: boolean): Promise<void> {
+    this.memory.oos = 0;
+    delete this.memory.pending;
+    await this.recordEvent('handoff_unavailable', {
+      reason: spec.reason ?? null,
+      team: spec.team ?? null,
+      source: spec.source,
+    });
+    await this.ctx.reply(humanAvailability(this.ctx).message);
+    if (keepFlow) await this.askAgain();
+    else if (this.state) await this.finish();
   }
 
   private yesNoButtons(): PostbackButton[] {
@@ -811,13 +977,18 @@ class Turn {
     ];
   }
 
-  private async say(text: string, quickReplies?: PostbackButton[]): Promise<void> {
-    const rendered = this.engine.template(text).render(this.scope());
+  private async say(
+    text: string,
+    quickReplies?: PostbackButton[],
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    const rendered = this.engine.template(text).render(this.scope(extra));
     await this.ctx.reply(quickReplies ? { type: 'text', text: rendered, quickReplies } : rendered);
   }
 
   scope(extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
+      [LOCALE]: this.engine.locale,
       slots: this.state?.slots ?? {},
       customer: customerScope(this.ctx.customer),
       nlu: this.nlu
@@ -882,6 +1053,11 @@ function filled(value: unknown): boolean {
 
 function following(flow: FlowDefinition, step: string): string | undefined {
   return flow.order[flow.order.indexOf(step) + 1];
+}
+
+/** The stack with `state` on top, to come back to once the flow starting now ends. */
+function pushed(state: FlowState): NonNullable<FlowState['stack']> {
+  return [...(state.stack ?? []), { ...withoutStack(state), data: {} }];
 }
 
 function withoutStack(state: FlowState): Omit<FlowState, 'stack'> {

@@ -28,6 +28,8 @@ import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { createSwitchboard, type SwitchboardBot } from '../app';
 import { loadConfig } from '../config';
 import { SourceFileError, type SourceProblem } from '../errors';
+import { loadHandoffConfig } from '../handoff/config';
+import { type HumanAvailability, setHumanAvailability } from '../handoff/availability';
 import type { Content, Conversation, Message } from '../model';
 
 /** What channels can show, for `channel:` in tests. */
@@ -62,6 +64,11 @@ export interface ConversationTest {
   name: string;
   line: number;
   channel: string;
+  /**
+   * Whether a person can take a handoff (`humans: unavailable` in the test): by default the
+   * bot is tested as deployed with a staffed desk; `unavailable` tests the bot on its own.
+   */
+  humans: 'available' | 'unavailable';
   turns: Turn[];
 }
 
@@ -122,6 +129,7 @@ export function loadConversationTests(files: string[]): ConversationTest[] {
       const name = String((pair.key as { value?: unknown })?.value ?? pair.key);
       const keyOffset = (pair.key as { range?: number[] })?.range?.[0];
       let channel = 'web';
+      let humans: ConversationTest['humans'] = 'available';
       let turnsNode: unknown = pair.value;
       if (isMap(pair.value)) {
         channel = String(pair.value.get('channel') ?? 'web');
@@ -129,6 +137,9 @@ export function loadConversationTests(files: string[]): ConversationTest[] {
         if (!CHANNEL_LIMITS[channel]) {
           at(keyOffset, `unknown channel '${channel}'`, `known: ${Object.keys(CHANNEL_LIMITS).join(', ')}`);
         }
+        const declared = String(pair.value.get('humans') ?? 'available');
+        if (declared === 'available' || declared === 'unavailable') humans = declared;
+        else at(keyOffset, `humans: '${declared}' is not known`, 'use `available` (default) or `unavailable`');
       }
       if (!isSeq(turnsNode)) {
         at(keyOffset, `test '${name}' needs a list of turns`, 'e.g. `- user: hi` then `- bot: Hello`');
@@ -166,7 +177,7 @@ export function loadConversationTests(files: string[]): ConversationTest[] {
         if (raw.handoff !== undefined) turn.handoff = raw.handoff as Record<string, unknown>;
         turns.push(turn);
       }
-      tests.push({ file, name, line: lines.linePos(keyOffset ?? 0).line, channel, turns });
+      tests.push({ file, name, line: lines.linePos(keyOffset ?? 0).line, channel, humans, turns });
     }
   }
   if (problems.length) throw new SourceFileError('SB_FLOWS_INVALID', problems);
@@ -236,12 +247,22 @@ export async function runConversationTests(
     BOT_DIR: botDir,
     LOG_LEVEL: 'silent',
   });
+  // Whether a person can take over, per test (keyed by the test's visitor), with handoff.yml's
+  // wording for "nobody is available".
+  const humans = new Map<string, HumanAvailability>();
+  const unavailable = (await loadHandoffConfig(botDir))?.messages.unavailable;
   const bot = createSwitchboard(config, {
     nluCacheDir: options.cacheDir ?? path.join(os.tmpdir(), 'switchboard-nlu-cache'),
     outbox: { pollIntervalMs: 1000 },
     // Conversation tests check what the bot says; the human queue's notices (place in line)
-    // depend on the other tests' customers.
+    // depend on the other tests' customers. Whether someone would take a handoff is the test's.
     desk: false,
+    setup: (b) =>
+      b.use(async (ctx, next) => {
+        const declared = humans.get(ctx.message.address?.visitorId as string);
+        if (declared) setHumanAvailability(ctx, declared);
+        await next();
+      }),
   });
   await bot.start();
   const results: TestResult[] = [];
@@ -249,7 +270,12 @@ export async function runConversationTests(
     let n = 0;
     for (const test of tests) {
       if (options.filter && !test.name.includes(options.filter)) continue;
-      results.push(await runOne(bot, test, `convtest-${process.pid}-${++n}`));
+      const visitorId = `convtest-${process.pid}-${++n}`;
+      humans.set(visitorId, {
+        available: test.humans === 'available',
+        ...(unavailable ? { message: unavailable } : {}),
+      });
+      results.push(await runOne(bot, test, visitorId));
     }
   } finally {
     await bot.stop();

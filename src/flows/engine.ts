@@ -108,6 +108,8 @@ const QUEUE_REMINDER_EVERY = 4;
  * arrived cracked") often lean towards some intent at 0.4–0.6; side questions score 0.9 and more.
  */
 const FREE_TEXT_DIGRESSION_CONFIDENCE = 0.85;
+/** How sure the NLU must be that a message which does not answer the waiting question is another request. */
+const DIGRESSION_CONFIDENCE = 0.5;
 /** The same for a message shaped like a question (see {@link QUESTION}). */
 const QUESTION_DIGRESSION_CONFIDENCE = 0.6;
 /** A question: a question mark, or a question word first ("whats", "how", "do you", "can i"). */
@@ -371,8 +373,7 @@ class Turn {
         this.state = null;
         // Nobody to pass to: the person flow runs on top of what was in progress, which the bot
         // then offers to get back to.
-        const stack =
-          interrupted && !humanAvailability(this.ctx).available ? pushed(interrupted) : [];
+        const stack = interrupted && !humanAvailability(this.ctx).available ? pushed(interrupted) : [];
         await this.start(flow, stack);
         if (this.handoff && interrupted) this.handoff.flow = summaryOf(interrupted);
         return;
@@ -426,7 +427,7 @@ class Turn {
         state.slots[step.slot as string] = value;
         return this.continueAfter(flow, state.step, step.next);
       }
-      if (value === undefined && this.isDigression(flow)) return 'digression';
+      if (value === undefined && this.isLikelyDigression(flow)) return 'digression';
       return this.retry(flow, step, value === undefined ? 'missing' : 'invalid');
     }
     const option = this.chosen(step.options ?? []);
@@ -434,7 +435,7 @@ class Turn {
       if (step.slot) state.slots[step.slot] = option.value;
       return this.continueAfter(flow, state.step, option.goto ?? step.next);
     }
-    if (this.isDigression(flow)) return 'digression';
+    if (this.isLikelyDigression(flow)) return 'digression';
     return this.retry(flow, step, 'missing');
   }
 
@@ -508,6 +509,16 @@ class Turn {
     const intent = this.intent;
     if (!intent || flow.triggers.includes(intent)) return false;
     return this.engine.flows.byIntent.has(intent) || this.engine.answerFor(intent) !== undefined;
+  }
+
+  /**
+   * A digression from a question that got no usable answer: the NLU must be fairly sure
+   * ({@link DIGRESSION_CONFIDENCE}). Below that the message is more likely a bad answer ("the
+   * sofa" to "which product?") than a new request, and the question is explained and asked again.
+   */
+  private isLikelyDigression(flow: FlowDefinition): boolean {
+    if (!this.nlu || !this.isDigression(flow)) return false;
+    return this.nlu.confidence >= Math.max(DIGRESSION_CONFIDENCE, this.engine.options.nlu?.threshold ?? 0);
   }
 
   /**

@@ -6,6 +6,7 @@
  * @module
  */
 import type { EntityDefinition } from '../nlu';
+
 import type { ChoiceOption } from './types';
 
 const BUILTIN: Record<string, string> = {
@@ -30,7 +31,7 @@ export function expectedEntity(entity: string, definitions: readonly EntityDefin
   if (entity === 'text') return 'a few words';
   const def = definitions.find((d) => d.name === entity);
   if (def?.kind === 'builtin') return BUILTIN[def.builtin] ?? humanised(entity);
-  if (def?.kind === 'list') return `one of ${listOf(def.values.map((v) => v.value))}`;
+  // A list's values are often keys ("oak-chair"); its name says it better ("a product").
   return BUILTIN[entity] ?? humanised(entity);
 }
 
@@ -41,6 +42,9 @@ export function expectedChoice(options: ChoiceOption[], title: (o: ChoiceOption)
 
 /** `order_number` → "an order number". */
 function humanised(name: string): string {
-  const words = name.replace(/[_.-]+/g, ' ').trim().toLowerCase();
+  const words = name
+    .replace(/[_.-]+/g, ' ')
+    .trim()
+    .toLowerCase();
   return `${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words}`;
 }

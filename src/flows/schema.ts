@@ -46,11 +46,11 @@ export const flowsJsonSchema = {
       additionalProperties: false,
       properties: {
         timezone: {
-          description: 'The bot\'s IANA time zone, e.g. Europe/Berlin (default: the machine\'s).',
+          description: "The bot's IANA time zone, e.g. Europe/Berlin (default: the machine's).",
           ...text,
         },
         locale: {
-          description: 'Language tag for dates and amounts, e.g. en-GB (default: the intents\' language).',
+          description: "Language tag for dates and amounts, e.g. en-GB (default: the intents' language).",
           ...text,
         },
         currency: {

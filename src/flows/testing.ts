@@ -139,7 +139,8 @@ export function loadConversationTests(files: string[]): ConversationTest[] {
         }
         const declared = String(pair.value.get('humans') ?? 'available');
         if (declared === 'available' || declared === 'unavailable') humans = declared;
-        else at(keyOffset, `humans: '${declared}' is not known`, 'use `available` (default) or `unavailable`');
+        else
+          at(keyOffset, `humans: '${declared}' is not known`, 'use `available` (default) or `unavailable`');
       }
       if (!isSeq(turnsNode)) {
         at(keyOffset, `test '${name}' needs a list of turns`, 'e.g. `- user: hi` then `- bot: Hello`');

@@ -29,6 +29,7 @@ test('the sample bot validates clean, with at least 25 intents', async () => {
     'change_address',
     'complaint',
     'order_status',
+    'product_info',
     'returns',
     'talk_to_person',
   ]);
@@ -36,7 +37,7 @@ test('the sample bot validates clean, with at least 25 intents', async () => {
 
 test('a relative bot folder works too (the CLI passes the current folder)', async () => {
   const bot = await loadBot(path.relative(process.cwd(), root) || '.', { train: false });
-  expect(Object.keys(bot.actions).sort()).toEqual(['change_address', 'create_return', 'lookup_order']);
+  expect(Object.keys(bot.actions).sort()).toEqual(['change_address', 'create_return', 'lookup_order', 'lookup_product']);
 });
 
 test('there are conversation tests for every flow', async () => {

@@ -50,8 +50,17 @@ test('there are conversation tests for every flow', async () => {
 });
 
 describe.each(testFilesIn(root).map((f) => [path.basename(f), f]))('%s', (_name, file) => {
-  test.each(tests.filter((t) => t.file === file).map((t) => [t.name, t] as const))('%s', (_n, t) => {
+  const inFile = tests.filter((t) => t.file === file);
+  test.each(inFile.filter((t) => !t.awaits).map((t) => [t.name, t] as const))('%s', (_n, t) => {
     const result = results.get(`${t.file}|${t.name}`);
     if (!result?.passed) throw new Error(result ? formatResults([result], root) : 'not run');
   });
+  // Tests marked `awaits:` describe behaviour another change brings (the NLU's out-of-scope
+  // detection): they must fail until it lands, and this reports when one passes (unmark it).
+  const awaited = inFile.filter((t) => t.awaits).map((t) => [t.name, t] as const);
+  if (awaited.length)
+    test.failing.each(awaited)('%s (awaits a change; fails until then)', (_n, t) => {
+      const result = results.get(`${t.file}|${t.name}`);
+      if (!result?.passed) throw new Error(result ? formatResults([result], root) : 'not run');
+    });
 });

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { botDirFrom, configFor, option, reportProblems } from '../../flows/cli';
-import { formatResults, loadConversationTests, runConversationTests, testFilesIn } from '../../flows/testing';
+import {
+  formatResults,
+  loadConversationTests,
+  runConversationTests,
+  runSucceeded,
+  testFilesIn,
+} from '../../flows/testing';
 
 /** `switchboard test [--dir DIR] [--filter TEXT] [FILE…]`: runs the conversation tests. */
 export async function run(argv: string[]): Promise<number> {
@@ -33,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(filter ? { filter } : {}),
     });
     console.log(formatResults(results));
-    return results.every((r) => r.passed) ? 0 : 1;
+    return runSucceeded(results) ? 0 : 1;
   } catch (error) {
     return reportProblems(error);
   }

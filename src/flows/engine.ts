@@ -23,8 +23,19 @@ import type { IntentSet, NluEngine, NluResult } from '../nlu';
 import { localiseEntities } from '../nlu/entities';
 import type { Store } from '../store';
 import { type LocaleSettings, systemTimeZone } from '../util/locale-format';
+import { runCall } from './call';
 import { expectedChoice, expectedEntity } from './expected';
 import { Expression, LOCALE } from './expression';
+import {
+  type Command,
+  commandOf,
+  digressionBar,
+  isCancel,
+  isStaleChoice,
+  isStart,
+  type YesNo,
+  yesNoOf,
+} from './signals';
 import { Template } from './template';
 import {
   type ChoiceOption,
@@ -86,36 +97,9 @@ interface StepData {
   retries?: number;
 }
 
-const YES =
-  /^(y|yes|yeah|yep|yup|sure|ok|okay|please|please do|go ahead|absolutely|of course|yes please|correct|right)\b/i;
-const NO = /^(n|no|nope|nah|no thanks|not now|not really|don'?t)\b/i;
-const CANCEL = /^(cancel|stop|never ?mind|forget it|quit|abort|cancel (that|it|this))[.!]*$/i;
-const RESTART = /^(start over|restart|start again|begin again|from the (top|beginning|start))[.!]*$/i;
-const HUMAN =
-  /\b(talk|speak|chat|connect me)\b.*\b(person|human|agent|someone|somebody|representative|operator|staff)\b|^(human|agent|operator|representative|real person)( please)?[.!]*$/i;
-
-/** Telegram's `/start` (with a deep-link payload or a bot name): a new customer says hello. */
-const START = /^\/start(@\w+)?(\s+\S+)?\s*$/i;
-/** A bare number, as typed for "option 2" of a numbered menu. */
-const BARE_NUMBER = /^\s*#?\d{1,2}\s*[.)]?\s*$/;
-
 const MAX_STEPS_PER_MESSAGE = 100;
 /** While queued, the "you're in the queue" reminder goes out at most once per this many messages. */
 const QUEUE_REMINDER_EVERY = 4;
-/**
- * How sure the NLU must be that an answer to a free-text question (`entity: text`) is really
- * another intent. Far above the out-of-scope threshold: short free answers ("the mug", "it
- * arrived cracked") often lean towards some intent at 0.4–0.6; side questions score 0.9 and more.
- */
-const FREE_TEXT_DIGRESSION_CONFIDENCE = 0.85;
-/** How sure the NLU must be that a message which does not answer the waiting question is another request. */
-const DIGRESSION_CONFIDENCE = 0.5;
-/** The same for a message shaped like a question (see {@link QUESTION}). */
-const QUESTION_DIGRESSION_CONFIDENCE = 0.6;
-/** A question: a question mark, or a question word first ("whats", "how", "do you", "can i"). */
-const QUESTION =
-  /\?\s*$|^(what|whats|what's|wat|how|hows|when|where|why|who|which|do|does|did|can|could|is|are|will|would)\b/i;
-
 export class FlowEngine {
   readonly flows: FlowSet;
   private readonly versions = new Map<string, FlowDefinition>();
@@ -222,8 +206,6 @@ export class FlowEngine {
   }
 }
 
-type Yn = 'yes' | 'no' | undefined;
-
 /** One message's handling: from the stored state to the next one. */
 class Turn {
   private state: FlowState | null;
@@ -267,7 +249,7 @@ class Turn {
   }
 
   async run(): Promise<void> {
-    if (START.test(this.text ?? '')) return this.greet();
+    if (isStart(this.text)) return this.greet();
     if (this.memory.pending === 'human') {
       delete this.memory.pending;
       const yn = this.yesNo();
@@ -316,7 +298,7 @@ class Turn {
     // and the operator gets the message): the customer keeps their place, with no reminder.
     if (optOutHandled(this.ctx)) return;
     const text = this.answerText ?? '';
-    if (this.intent === 'cancel' || CANCEL.test(text)) {
+    if (isCancel(text, this.intent)) {
       const handoff = this.ctx.conversation.handoff ?? {};
       this.released = true;
       delete this.memory.queued;
@@ -354,16 +336,11 @@ class Turn {
     this.ctx.logger.info({ conversationId: this.ctx.conversation.id, type, ...data }, 'conversation event');
   }
 
-  /** "cancel", "start over", "talk to a person": by the bot's intents of those names, or by the words. */
-  private command(): 'cancel' | 'restart' | 'human' | undefined {
-    const text = this.text ?? '';
-    if (this.intent === 'cancel' || CANCEL.test(text)) return 'cancel';
-    if (this.intent === 'start_over' || RESTART.test(text)) return 'restart';
-    if (this.intent === 'human' || HUMAN.test(text)) return 'human';
-    return undefined;
+  private command(): Command | undefined {
+    return commandOf(this.text ?? '', this.intent);
   }
 
-  private async repair(command: 'cancel' | 'restart' | 'human'): Promise<void> {
+  private async repair(command: Command): Promise<void> {
     this.memory.oos = 0;
     if (command === 'human') {
       const flowId = this.engine.flows.byIntent.get('human');
@@ -444,15 +421,8 @@ class Turn {
    * waits: text questions have no buttons, so any press is stale, and a bare "2" after a numbered
    * menu is that menu's option.
    */
-  private async isStaleChoice(): Promise<boolean> {
-    if (this.ctx.message.content.type === 'postback') return true;
-    if (!BARE_NUMBER.test(this.text ?? '')) return false;
-    const seq = this.ctx.message.seq;
-    const recent = await this.ctx.store.messages.list(this.ctx.conversation.id, {
-      afterSeq: Math.max(0, seq - 12),
-      limit: 12,
-    });
-    return recent.some((m) => m.direction === 'out' && m.seq < seq && offeredButtons(m.content).length > 0);
+  private isStaleChoice(): Promise<boolean> {
+    return isStaleChoice(this.ctx);
   }
 
   private async continueAfter(flow: FlowDefinition, from: string, next: string | undefined): Promise<'done'> {
@@ -518,7 +488,7 @@ class Turn {
    */
   private isLikelyDigression(flow: FlowDefinition): boolean {
     if (!this.nlu || !this.isDigression(flow)) return false;
-    return this.nlu.confidence >= Math.max(DIGRESSION_CONFIDENCE, this.engine.options.nlu?.threshold ?? 0);
+    return this.nlu.confidence >= digressionBar('answer', this.text, this.engine.options.nlu?.threshold);
   }
 
   /**
@@ -527,13 +497,7 @@ class Turn {
    */
   private confidentlyElsewhere(flow: FlowDefinition): boolean {
     if (!this.nlu || !this.isDigression(flow)) return false;
-    // A question ("whats ur return polcy?") is rarely the answer to "which item?": typos lower
-    // the NLU's confidence, so a question needs less of it.
-    const wanted = QUESTION.test(this.text ?? '')
-      ? QUESTION_DIGRESSION_CONFIDENCE
-      : FREE_TEXT_DIGRESSION_CONFIDENCE;
-    const bar = Math.max(wanted, this.engine.options.nlu?.threshold ?? 0);
-    return this.nlu.confidence >= bar;
+    return this.nlu.confidence >= digressionBar('free_text', this.text, this.engine.options.nlu?.threshold);
   }
 
   private startsOtherFlow(flow: FlowDefinition): boolean {
@@ -588,14 +552,8 @@ class Turn {
     return intent ? options.find((o) => o.intent === intent) : undefined;
   }
 
-  private yesNo(): Yn {
-    const payload = this.ctx.payload;
-    if (payload === 'sb:yes') return 'yes';
-    if (payload === 'sb:no') return 'no';
-    const text = this.text ?? '';
-    if (this.intent === 'affirm' || YES.test(text)) return 'yes';
-    if (this.intent === 'deny' || NO.test(text)) return 'no';
-    return undefined;
+  private yesNo(): YesNo | undefined {
+    return yesNoOf(this.text ?? '', this.intent, this.ctx.payload);
   }
 
   /** No flow is waiting for this message (or it is a digression): route it by its intent. */
@@ -816,68 +774,9 @@ class Turn {
 
   private async call(flow: FlowDefinition, step: Step): Promise<'ok' | 'failed'> {
     const state = this.state as FlowState;
-    const scope = this.scope();
-    const args: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(step.with ?? {})) {
-      args[k] = typeof v === 'string' ? this.engine.template(v).value(scope) : v;
-    }
-    const timeoutMs = step.timeout ?? this.engine.options.actionTimeoutMs ?? 10_000;
-    const signal = AbortSignal.timeout(timeoutMs);
-    this.ctx.typing(true);
-    try {
-      let result: unknown;
-      if (typeof step.call === 'string') {
-        const action = this.engine.options.actions?.[step.call];
-        if (!action) throw new Error(`no action named '${step.call}' is registered`);
-        const input: ActionInput = {
-          args,
-          slots: structuredClone(state.slots),
-          customer: scope.customer as Record<string, unknown>,
-          conversationId: this.ctx.conversation.id,
-          signal,
-        };
-        result = await Promise.race([
-          Promise.resolve(action(input)),
-          new Promise((_, reject) => {
-            signal.addEventListener('abort', () => reject(new Error(`timed out after ${timeoutMs} ms`)), {
-              once: true,
-            });
-          }),
-        ]);
-      } else if (step.call) {
-        const url = this.engine.template(step.call.webhook).render(scope);
-        const method = step.call.method ?? 'POST';
-        const res = await fetch(url, {
-          method,
-          signal,
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          ...(method === 'POST'
-            ? {
-                body: JSON.stringify({
-                  args,
-                  slots: state.slots,
-                  conversationId: this.ctx.conversation.id,
-                  flow: { id: flow.id, step: state.step },
-                }),
-              }
-            : {}),
-        });
-        if (!res.ok) throw new Error(`webhook answered ${res.status}`);
-        const body = await res.text();
-        try {
-          result = body ? JSON.parse(body) : null;
-        } catch {
-          result = body;
-        }
-      }
-      state.slots[step.result ?? 'result'] = result === undefined ? null : structuredClone(result);
-      return 'ok';
-    } catch (error) {
-      this.ctx.logger.warn({ err: error, flow: flow.id, step: state.step }, 'flow action failed');
-      return 'failed';
-    } finally {
-      this.ctx.typing(false);
-    }
+    const outcome = await runCall(this.engine, this.ctx, flow, step, state, this.scope());
+    if (outcome.ok) state.slots[step.result ?? 'result'] = outcome.result;
+    return outcome.ok ? 'ok' : 'failed';
   }
 
   /** Asks the current step's question (again). */

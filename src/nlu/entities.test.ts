@@ -115,10 +115,17 @@ describe('EntityExtractor', () => {
     });
     // In March Berlin is on summer time (UTC+2), although the reference date is in winter.
     const [march] = berlin.extract('on 30 March at 10am', ['datetime'], late);
-    expect((march?.value as { start: string }).start).toBe('2027-03-30T08:00:00.000Z');
-    const newYork = new EntityExtractor([], { language: 'en', timeZone: 'America/New_York', locale: 'en-US' });
+    expect(march?.value).toMatchObject({ start: '2027-03-30T08:00:00.000Z' });
+    const newYork = new EntityExtractor([], {
+      language: 'en',
+      timeZone: 'America/New_York',
+      locale: 'en-US',
+    });
     const [ny] = newYork.extract('tomorrow at 8pm', ['datetime'], late);
-    expect(ny?.value).toMatchObject({ start: '2026-12-06T01:00:00.000Z', text: 'Saturday, December 5 at 8:00 PM' });
+    expect(ny?.value).toMatchObject({
+      start: '2026-12-06T01:00:00.000Z',
+      text: 'Saturday, December 5 at 8:00 PM',
+    });
     const [day] = berlin.extract('next friday', ['datetime'], late);
     expect(day?.value).toMatchObject({ grain: 'day', text: 'Friday 11 December' });
   });

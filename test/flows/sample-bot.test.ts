@@ -37,7 +37,12 @@ test('the sample bot validates clean, with at least 25 intents', async () => {
 
 test('a relative bot folder works too (the CLI passes the current folder)', async () => {
   const bot = await loadBot(path.relative(process.cwd(), root) || '.', { train: false });
-  expect(Object.keys(bot.actions).sort()).toEqual(['change_address', 'create_return', 'lookup_order', 'lookup_product']);
+  expect(Object.keys(bot.actions).sort()).toEqual([
+    'change_address',
+    'create_return',
+    'lookup_order',
+    'lookup_product',
+  ]);
 });
 
 test('there are conversation tests for every flow', async () => {

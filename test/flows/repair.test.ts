@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config';
 import { SourceFileError } from '../../src/errors';
 import { loadBot } from '../../src/flows';
 import { formatResults, loadConversationTests, runConversationTests } from '../../src/flows/testing';
-import { tempDir } from '../helpers/bot';
+import { startTestBot, tempDir } from '../helpers/bot';
 
 function writeBot(files: Record<string, string>): string {
   const dir = tempDir('sb-repair-');
@@ -371,4 +371,33 @@ tests:
       expect(last.conversation?.status).toBe('bot');
     });
   });
+});
+
+test('ctx.handOff() without a desk says nobody is available and keeps the conversation with the bot', async () => {
+  const sb = await startTestBot({
+    setup: (b) =>
+      b.use(async (ctx, next) => {
+        if (/refund/i.test(ctx.text ?? '')) {
+          await ctx.handOff({ reason: 'Refund request', team: 'returns' });
+          return;
+        }
+        await next();
+      }),
+  });
+  try {
+    const accepted = await sb.bot.inbox.accept({
+      channel: 'web',
+      sender: { externalId: 'handoff-code-1' },
+      address: { visitorId: 'handoff-code-1' },
+      content: { type: 'text', text: 'I want a refund' },
+    });
+    await sb.bot.idle();
+    const messages = await sb.bot.store.messages.list(accepted.conversation.id);
+    expect(messages.filter((m) => m.direction === 'out').map((m) => m.text)).toEqual([
+      "Sorry, none of my colleagues can chat right now, so I can't pass you on. I'm still here for anything I can help with.",
+    ]);
+    expect((await sb.bot.store.conversations.get(accepted.conversation.id))?.status).toBe('bot');
+  } finally {
+    await sb.stop();
+  }
 });

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import type { Context } from '../core/context';
 import { optOutHandled } from '../core/opt-out';
-import { type Content, type Customer, type FlowState, offeredButtons, type PostbackButton } from '../model';
+import type { Content, Customer, FlowState, PostbackButton } from '../model';
 import { humanAvailability } from '../handoff/availability';
 import type { IntentSet, NluEngine, NluResult } from '../nlu';
 import { localiseEntities } from '../nlu/entities';
@@ -565,7 +565,10 @@ class Turn {
       this.memory.oos = 0;
       const interrupted = this.state;
       this.state = null;
-      await this.start(flow, interrupted ? pushed(interrupted) : []);
+      // Asked again for the flow the bot offered to resume: it starts afresh in its place.
+      const again = interrupted?.data?.awaiting === 'resume' && interrupted.flowId === flow.id;
+      const stack = interrupted ? (again ? (interrupted.stack ?? []) : pushed(interrupted)) : [];
+      await this.start(flow, stack);
       return;
     }
     const answers = intent ? this.engine.answerFor(intent) : undefined;

@@ -29,6 +29,18 @@ function canonical(orderNumber: unknown): string {
   return `ORD-${digits}`;
 }
 
+interface Product {
+  name: string;
+  price: number;
+  stock: number;
+  /** ISO date the next delivery is expected. */
+  restock?: string;
+}
+
+function products(): Record<string, Product> {
+  return JSON.parse(readFileSync(path.join(__dirname, '..', 'samples', 'products.json'), 'utf8'));
+}
+
 const returnsCreated = new Map<string, string>();
 
 export const actions: Record<string, Action> = {
@@ -47,6 +59,13 @@ export const actions: Record<string, Action> = {
       returnsCreated.set(id, rma);
     }
     return { id: rma, label: `https://northwind.example/returns/${rma}.pdf` };
+  },
+
+  /** The `product` entity's value is the catalogue key (intents/shop.yml). */
+  lookup_product: ({ args }) => {
+    const key = String(args.product ?? '');
+    const product = products()[key];
+    return product ? { found: true, key, ...product, inStock: product.stock > 0 } : { found: false, key };
   },
 
   change_address: ({ args }) => {

@@ -13,6 +13,7 @@ import {
   type NluSnapshot,
   toContent,
 } from '../model';
+import { humanAvailability } from '../handoff/availability';
 import type { Logger } from '../observability/logger';
 import type { ConversationPatch, Store } from '../store';
 import type { ChannelAdapter, ChannelCapabilities } from './adapter';
@@ -155,7 +156,9 @@ export class Context {
 
   /**
    * Escalates the conversation to a person: it is queued for the named team (handoff.yml)
-   * and the operator desk takes it from there. The flows' `handoff` step does the same.
+   * and the operator desk takes it from there. The flows' `handoff` step does the same. When
+   * nobody can take it (no desk, or a desk without operators connected; see
+   * `setHumanAvailability`) the customer is told so and the conversation stays with the bot.
    *
    * ```ts
    * bot.on('text', async (ctx, next) => {
@@ -165,6 +168,13 @@ export class Context {
    * ```
    */
   async handOff(request: HandOffRequest): Promise<Conversation> {
+    // Nobody works the queue (no desk, or no operator face): say so and keep the conversation,
+    // rather than a place in a line nobody answers.
+    const humans = humanAvailability(this);
+    if (!humans.available) {
+      await this.reply(humans.message);
+      return this.conversation;
+    }
     return this.updateConversation({
       status: 'queued',
       handoff: {

@@ -80,6 +80,8 @@ export interface DeskCore {
   readonly bot: DeskBot;
   /** Slack is configured: the desk's calls are stored and a sender makes them. */
   readonly slack: boolean;
+  /** Someone can take a handoff (see {@link DeskOptions.staffed}): else the bot keeps the conversation. */
+  readonly staffed: boolean;
   /** The client for the desk's own Slack calls (none without Slack, or once stopped). */
   readonly slackClient: webApi.WebClient | undefined;
   /** Epoch ms. */

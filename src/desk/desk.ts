@@ -68,6 +68,13 @@ export interface DeskOptions {
   config?: HandoffConfig;
   /** The Slack adapter the desk shares with customers; without it the queue works, no desk. */
   slack?: SlackAdapter;
+  /**
+   * Someone works the queue, so handoffs are queued (default: Slack is configured). Without
+   * anyone, a customer asking for a person is told that nobody is available (handoff.yml's
+   * `messages.unavailable`) and the bot stays in charge. `true` for a queue worked another way
+   * (the desk's API, your own tool).
+   */
+  staffed?: boolean;
   /** The bot's flows, for "resolve and resume at a step". */
   flows?: () => FlowSet | undefined;
   /** REDIS_URL: the queue and its timers live in Redis. */
@@ -131,6 +138,9 @@ export class Desk implements BotService {
       bot: this.bot,
       get slack() {
         return desk.sender !== undefined;
+      },
+      get staffed() {
+        return desk.enabled && (desk.options.staffed ?? desk.options.slack !== undefined);
       },
       get slackClient() {
         return desk.slackClient;
@@ -213,7 +223,9 @@ export class Desk implements BotService {
         );
     } else {
       logger.warn(
-        'handoff.yml is set but Slack is not (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): escalations are queued and customers told their place, but no operator desk shows them',
+        this.options.staffed
+          ? 'handoff.yml is set but Slack is not (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): escalations are queued for the queue worked without Slack'
+          : 'handoff.yml is set but Slack is not (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): no operator can answer, so customers asking for a person are told nobody is available and the bot carries on',
       );
     }
     await this.reconcile();

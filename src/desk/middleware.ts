@@ -16,6 +16,7 @@
 import type { Middleware } from '../core/composer';
 import type { Context } from '../core/context';
 import type { QueueEntry } from '../handoff';
+import { setHumanAvailability } from '../handoff/availability';
 import { teamFor } from '../handoff/timing';
 import type { Conversation } from '../model';
 import { formatWait } from './blocks';
@@ -33,6 +34,8 @@ const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|⭐+)?\s*[.!]*\s*$/i;
 export function deskMiddleware(desk: DeskCore): Middleware<Context> {
   return async (ctx, next) => {
     if (!desk.enabled) return next();
+    // The flows (and `ctx.handOff()`) queue a handoff only when someone works the queue.
+    setHumanAvailability(ctx, { available: desk.staffed, message: say(desk, 'unavailable', {}) });
     const before = ctx.conversation.status;
     const handoffBefore = ctx.conversation.handoff;
     const memory = (ctx.conversation.data.desk ?? {}) as DeskMemory;
@@ -54,7 +57,8 @@ export function deskMiddleware(desk: DeskCore): Middleware<Context> {
       failure = error;
     }
     const config = desk.config;
-    if (ctx.conversation.status === 'bot' && before === 'bot') {
+    // Nobody to escalate to: the desk's own triggers stay quiet (the customer did not ask).
+    if (ctx.conversation.status === 'bot' && before === 'bot' && desk.staffed) {
       if (failure !== undefined && config.escalateOnError) {
         await ctx.handOff({ reason: 'The bot failed on a message', source: 'bot_error', priority: 'high' });
       } else if (config.negativeSentiment > 0 && (await upset(desk, ctx, config.negativeSentiment))) {

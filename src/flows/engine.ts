@@ -18,10 +18,25 @@ import path from 'node:path';
 import type { Context } from '../core/context';
 import { optOutHandled } from '../core/opt-out';
 import type { Content, Customer, FlowState, PostbackButton } from '../model';
+import { humanAvailability } from '../handoff/availability';
 import type { KnowledgeAnswerer } from '../knowledge';
 import type { IntentSet, NluEngine, NluResult } from '../nlu';
+import { localiseEntities } from '../nlu/entities';
 import type { Store } from '../store';
-import { Expression } from './expression';
+import { type LocaleSettings, systemTimeZone } from '../util/locale-format';
+import { runCall } from './call';
+import { expectedChoice, expectedEntity } from './expected';
+import { Expression, LOCALE } from './expression';
+import {
+  type Command,
+  commandOf,
+  digressionBar,
+  isCancel,
+  isStaleChoice,
+  isStart,
+  type YesNo,
+  yesNoOf,
+} from './signals';
 import { Template } from './template';
 import {
   type ChoiceOption,
@@ -85,33 +100,26 @@ interface StepData {
   retries?: number;
 }
 
-const YES =
-  /^(y|yes|yeah|yep|yup|sure|ok|okay|please|please do|go ahead|absolutely|of course|yes please|correct|right)\b/i;
-const NO = /^(n|no|nope|nah|no thanks|not now|not really|don'?t)\b/i;
-const CANCEL = /^(cancel|stop|never ?mind|forget it|quit|abort|cancel (that|it|this))[.!]*$/i;
-const RESTART = /^(start over|restart|start again|begin again|from the (top|beginning|start))[.!]*$/i;
-const HUMAN =
-  /\b(talk|speak|chat|connect me)\b.*\b(person|human|agent|someone|somebody|representative|operator|staff)\b|^(human|agent|operator|representative|real person)( please)?[.!]*$/i;
-
 const MAX_STEPS_PER_MESSAGE = 100;
 /** While queued, the "you're in the queue" reminder goes out at most once per this many messages. */
 const QUEUE_REMINDER_EVERY = 4;
-/**
- * How sure the NLU must be that an answer to a free-text question (`entity: text`) is really
- * another intent. Far above the out-of-scope threshold: short free answers ("the mug", "it
- * arrived cracked") often lean towards some intent at 0.4–0.6; side questions score 0.9 and more.
- */
-const FREE_TEXT_DIGRESSION_CONFIDENCE = 0.85;
-
 export class FlowEngine {
   readonly flows: FlowSet;
   private readonly versions = new Map<string, FlowDefinition>();
   private readonly saved = new Set<string>();
   private readonly answers = new Map<string, string[]>();
   private readonly compiled = new Map<string, Expression | Template>();
+  /** How dates, times and amounts are read and written: the flows' `settings:`, the intents' language. */
+  readonly locale: LocaleSettings;
 
   constructor(readonly options: FlowEngineOptions) {
     this.flows = options.flows;
+    const settings = options.flows.settings ?? {};
+    this.locale = {
+      timeZone: settings.timezone ?? systemTimeZone(),
+      locale: settings.locale ?? options.intents?.language ?? 'en',
+      ...(settings.currency ? { currency: settings.currency } : {}),
+    };
     for (const flow of options.flows.flows.values()) this.versions.set(flow.version, flow);
     for (const intent of options.intents?.intents ?? []) {
       if (intent.answers?.length) this.answers.set(intent.name, intent.answers);
@@ -189,9 +197,17 @@ export class FlowEngine {
   message(key: MessageKey): string {
     return this.flows.messages[key];
   }
-}
 
-type Yn = 'yes' | 'no' | undefined;
+  /** How entities are read for this bot (its time zone and locale). */
+  get extractOptions(): { language: string; timeZone: string; locale: string; currency?: string } {
+    return {
+      language: this.options.intents?.language ?? 'en',
+      timeZone: this.locale.timeZone,
+      locale: this.locale.locale,
+      ...(this.locale.currency ? { currency: this.locale.currency } : {}),
+    };
+  }
+}
 
 /** One message's handling: from the stored state to the next one. */
 class Turn {
@@ -201,6 +217,8 @@ class Turn {
   /** The customer left the queue: the conversation goes back to the bot. */
   private released = false;
   private steps = 0;
+  /** Slots whose value, given up front, failed `validate:`: their question says so. */
+  private readonly rejected = new Set<string>();
   /** The flow this message last ran in, and its slots (kept when it finishes). */
   private lastSeen: { flowId: string; slots: Record<string, unknown> } | undefined;
 
@@ -234,11 +252,15 @@ class Turn {
   }
 
   async run(): Promise<void> {
+    if (isStart(this.text)) return this.greet();
     if (this.memory.pending === 'human') {
       delete this.memory.pending;
       const yn = this.yesNo();
       if (yn === 'yes')
-        return this.handOff({ reason: 'The customer could not be understood', source: 'repair' });
+        return this.handOff(
+          { reason: 'The customer could not be understood', source: 'repair' },
+          { keepFlow: true },
+        );
       if (yn === 'no') {
         this.memory.oos = 0;
         await this.say(this.engine.message('human_declined'));
@@ -251,13 +273,13 @@ class Turn {
         this.state.data = {};
         return this.enter(this.state.step, { reprompt: true });
       }
-      // Declined, or something else entirely: the interrupted flow is dropped.
       if (yn === 'no') {
         this.state = null;
         await this.say(this.engine.message('resume_declined'));
         return;
       }
-      this.state = null;
+      // Something else: it is handled below and the offer stays open. An FAQ is answered and
+      // the offer made again; another flow goes first and the offer comes back when it ends.
     }
     const command = this.command();
     if (command) return this.repair(command);
@@ -279,7 +301,7 @@ class Turn {
     // and the operator gets the message): the customer keeps their place, with no reminder.
     if (optOutHandled(this.ctx)) return;
     const text = this.answerText ?? '';
-    if (this.intent === 'cancel' || CANCEL.test(text)) {
+    if (isCancel(text, this.intent)) {
       const handoff = this.ctx.conversation.handoff ?? {};
       this.released = true;
       delete this.memory.queued;
@@ -323,16 +345,11 @@ class Turn {
     );
   }
 
-  /** "cancel", "start over", "talk to a person": by the bot's intents of those names, or by the words. */
-  private command(): 'cancel' | 'restart' | 'human' | undefined {
-    const text = this.text ?? '';
-    if (this.intent === 'cancel' || CANCEL.test(text)) return 'cancel';
-    if (this.intent === 'start_over' || RESTART.test(text)) return 'restart';
-    if (this.intent === 'human' || HUMAN.test(text)) return 'human';
-    return undefined;
+  private command(): Command | undefined {
+    return commandOf(this.text ?? '', this.intent);
   }
 
-  private async repair(command: 'cancel' | 'restart' | 'human'): Promise<void> {
+  private async repair(command: Command): Promise<void> {
     this.memory.oos = 0;
     if (command === 'human') {
       const flowId = this.engine.flows.byIntent.get('human');
@@ -340,13 +357,21 @@ class Turn {
       if (flow && this.state?.flowId !== flow.id) {
         const interrupted = this.state;
         this.state = null;
-        await this.start(flow, []);
+        // Nobody to pass to: the person flow runs on top of what was in progress, which the bot
+        // then offers to get back to.
+        const stack = interrupted && !humanAvailability(this.ctx).available ? pushed(interrupted) : [];
+        await this.start(flow, stack);
         if (this.handoff && interrupted) this.handoff.flow = summaryOf(interrupted);
         return;
       }
-      return this.handOff({ reason: 'The customer asked for a person', source: 'customer_request' });
+      return this.handOff(
+        { reason: 'The customer asked for a person', source: 'customer_request' },
+        { keepFlow: true },
+      );
     }
     if (!this.state) {
+      // "start over" with nothing started is a fresh start: a welcome, not a refusal.
+      if (command === 'restart') return this.greet();
       await this.say(this.engine.message('nothing_to_cancel'));
       return;
     }
@@ -376,22 +401,37 @@ class Turn {
         // Free text fits anything, so only a message the NLU is sure is another intent the bot
         // can answer ("what's your return policy?" while asking which item) is a side question.
         if (this.confidentlyElsewhere(flow)) return 'digression';
+        // A button (or its number) from an earlier question is not this question's answer.
+        if (await this.isStaleChoice()) {
+          await this.say(this.engine.message('stale_choice'));
+          await this.prompt(step);
+          return 'done';
+        }
       } else if (this.startsOtherFlow(flow) && this.hasWordsBesides(step)) return 'digression';
       const value = this.extract(step);
       if (value !== undefined && this.valid(step, value)) {
         state.slots[step.slot as string] = value;
         return this.continueAfter(flow, state.step, step.next);
       }
-      if (value === undefined && this.isDigression(flow)) return 'digression';
-      return this.retry(flow, step);
+      if (value === undefined && this.isLikelyDigression(flow)) return 'digression';
+      return this.retry(flow, step, value === undefined ? 'missing' : 'invalid');
     }
     const option = this.chosen(step.options ?? []);
     if (option) {
       if (step.slot) state.slots[step.slot] = option.value;
       return this.continueAfter(flow, state.step, option.goto ?? step.next);
     }
-    if (this.isDigression(flow)) return 'digression';
-    return this.retry(flow, step);
+    if (this.isLikelyDigression(flow)) return 'digression';
+    return this.retry(flow, step, 'missing');
+  }
+
+  /**
+   * A button from an earlier question pressed (or its number typed) while a free-text question
+   * waits: text questions have no buttons, so any press is stale, and a bare "2" after a numbered
+   * menu is that menu's option.
+   */
+  private isStaleChoice(): Promise<boolean> {
+    return isStaleChoice(this.ctx);
   }
 
   private async continueAfter(flow: FlowDefinition, from: string, next: string | undefined): Promise<'done'> {
@@ -401,7 +441,7 @@ class Turn {
     return 'done';
   }
 
-  private async retry(flow: FlowDefinition, step: Step): Promise<'done'> {
+  private async retry(flow: FlowDefinition, step: Step, why: 'missing' | 'invalid'): Promise<'done'> {
     const state = this.state as FlowState;
     const retries = ((state.data as StepData | undefined)?.retries ?? 0) + 1;
     if (retries > (step.retries ?? 2)) {
@@ -415,14 +455,32 @@ class Turn {
       }
       return 'done';
     }
-    // An author's `invalid:` text says what is expected; the generic one is followed by the question.
-    if (step.invalid) await this.say(step.invalid);
-    else {
-      await this.say(this.engine.message('invalid'));
-      await this.prompt(step);
-    }
+    await this.explain(step, why);
     state.data = { ...state.data, retries };
     return 'done';
+  }
+
+  /**
+   * Why the answer did not do, and what would: a value that fails `validate:` gets the author's
+   * `invalid:` text (which says what is expected); no value at all gets what the question expects
+   * (its options, the entity's form) and the question again. The `invalid:` text is not used for
+   * a missing value: "it hasn't arrived" is not a malformed order number.
+   */
+  private async explain(step: Step, why: 'missing' | 'invalid'): Promise<void> {
+    if (why === 'invalid' && step.invalid) {
+      await this.say(step.invalid);
+      return;
+    }
+    if (why === 'invalid') await this.say(this.engine.message('invalid'));
+    else if (step.choice !== undefined) {
+      const scope = this.scope();
+      const titles = expectedChoice(step.options ?? [], (o) => this.engine.template(o.title).render(scope));
+      await this.say(this.engine.message('expected_choice'), undefined, { expected: titles });
+    } else {
+      const entity = expectedEntity(step.entity ?? 'text', this.engine.options.intents?.entities);
+      await this.say(this.engine.message('expected'), undefined, { expected: entity });
+    }
+    await this.prompt(step);
   }
 
   /** A different intent the bot knows (a flow or an FAQ answer) while a flow waits for an answer. */
@@ -433,13 +491,22 @@ class Turn {
   }
 
   /**
+   * A digression from a question that got no usable answer: the NLU must be fairly sure
+   * ({@link DIGRESSION_CONFIDENCE}). Below that the message is more likely a bad answer ("the
+   * sofa" to "which product?") than a new request, and the question is explained and asked again.
+   */
+  private isLikelyDigression(flow: FlowDefinition): boolean {
+    if (!this.nlu || !this.isDigression(flow)) return false;
+    return this.nlu.confidence >= digressionBar('answer', this.text, this.engine.options.nlu?.threshold);
+  }
+
+  /**
    * A digression (see {@link isDigression}) the NLU is confident about: at least
    * {@link FREE_TEXT_DIGRESSION_CONFIDENCE}, and never below the bot's own threshold.
    */
   private confidentlyElsewhere(flow: FlowDefinition): boolean {
     if (!this.nlu || !this.isDigression(flow)) return false;
-    const bar = Math.max(FREE_TEXT_DIGRESSION_CONFIDENCE, this.engine.options.nlu?.threshold ?? 0);
-    return this.nlu.confidence >= bar;
+    return this.nlu.confidence >= digressionBar('free_text', this.text, this.engine.options.nlu?.threshold);
   }
 
   private startsOtherFlow(flow: FlowDefinition): boolean {
@@ -462,7 +529,8 @@ class Turn {
     const nlu = this.engine.options.nlu;
     if (!nlu) return undefined;
     for (const text of [this.answerText, this.ctx.payload]) {
-      const value = text ? nlu.extractEntities(text, [entity])[0]?.value : undefined;
+      const found = text ? nlu.extractEntities(text, [entity]) : [];
+      const value = localiseEntities(found, this.engine.extractOptions)[0]?.value;
       if (value !== undefined) return value;
     }
     return undefined;
@@ -493,14 +561,8 @@ class Turn {
     return intent ? options.find((o) => o.intent === intent) : undefined;
   }
 
-  private yesNo(): Yn {
-    const payload = this.ctx.payload;
-    if (payload === 'sb:yes') return 'yes';
-    if (payload === 'sb:no') return 'no';
-    const text = this.text ?? '';
-    if (this.intent === 'affirm' || YES.test(text)) return 'yes';
-    if (this.intent === 'deny' || NO.test(text)) return 'no';
-    return undefined;
+  private yesNo(): YesNo | undefined {
+    return yesNoOf(this.text ?? '', this.intent, this.ctx.payload);
   }
 
   /** No flow is waiting for this message (or it is a digression): route it by its intent. */
@@ -511,10 +573,10 @@ class Turn {
     if (flow) {
       this.memory.oos = 0;
       const interrupted = this.state;
-      const stack = interrupted
-        ? [...(interrupted.stack ?? []), { ...withoutStack(interrupted), data: {} }]
-        : [];
       this.state = null;
+      // Asked again for the flow the bot offered to resume: it starts afresh in its place.
+      const again = interrupted?.data?.awaiting === 'resume' && interrupted.flowId === flow.id;
+      const stack = interrupted ? (again ? (interrupted.stack ?? []) : pushed(interrupted)) : [];
       await this.start(flow, stack);
       return;
     }
@@ -522,27 +584,62 @@ class Turn {
     if (answers) {
       this.memory.oos = 0;
       await this.say(answers[(this.ctx.message.seq - 1) % answers.length] as string);
-      // An FAQ in the middle of a flow: answer, then ask the pending question again.
-      const state = this.state;
-      const step = state ? this.engine.resolve(state)?.steps[state.step] : undefined;
-      if (state && step && (state.data?.awaiting === 'ask' || state.data?.awaiting === 'choice')) {
-        await this.prompt(step);
-      }
+      // An FAQ in the middle of a flow (or while offering to resume one): answer, then ask the
+      // pending question again.
+      await this.askAgain();
       return;
     }
+    return this.notUnderstood();
+  }
+
+  /**
+   * The repair path, all of it: a message the bot has no intent (or nothing to say) for. First
+   * "could you say it another way?"; from the second in a row, the offer of a person, or, when
+   * nobody can take over, the bot's help (an intent named `help` with an answer). A pending
+   * question (the offer to resume a flow) is asked again after the first.
+   */
+  private async notUnderstood(): Promise<void> {
     // Nothing the author wrote answers it: the bot's documents may, before the repair.
     if (this.text && (await this.engine.options.knowledge?.answer(this.ctx, this.text))) {
       this.memory.oos = 0;
+      await this.askAgain();
       return;
     }
-    // Out of scope (or an intent the bot has nothing to say about).
     this.memory.oos = (this.memory.oos ?? 0) + 1;
-    if (this.memory.oos >= 2) {
+    if (this.memory.oos < 2) {
+      await this.say(this.engine.message('rephrase'));
+      await this.askAgain();
+      return;
+    }
+    if (humanAvailability(this.ctx).available) {
       this.memory.pending = 'human';
       await this.say(this.engine.message('offer_human'), this.yesNoButtons());
-    } else {
-      await this.say(this.engine.message('rephrase'));
+      return;
     }
+    this.memory.oos = 0;
+    await this.say(this.engine.message('offer_help'));
+    const help = this.engine.answerFor('help');
+    if (help) await this.say(help[0] as string);
+    await this.askAgain();
+  }
+
+  /** `/start` (or "start over" with nothing started): hello, then the pending question if any. */
+  private async greet(): Promise<void> {
+    this.memory.oos = 0;
+    delete this.memory.pending;
+    const hello = this.engine.answerFor('greet');
+    await this.say(hello?.[0] ?? this.engine.message('welcome'));
+    await this.askAgain();
+  }
+
+  /** Asks what the conversation waits for again: the step's question, or the offer to resume. */
+  private async askAgain(): Promise<void> {
+    const state = this.state;
+    const awaiting = state?.data?.awaiting;
+    if (!state || !awaiting) return;
+    if (awaiting === 'resume') return this.offerResume();
+    const step = this.engine.resolve(state)?.steps[state.step];
+    if (step) await this.prompt(step);
   }
 
   private async start(
@@ -565,7 +662,11 @@ class Turn {
       if (stepKind(step) !== 'ask' || !step.slot || !step.entity || step.entity === 'text') continue;
       if (filled(state.slots[step.slot])) continue;
       const found = this.nlu?.entities.find((e) => e.entity === step.entity);
-      if (found && this.valid(step, found.value)) state.slots[step.slot] = found.value;
+      if (!found) continue;
+      // A value given up front that fails `validate:` is not used, and the customer is told why
+      // when its question comes: "book for 20" is not quietly forgotten.
+      if (this.valid(step, found.value)) state.slots[step.slot] = found.value;
+      else this.rejected.add(step.slot);
     }
   }
 
@@ -598,7 +699,9 @@ class Turn {
       this.lastSeen = { flowId: state.flowId, slots: state.slots };
       const kind = stepKind(step);
       const skipAsk = kind === 'ask' && !step.always && filled(state.slots[step.slot as string]);
-      if (step.say && !skipAsk && !reprompt) {
+      // "I'm connecting you with a colleague" is not said when nobody is there.
+      const unstaffed = kind === 'handoff' && !humanAvailability(this.ctx).available;
+      if (step.say && !skipAsk && !reprompt && !unstaffed) {
         for (const line of step.say) await this.say(line);
       }
       reprompt = false;
@@ -616,6 +719,8 @@ class Turn {
           break;
         case 'ask':
           if (skipAsk) break;
+          if (this.rejected.delete(step.slot as string))
+            await this.say(step.invalid ?? this.engine.message('invalid'));
           await this.prompt(step);
           state.data = { awaiting: 'ask' };
           return;
@@ -653,7 +758,7 @@ class Turn {
           const reason = spec.reason
             ? this.engine.template(spec.reason).render(this.scope())
             : `Flow '${flow.id}'`;
-          await this.handOff({ ...spec, reason, source: 'flow' }, Boolean(step.say));
+          await this.handOff({ ...spec, reason, source: 'flow' }, { said: Boolean(step.say) });
           return;
         }
         case 'knowledge': {
@@ -705,68 +810,9 @@ class Turn {
 
   private async call(flow: FlowDefinition, step: Step): Promise<'ok' | 'failed'> {
     const state = this.state as FlowState;
-    const scope = this.scope();
-    const args: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(step.with ?? {})) {
-      args[k] = typeof v === 'string' ? this.engine.template(v).value(scope) : v;
-    }
-    const timeoutMs = step.timeout ?? this.engine.options.actionTimeoutMs ?? 10_000;
-    const signal = AbortSignal.timeout(timeoutMs);
-    this.ctx.typing(true);
-    try {
-      let result: unknown;
-      if (typeof step.call === 'string') {
-        const action = this.engine.options.actions?.[step.call];
-        if (!action) throw new Error(`no action named '${step.call}' is registered`);
-        const input: ActionInput = {
-          args,
-          slots: structuredClone(state.slots),
-          customer: scope.customer as Record<string, unknown>,
-          conversationId: this.ctx.conversation.id,
-          signal,
-        };
-        result = await Promise.race([
-          Promise.resolve(action(input)),
-          new Promise((_, reject) => {
-            signal.addEventListener('abort', () => reject(new Error(`timed out after ${timeoutMs} ms`)), {
-              once: true,
-            });
-          }),
-        ]);
-      } else if (step.call) {
-        const url = this.engine.template(step.call.webhook).render(scope);
-        const method = step.call.method ?? 'POST';
-        const res = await fetch(url, {
-          method,
-          signal,
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          ...(method === 'POST'
-            ? {
-                body: JSON.stringify({
-                  args,
-                  slots: state.slots,
-                  conversationId: this.ctx.conversation.id,
-                  flow: { id: flow.id, step: state.step },
-                }),
-              }
-            : {}),
-        });
-        if (!res.ok) throw new Error(`webhook answered ${res.status}`);
-        const body = await res.text();
-        try {
-          result = body ? JSON.parse(body) : null;
-        } catch {
-          result = body;
-        }
-      }
-      state.slots[step.result ?? 'result'] = result === undefined ? null : structuredClone(result);
-      return 'ok';
-    } catch (error) {
-      this.ctx.logger.warn({ err: error, flow: flow.id, step: state.step }, 'flow action failed');
-      return 'failed';
-    } finally {
-      this.ctx.typing(false);
-    }
+    const outcome = await runCall(this.engine, this.ctx, flow, step, state, this.scope());
+    if (outcome.ok) state.slots[step.result ?? 'result'] = outcome.result;
+    return outcome.ok ? 'ok' : 'failed';
   }
 
   /** Asks the current step's question (again). */
@@ -797,13 +843,19 @@ class Turn {
       this.state = null;
       return;
     }
-    const flow = this.engine.resolve(top);
     this.state = {
       ...top,
       data: { awaiting: 'resume' },
       ...(stack.length > 1 ? { stack: stack.slice(0, -1) } : {}),
     };
-    const scope = { ...this.scope(), flow: flow?.description ?? flow?.id ?? top.flowId };
+    await this.offerResume();
+  }
+
+  /** "Shall we get back to your return?" for the flow waiting in the current state. */
+  private async offerResume(): Promise<void> {
+    const state = this.state as FlowState;
+    const flow = this.engine.resolve(state);
+    const scope = { ...this.scope(), flow: flow?.description ?? flow?.id ?? state.flowId };
     await this.ctx.reply({
       type: 'text',
       text: this.engine.template(this.engine.message('resume')).render(scope),
@@ -817,7 +869,16 @@ class Turn {
     return 'done';
   }
 
-  private async handOff(spec: HandoffSpec & { source: string }, saidAlready = false): Promise<void> {
+  /**
+   * Hands the conversation to a person, or, when nobody can take it, says so and carries on
+   * (see {@link noOneAvailable}). `said`: the step already told the customer; `keepFlow`: the
+   * customer asked in the middle of something that can go on without a person.
+   */
+  private async handOff(
+    spec: HandoffSpec & { source: string },
+    options: { said?: boolean; keepFlow?: boolean } = {},
+  ): Promise<void> {
+    if (!humanAvailability(this.ctx).available) return this.noOneAvailable(spec, options.keepFlow ?? false);
     const state = this.state;
     this.handoff = {
       reason: spec.reason ?? 'Handoff requested',
@@ -833,7 +894,26 @@ class Turn {
     this.memory.oos = 0;
     delete this.memory.pending;
     delete this.memory.queued;
-    if (!saidAlready) await this.say(this.engine.message('handoff'));
+    if (!options.said) await this.say(this.engine.message('handoff'));
+  }
+
+  /**
+   * Nobody can take the conversation (no operator desk, or nobody at it): the customer is told
+   * so honestly (handoff.yml's `messages.unavailable`) and the bot stays in charge. When asked in
+   * the middle of something (`keepFlow`), its question is asked again; a flow that cannot go on
+   * without a person ends, and an interrupted one is offered back.
+   */
+  private async noOneAvailable(spec: HandoffSpec & { source: string }, keepFlow: boolean): Promise<void> {
+    this.memory.oos = 0;
+    delete this.memory.pending;
+    await this.recordEvent('handoff_unavailable', {
+      reason: spec.reason ?? null,
+      team: spec.team ?? null,
+      source: spec.source,
+    });
+    await this.ctx.reply(humanAvailability(this.ctx).message);
+    if (keepFlow) await this.askAgain();
+    else if (this.state) await this.finish();
   }
 
   private yesNoButtons(): PostbackButton[] {
@@ -843,13 +923,18 @@ class Turn {
     ];
   }
 
-  private async say(text: string, quickReplies?: PostbackButton[]): Promise<void> {
-    const rendered = this.engine.template(text).render(this.scope());
+  private async say(
+    text: string,
+    quickReplies?: PostbackButton[],
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    const rendered = this.engine.template(text).render(this.scope(extra));
     await this.ctx.reply(quickReplies ? { type: 'text', text: rendered, quickReplies } : rendered);
   }
 
   scope(extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
+      [LOCALE]: this.engine.locale,
       slots: this.state?.slots ?? {},
       customer: customerScope(this.ctx.customer),
       nlu: this.nlu
@@ -914,6 +999,11 @@ function filled(value: unknown): boolean {
 
 function following(flow: FlowDefinition, step: string): string | undefined {
   return flow.order[flow.order.indexOf(step) + 1];
+}
+
+/** The stack with `state` on top, to come back to once the flow starting now ends. */
+function pushed(state: FlowState): NonNullable<FlowState['stack']> {
+  return [...(state.stack ?? []), { ...withoutStack(state), data: {} }];
 }
 
 function withoutStack(state: FlowState): Omit<FlowState, 'stack'> {

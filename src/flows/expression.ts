@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { formatDate, formatMoney, formatTime, type LocaleSettings, toDate } from '../util/locale-format';
 
 /** A syntax error in an expression; `offset` is 0-based inside the expression's text. */
 export class ExpressionError extends Error {
@@ -134,8 +135,36 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
     Array.isArray(list) ? list.map(stringify).join(typeof sep === 'string' ? sep : ', ') : list,
 };
 
+/**
+ * Where a scope carries the bot's {@link LocaleSettings} for the formatting functions. A symbol:
+ * no expression can name it.
+ */
+export const LOCALE = Symbol('locale');
+
+const DEFAULT_LOCALE: LocaleSettings = { timeZone: 'UTC', locale: 'en' };
+
+/**
+ * Formatting functions: values as the customer reads them, in the bot's time zone and locale
+ * (`settings:` in a flows file). Anything they cannot format is returned as it is.
+ */
+const FORMATTERS: Record<string, (locale: LocaleSettings, ...args: unknown[]) => unknown> = {
+  /** `date(slots.when)`: "Saturday 5 December 2026" (a datetime value, an ISO date or epoch ms). */
+  date: (locale, x) => {
+    const d = toDate(x);
+    return d ? formatDate(d, locale) : x;
+  },
+  /** `time(slots.when)`: "20:00" (en-GB), "8:00 PM" (en-US). */
+  time: (locale, x) => {
+    const d = toDate(x);
+    return d ? formatTime(d, locale) : x;
+  },
+  /** `money(149)`, `money(slots.price, 'USD')`, `money(slots.budget)` (a money value): "€149.00". */
+  money: (locale, x, currency) =>
+    formatMoney(x, locale, typeof currency === 'string' ? currency : undefined) ?? x,
+};
+
 /** The names expressions can call, for docs and error hints. */
-export const EXPRESSION_FUNCTIONS = Object.keys(FUNCTIONS);
+export const EXPRESSION_FUNCTIONS = [...Object.keys(FUNCTIONS), ...Object.keys(FORMATTERS)];
 
 const regexCache = new Map<string, RegExp>();
 function safeRegex(source: string): RegExp {
@@ -265,7 +294,8 @@ class Parser {
         throw new ExpressionError(`'${t.value}' needs a value before it`, t.at);
       }
       if (this.isOp('(')) {
-        if (!(t.value in FUNCTIONS)) {
+        // Own names only: `constructor` or `toString` are not functions of the language.
+        if (!Object.hasOwn(FUNCTIONS, t.value) && !Object.hasOwn(FORMATTERS, t.value)) {
           throw new ExpressionError(
             `unknown function '${t.value}' (known: ${EXPRESSION_FUNCTIONS.join(', ')})`,
             t.at,
@@ -408,8 +438,14 @@ function evaluate(node: Node, scope: Record<string, unknown>): unknown {
       return value;
     }
     case 'call': {
+      const args = node.args.map((n) => evaluate(n, scope));
+      const format = Object.hasOwn(FORMATTERS, node.name) ? FORMATTERS[node.name] : undefined;
+      if (format) {
+        const locale = (scope as { [LOCALE]?: LocaleSettings })[LOCALE] ?? DEFAULT_LOCALE;
+        return format(locale, ...args);
+      }
       const fn = FUNCTIONS[node.name] as (...args: unknown[]) => unknown;
-      return fn(...node.args.map((n) => evaluate(n, scope)));
+      return fn(...args);
     }
     case 'unary': {
       const v = evaluate(node.arg, scope);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { nearest } from '../util/did-you-mean';
+import { isCurrency, isLocale, isTimeZone } from '../util/locale-format';
 import { yamlOffset } from '../util/yaml-position';
 import { SourceFileError, type SourceProblem } from '../errors';
 import { BUILTIN_ENTITIES, type IntentSet } from '../nlu';
@@ -23,6 +24,7 @@ import {
   DEFAULT_MESSAGES,
   type FlowDefinition,
   type FlowSet,
+  type FlowSettings,
   type GotoTarget,
   type MessageKey,
   STEP_KINDS,
@@ -32,6 +34,41 @@ import {
 
 /** Names an expression or template may use. */
 export const SCOPE_ROOTS = ['slots', 'customer', 'nlu', 'message', 'value', 'flow', 'queue'] as const;
+/** Extra names the engine's own messages may use: `{{expected}}` in re-prompts. */
+const MESSAGE_ROOTS = ['expected'] as const;
+
+/**
+ * `settings:`: a valid time zone, locale and currency, each set in one file only (a second
+ * file setting it again is reported, with where the first did).
+ */
+function checkSettings(
+  ctx: FileContext,
+  raw: FlowSettings,
+  settings: FlowSettings,
+  firstAt: Map<string, string>,
+): void {
+  const checks: Record<keyof FlowSettings, [(v: string) => boolean, string]> = {
+    timezone: [isTimeZone, 'an IANA time zone such as Europe/Berlin or America/New_York'],
+    locale: [isLocale, 'a language tag such as en, en-GB or de-DE'],
+    currency: [isCurrency, 'an ISO 4217 code such as EUR, USD or GBP'],
+  };
+  for (const key of Object.keys(checks) as (keyof FlowSettings)[]) {
+    const value = raw[key];
+    if (typeof value !== 'string') continue;
+    const [ok, hint] = checks[key];
+    if (!ok(value)) {
+      ctx.node(['settings', key], `settings.${key}: '${value}' is not valid`, `use ${hint}`);
+      continue;
+    }
+    const first = firstAt.get(key);
+    if (first) {
+      ctx.node(['settings', key], `settings.${key} is set twice`, `first set at ${first}; keep one`, true);
+      continue;
+    }
+    firstAt.set(key, `${ctx.file}:${ctx.lines.linePos(ctx.offsetOf(['settings', key], true)).line}`);
+    settings[key] = value;
+  }
+}
 
 // verbose: errors carry their schema, whose keys feed "did you mean" for an unknown key.
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
@@ -45,6 +82,7 @@ interface RawFlow {
 interface RawFile {
   flows?: Record<string, RawFlow>;
   messages?: Partial<Record<MessageKey, string>>;
+  settings?: FlowSettings;
 }
 
 class FileContext {
@@ -115,7 +153,7 @@ function schemaProblems(ctx: FileContext, errors: ErrorObject[]): void {
         : inStep
           ? `a step has one kind (${['say', ...STEP_KINDS].join(', ')}) and its options; see docs/authoring.md`
           : segments.length === 0
-            ? 'a flows file has `flows:` (and optionally `messages:`)'
+            ? 'a flows file has `flows:` (and optionally `messages:` and `settings:`)'
             : segments[0] === 'flows' && segments.length === 2
               ? 'a flow has trigger, description and steps'
               : undefined;
@@ -290,7 +328,12 @@ export async function collectFlows(
   options: LoadFlowsOptions,
   problems: SourceProblem[],
 ): Promise<FlowSet> {
-  const set: FlowSet = { flows: new Map(), byIntent: new Map(), messages: { ...DEFAULT_MESSAGES } };
+  const set: FlowSet = {
+    flows: new Map(),
+    byIntent: new Map(),
+    messages: { ...DEFAULT_MESSAGES },
+    settings: {},
+  };
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
@@ -311,12 +354,14 @@ export async function collectFlows(
   const claimedAt = new Map<string, string>();
   const flowFiles = new Map<string, string>();
   const gotoFlows: { ctx: FileContext; segments: (string | number)[]; flow: string; step?: string }[] = [];
+  const settingsAt = new Map<string, string>();
 
   for (const { ctx, data } of parsed) {
     for (const [key, text] of Object.entries(data.messages ?? {})) {
-      checkTemplate(ctx, ['messages', key], text, [...SCOPE_ROOTS]);
+      checkTemplate(ctx, ['messages', key], text, [...SCOPE_ROOTS, ...MESSAGE_ROOTS]);
       set.messages[key as MessageKey] = text as string;
     }
+    checkSettings(ctx, data.settings ?? {}, set.settings, settingsAt);
     for (const [id, raw] of Object.entries(data.flows ?? {})) {
       const base = ['flows', id];
       const line = ctx.lines.linePos(ctx.offsetOf(base, true)).line;

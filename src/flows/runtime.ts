@@ -19,6 +19,7 @@ import {
   loadKnowledge,
 } from '../knowledge';
 import { type IntentSet, loadIntents, NluEngine, type NluResult } from '../nlu';
+import { localiseEntities } from '../nlu/entities';
 import { type Action, FlowEngine } from './engine';
 import { collectFlows, type HandoffTeams, sortProblems } from './loader';
 import type { FlowSet } from './types';
@@ -201,7 +202,9 @@ export class FlowRuntime {
       const text = ctx.text ?? (content.type === 'postback' ? (content.title ?? content.payload) : undefined);
       // Also while a person owns the conversation: the desk shows intent and sentiment.
       if (current.content.nlu && text) {
-        result = current.content.nlu.parse(text);
+        const parsed = current.content.nlu.parse(text);
+        // Dates and amounts as the bot's settings read and write them (time zone, locale).
+        result = { ...parsed, entities: localiseEntities(parsed.entities, current.engine.extractOptions) };
         ctx.state.nlu = result;
         ctx.nlu = {
           intent: result.intent,

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { DEFAULT_MESSAGES } from './types';
+
 const name = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_.-]*$' };
 const text = { type: 'string', minLength: 1 };
 const gotoTarget = {
@@ -33,29 +35,30 @@ export const flowsJsonSchema = {
       additionalProperties: { $ref: '#/definitions/flow' },
     },
     messages: {
+      description: 'Texts the engine says on its own (repair, re-prompts, handoff); {{ }} templates.',
       type: 'object',
       additionalProperties: false,
-      properties: Object.fromEntries(
-        [
-          'rephrase',
-          'offer_human',
-          'human_declined',
-          'handoff',
-          'queued',
-          'queued_position',
-          'queue_left',
-          'cancelled',
-          'nothing_to_cancel',
-          'restarted',
-          'resume',
-          'resume_declined',
-          'invalid',
-          'action_failed',
-          'lost',
-          'yes',
-          'no',
-        ].map((k) => [k, text]),
-      ),
+      properties: Object.fromEntries(Object.keys(DEFAULT_MESSAGES).map((k) => [k, text])),
+    },
+    settings: {
+      description: 'How dates, times and amounts are read and written (one flows file sets each).',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timezone: {
+          description: "The bot's IANA time zone, e.g. Europe/Berlin (default: the machine's).",
+          ...text,
+        },
+        locale: {
+          description: "Language tag for dates and amounts, e.g. en-GB (default: the intents' language).",
+          ...text,
+        },
+        currency: {
+          description: 'ISO 4217 code for money() of a plain number, e.g. EUR.',
+          type: 'string',
+          pattern: '^[A-Z]{3}$',
+        },
+      },
     },
   },
   definitions: {

@@ -105,6 +105,7 @@ export interface FlowDefinition {
 export const DEFAULT_MESSAGES = {
   rephrase: "Sorry, I didn't quite get that. Could you say it another way?",
   offer_human: "I'm still not sure I understand. Would you like to talk to a person?",
+  offer_help: "I'm still not sure I understand, sorry. Could you tell me in a few words what you need?",
   human_declined: 'No problem. What else can I help you with?',
   handoff: "I'm passing you to a colleague. They'll reply here as soon as they can.",
   queued: "You're in the queue; a colleague will reply here. Say 'cancel' to go back to the assistant.",
@@ -117,6 +118,10 @@ export const DEFAULT_MESSAGES = {
   resume: 'Shall we get back to {{flow}}?',
   resume_declined: 'OK. What else can I help you with?',
   invalid: "Sorry, that doesn't look right.",
+  expected: 'Sorry, I was expecting {{expected}}.',
+  expected_choice: 'Sorry, please choose one of: {{expected}}.',
+  stale_choice: 'That option was for an earlier question.',
+  welcome: 'Hi! How can I help you today?',
   action_failed: 'Sorry, something went wrong on my side.',
   lost: "Sorry, I lost track of where we were. Let's start again: how can I help?",
   yes: 'Yes',
@@ -125,10 +130,21 @@ export const DEFAULT_MESSAGES = {
 
 export type MessageKey = keyof typeof DEFAULT_MESSAGES;
 
+/** `settings:` in a flows file: how dates, times and amounts are read and written. */
+export interface FlowSettings {
+  /** IANA time zone of the bot ("tomorrow at 8pm" is 8 pm there). Default: the machine's. */
+  timezone?: string;
+  /** BCP 47 tag for dates and amounts, e.g. `en-GB`. Default: the intents' `language`. */
+  locale?: string;
+  /** ISO 4217 code for `money()` of a bare number, e.g. `EUR`. */
+  currency?: string;
+}
+
 /** Everything in the `flows/` folder. */
 export interface FlowSet {
   flows: Map<string, FlowDefinition>;
   /** intent → flow id. */
   byIntent: Map<string, string>;
   messages: Record<MessageKey, string>;
+  settings: FlowSettings;
 }

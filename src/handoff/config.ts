@@ -45,6 +45,8 @@ export const DEFAULT_DESK_MESSAGES = {
   csat_thanks: 'Thank you for the feedback!',
   resume: 'Shall we get back to {flow}?',
   lapsed: "{operator} had to step away; you're back in the queue (number {position}).",
+  unavailable:
+    "Sorry, none of my colleagues can chat right now, so I can't pass you on. I'm still here for anything I can help with.",
 };
 
 export type DeskMessageKey = keyof typeof DEFAULT_DESK_MESSAGES;
@@ -61,6 +63,7 @@ export const DESK_MESSAGE_PLACEHOLDERS: Record<DeskMessageKey, readonly string[]
   csat_thanks: [],
   resume: ['flow'],
   lapsed: ['operator', 'position'],
+  unavailable: [],
 };
 
 /** A `{name}` placeholder, as the desk fills them in. */

@@ -30,6 +30,7 @@ export {
   startHandoffTimers,
   type TimerHandler,
 } from './timers';
+export { humanAvailability, type HumanAvailability, setHumanAvailability } from './availability';
 export { SqlHandoffQueue } from './sql-queue';
 export { RedisHandoffQueue } from './redis-queue';
 

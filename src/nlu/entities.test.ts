@@ -1,4 +1,4 @@
-import { EntityExtractor } from './entities';
+import { EntityExtractor, localiseEntities } from './entities';
 
 const extractor = new EntityExtractor(
   [
@@ -80,11 +80,11 @@ describe('EntityExtractor', () => {
 
   it('extracts money with symbols, codes and words, and plain numbers', () => {
     expect(found('I was charged $1,299.50 instead of 20 euros', ['money'])).toEqual([
-      { entity: 'money', value: { amount: 1299.5, currency: 'USD' }, text: '$1,299.50' },
-      { entity: 'money', value: { amount: 20, currency: 'EUR' }, text: '20 euros' },
+      { entity: 'money', value: { amount: 1299.5, currency: 'USD', text: '$1,299.50' }, text: '$1,299.50' },
+      { entity: 'money', value: { amount: 20, currency: 'EUR', text: '€20.00' }, text: '20 euros' },
     ]);
     expect(found('send 12.5k USD', ['money'])).toEqual([
-      { entity: 'money', value: { amount: 12500, currency: 'USD' }, text: '12.5k USD' },
+      { entity: 'money', value: { amount: 12500, currency: 'USD', text: '$12,500.00' }, text: '12.5k USD' },
     ]);
     expect(found('I need 3 of them, maybe twenty-five', ['number'])).toEqual([
       { entity: 'number', value: 3, text: '3' },
@@ -101,6 +101,51 @@ describe('EntityExtractor', () => {
     ]);
     const [friday] = extractor.extract('next friday works', ['delivery_date'], now);
     expect(new Date((friday?.value as { start: string } | undefined)?.start ?? '').getDate()).toBe(22);
+  });
+
+  it("reads dates in the bot's time zone and writes them for its locale (daylight saving time too)", () => {
+    // 23:30 UTC on 4 December is already 5 December in Berlin: "tomorrow" is the 6th there.
+    const late = new Date('2026-12-04T23:30:00Z');
+    const berlin = new EntityExtractor([], { language: 'en', timeZone: 'Europe/Berlin', locale: 'en-GB' });
+    const [tomorrow] = berlin.extract('tomorrow at 8pm', ['datetime'], late);
+    expect(tomorrow?.value).toEqual({
+      start: '2026-12-06T19:00:00.000Z',
+      grain: 'time',
+      text: 'Sunday 6 December at 20:00',
+    });
+    // In March Berlin is on summer time (UTC+2), although the reference date is in winter.
+    const [march] = berlin.extract('on 30 March at 10am', ['datetime'], late);
+    expect(march?.value).toMatchObject({ start: '2027-03-30T08:00:00.000Z' });
+    const newYork = new EntityExtractor([], {
+      language: 'en',
+      timeZone: 'America/New_York',
+      locale: 'en-US',
+    });
+    const [ny] = newYork.extract('tomorrow at 8pm', ['datetime'], late);
+    expect(ny?.value).toMatchObject({
+      start: '2026-12-06T01:00:00.000Z',
+      text: 'Saturday, December 5 at 8:00 PM',
+    });
+    const [day] = berlin.extract('next friday', ['datetime'], late);
+    expect(day?.value).toMatchObject({ grain: 'day', text: 'Friday 11 December' });
+  });
+
+  it('localises what another extractor found (the flows apply the bot settings to the NLU)', () => {
+    const found = new EntityExtractor([], { language: 'en', timeZone: 'UTC' }).extract(
+      'tomorrow at 8pm for 20 euros',
+      undefined,
+      new Date('2026-12-04T12:00:00Z'),
+    );
+    const local = localiseEntities(found, {
+      language: 'en',
+      timeZone: 'Europe/Berlin',
+      locale: 'de-DE',
+      referenceDate: new Date('2026-12-04T12:00:00Z'),
+    });
+    expect(local.map((e) => e.value)).toEqual([
+      { start: '2026-12-05T19:00:00.000Z', grain: 'time', text: 'Samstag, 5. Dezember um 20:00' },
+      { amount: 20, currency: 'EUR', text: '20,00\u00a0€' },
+    ]);
   });
 
   it('returns entities sorted by position, without overlaps', () => {

@@ -5,6 +5,14 @@
  */
 import * as chrono from 'chrono-node';
 import { DamerauLevenshteinDistance } from 'natural/lib/natural/distance/levenshtein_distance';
+import {
+  formatDateTime,
+  formatMoney,
+  type LocaleSettings,
+  systemTimeZone,
+  zonedTime,
+  zoneOffsetMinutes,
+} from '../util/locale-format';
 import { normalise, stemmerFor } from './text';
 
 /** The built-in entity kinds, usable by name in an intents file without declaring them. */
@@ -35,7 +43,11 @@ export interface Entity {
   /** The entity's name (`order_number`, or a built-in's name). */
   entity: string;
   kind: string;
-  /** number → number; money → {amount, currency}; datetime → {start, end?, text}; list → canonical value; others → string. */
+  /**
+   * number → number; money → {amount, currency, text}; datetime → {start, end?, grain, text}
+   * (`text` as the customer reads it: "Saturday 5 December at 20:00", "€20.00"); list →
+   * canonical value; others → string.
+   */
   value: unknown;
   text: string;
   start: number;
@@ -46,6 +58,20 @@ export interface ExtractOptions {
   language?: string;
   /** "Now" for relative dates; defaults to the current time. */
   referenceDate?: Date;
+  /** Dates and times are meant in this IANA zone (default: the machine's). */
+  timeZone?: string;
+  /** How `text` of dates and amounts is written (default: `language`). */
+  locale?: string;
+  /** For amounts without a currency. */
+  currency?: string;
+}
+
+function localeOf(options: ExtractOptions): LocaleSettings {
+  return {
+    timeZone: options.timeZone ?? systemTimeZone(),
+    locale: options.locale ?? options.language ?? 'en',
+    ...(options.currency ? { currency: options.currency } : {}),
+  };
 }
 
 const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
@@ -205,7 +231,8 @@ function builtin(kind: BuiltinEntity, text: string, options: ExtractOptions): En
         const amount = m[3] ? parseAmount(m[3], m[4]) : parseAmount(m[5] ?? '0', m[6]);
         const code = m[1] ?? m[2] ?? m[7] ?? m[8] ?? '';
         const currency = CURRENCY_SYMBOLS[code] ?? CURRENCY_WORDS[code.toLowerCase()] ?? code.toUpperCase();
-        add({ amount, currency }, m.index, m[0]);
+        const text = formatMoney({ amount, currency }, localeOf(options)) ?? m[0];
+        add({ amount, currency, text }, m.index, m[0]);
       }
       break;
     case 'number':
@@ -217,24 +244,41 @@ function builtin(kind: BuiltinEntity, text: string, options: ExtractOptions): En
     case 'datetime': {
       const parser = CHRONO[(options.language ?? 'en').slice(0, 2)] ?? chrono.en;
       const ref = options.referenceDate ?? new Date();
-      for (const r of parser.parse(text, ref, { forwardDate: true })) {
-        const start = r.start.date();
+      const settings = localeOf(options);
+      // chrono reads "tomorrow at 8pm" as a wall-clock time in the zone it is told (as an
+      // offset); the instant is then computed for that date, so daylight saving time is right.
+      const reference = { instant: ref, timezone: zoneOffsetMinutes(ref, settings.timeZone) };
+      const instant = (c: chrono.ParsedComponents, shift = 0): Date =>
+        zonedTime(
+          {
+            year: c.get('year') ?? ref.getUTCFullYear(),
+            month: c.get('month') ?? 1,
+            day: c.get('day') ?? 1,
+            hour: (c.get('hour') ?? 0) + shift,
+            minute: c.get('minute') ?? 0,
+            second: c.get('second') ?? 0,
+          },
+          settings.timeZone,
+        );
+      for (const r of parser.parse(text, reference, { forwardDate: true })) {
         // "tomorrow at 5": customer service hours make 17:00 the likely meaning, chrono says 05:00.
         const hour = r.start.get('hour');
-        if (
+        const shift =
           !r.start.isCertain('meridiem') &&
           r.start.isCertain('hour') &&
           hour !== null &&
           hour >= 1 &&
           hour <= 7
-        ) {
-          start.setHours(start.getHours() + 12);
-        }
+            ? 12
+            : 0;
+        const start = instant(r.start, shift);
+        const grain = r.start.isCertain('hour') ? 'time' : 'day';
         add(
           {
             start: start.toISOString(),
-            ...(r.end ? { end: r.end.date().toISOString() } : {}),
-            grain: r.start.isCertain('hour') ? 'time' : 'day',
+            ...(r.end ? { end: instant(r.end).toISOString() } : {}),
+            grain,
+            text: formatDateTime(start, settings, grain),
           },
           r.index,
           r.text,
@@ -411,4 +455,17 @@ export class EntityExtractor {
     // Filter after resolving overlaps, so asking only for numbers never returns the digits of an order number.
     return kept.filter((e) => !wanted || wanted.has(e.entity)).sort((a, b) => a.start - b.start);
   }
+}
+
+/**
+ * The same entities with dates read in another time zone and dates and amounts written for
+ * another locale: the flows apply the bot's settings to what the NLU found. Other entities are
+ * returned as they are.
+ */
+export function localiseEntities(entities: readonly Entity[], options: ExtractOptions): Entity[] {
+  return entities.map((e) => {
+    if (e.kind !== 'datetime' && e.kind !== 'money') return e;
+    const again = builtin(e.kind, e.text, options)[0];
+    return again ? { ...e, value: again.value } : e;
+  });
 }

@@ -13,6 +13,8 @@ describe('analyseSentiment', () => {
   it('treats requests as neutral', () => {
     expect(label('where is my order')).toBe('neutral');
     expect(label('I want to return my shoes please')).toBe('neutral');
+    expect(label('cancel my booking')).toBe('neutral');
+    expect(label('my order was cancelled, can I reorder?')).toBe('neutral');
   });
 
   it('scopes negation to the words that follow it', () => {

@@ -80,6 +80,11 @@ const CUSTOMER_SERVICE_EN: Record<string, number> = {
   // Requests, not feelings: "I want to return…", "please cancel", "I'd like to…", "I need help".
   want: 0,
   wants: 0,
+  // "cancel my booking", "it was cancelled": an instruction or a fact, not a feeling (AFINN: −1).
+  cancel: 0,
+  cancelled: 0,
+  canceled: 0,
+  cancelling: 0,
   please: 0,
   like: 0,
   help: 0,

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { signIdentityToken } from '../../adapters/web';
 import { createSwitchboard } from '../../src/app';
+import { setHumanAvailability } from '../../src/handoff';
 import { loadConfig } from '../../src/config';
 import { customerScope } from '../../src/flows/engine';
 import { Template } from '../../src/flows/template';
@@ -142,6 +143,12 @@ test('the sample bot with its file provider: a gold member with a complaint goes
       CRM_FILE: 'samples/customers.json',
       WEB_IDENTITY_SECRET: SECRET,
     },
+    // Someone works the queue (this test has no Slack): the handoff is queued, not declined.
+    setup: (b) =>
+      b.use((ctx, next) => {
+        setHumanAvailability(ctx, { available: true });
+        return next();
+      }),
   });
   const identity = {
     'x-switchboard-identity': signIdentityToken({ sub: 'shop-user-1', email: 'ana@example.com' }, SECRET),

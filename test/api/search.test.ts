@@ -3,13 +3,22 @@
  * scores sentiment), through the web channel: by text, channel, outcome and sentiment.
  */
 import path from 'node:path';
+import { setHumanAvailability } from '../../src/handoff';
 import { startTestBot, type TestBot } from '../helpers/bot';
 
 const TOKEN = 'test-admin-token-0123456789abcdef';
 let sb: TestBot;
 
 beforeAll(async () => {
-  sb = await startTestBot({ env: { BOT_DIR: path.resolve(__dirname, '../..'), ADMIN_API_TOKEN: TOKEN } });
+  sb = await startTestBot({
+    env: { BOT_DIR: path.resolve(__dirname, '../..'), ADMIN_API_TOKEN: TOKEN },
+    // Someone works the queue (this test has no Slack): handoffs are queued, not declined.
+    setup: (b) =>
+      b.use((ctx, next) => {
+        setHumanAvailability(ctx, { available: true });
+        return next();
+      }),
+  });
 }, 60_000);
 
 afterAll(async () => {

@@ -1,8 +1,9 @@
 /**
  * Buttons pressed while the bot waits for a typed answer, and stale buttons (a widget keeps an
- * earlier question's buttons clickable): a press answers a text question with its title; on a
+ * earlier question's buttons clickable): a text question has no buttons, so a press (or the
+ * number of an earlier numbered option) is not its answer and the question is asked again; on a
  * choice, a button whose payload is an option of the current question picks it, any other counts
- * as its title typed in.
+ * as its title typed in, and a re-prompt lists the options.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -58,13 +59,21 @@ flows:
 `,
   'tests/main.yml': `
 tests:
-  a button pressed while a text question waits answers it with its title:
+  a button pressed while a text question waits is not its answer:
     - user: i want to send a gift
     - bot: What kind of gift?
     - press: Mug
     - bot: What should the card say?
     - press: Board
-      slots: { kind: Mug, note: Board }
+      slots: { kind: Mug }
+    - bot: That option was for an earlier question.
+    - bot: What should the card say?
+      step: note
+    - user: "2"
+    - bot: That option was for an earlier question.
+    - bot: What should the card say?
+    - user: Happy birthday, Ada!
+      slots: { kind: Mug, note: "Happy birthday, Ada!" }
     - bot: A card?
 
   a stale button whose payload is an option of the current choice picks it:
@@ -87,7 +96,7 @@ tests:
     - user: cheers
     - bot: A card?
     - press: Mug
-    - bot: Sorry, that doesn't look right.
+    - bot: "Sorry, please choose one of: “Yes, a card” or “No card”."
     - bot: A card?
       step: card
     - press: No card
@@ -97,7 +106,7 @@ tests:
 `,
 };
 
-test('buttons answer text questions; stale buttons are matched to the current question or read as text', async () => {
+test('buttons do not answer text questions; stale buttons are matched to the current question or read as text', async () => {
   const dir = writeBot(bot);
   const results = await runConversationTests(dir, loadConversationTests([path.join(dir, 'tests/main.yml')]), {
     cacheDir: tempDir('sb-nlu-'),

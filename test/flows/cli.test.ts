@@ -29,7 +29,7 @@ test('validate: clean on the sample bot; a broken copy exits 1 with file:line:co
   const clean = switchboard(['validate']);
   expect(clean.status).toBe(0);
   expect(clean.stdout).toMatch(
-    /✓ \d+ intents, 5 flows, 3 actions, \d+ conversation tests, 36 knowledge documents, 5 handoff teams: no problems\n/,
+    /✓ \d+ intents, 6 flows, 4 actions, \d+ conversation tests, 36 knowledge documents, 5 handoff teams: no problems\n/,
   );
   // Every team the sample flows hand off to is listed in the sample handoff.yml: no warnings.
   expect(clean.stderr).toBe('');

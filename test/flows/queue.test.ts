@@ -24,6 +24,8 @@ beforeAll(async () => {
   bot = createSwitchboard(config, {
     nluCacheDir: tempDir('sb-nlu-'),
     outbox: { pollIntervalMs: 1000 },
+    // Operators work the queue without Slack here: handoffs are queued.
+    desk: { staffed: true },
     setup: (b) =>
       b.use(async (ctx, next) => {
         pastTheDesk.push({ text: ctx.text, status: ctx.conversation.status });

@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { ConfigError } from '../../errors';
 import { reportProblems } from '../../flows/cli';
-import { formatResults, loadConversationTests, runConversationTests, testFilesIn } from '../../flows/testing';
+import {
+  formatResults,
+  loadConversationTests,
+  runConversationTests,
+  runSucceeded,
+  testFilesIn,
+} from '../../flows/testing';
 import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
 import { resolveBotDir } from '../bot-dir';
 
@@ -26,7 +32,7 @@ export async function run(options: { dir?: string; filter?: string }, files: str
       ...(options.filter ? { filter: options.filter } : {}),
     });
     console.log(formatResults(results));
-    return results.every((r) => r.passed) ? 0 : 1;
+    return runSucceeded(results) ? 0 : 1;
   } catch (error) {
     return reportProblems(error, dir);
   }

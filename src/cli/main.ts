@@ -99,7 +99,10 @@ export function buildProgram(output: CliOutput, finish: (code: number) => void):
     .option('--dir <dir>', DIR_HELP)
     .option('--debug', 'start with /debug on')
     .action(lazy(() => require('./commands/chat')));
-  command('validate', 'check intents, flows, knowledge, tests and handoff.yml: file:line:column errors, exit 1 on any')
+  command(
+    'validate',
+    'check intents, flows, knowledge, tests and handoff.yml: file:line:column errors, exit 1 on any',
+  )
     .option('--dir <dir>', DIR_HELP)
     .action(lazy(() => require('./commands/validate')));
   command('test', 'run the conversation tests (tests/*.yml); exit 1 if any fails')

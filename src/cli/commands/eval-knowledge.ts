@@ -17,8 +17,6 @@ import {
 } from '../../knowledge';
 import { loadIntents } from '../../nlu';
 
-
-
 const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 const spread = (t: KnowledgeEvalReport['cpuMs']) =>
@@ -50,7 +48,12 @@ function table(r: KnowledgeEvalReport, file: string): string {
 }
 
 /** `options` as the CLI parsed them (see `switchboard eval --help`). */
-export async function run(options: { dir?: string; questions?: string; json?: boolean; data?: string }): Promise<number> {
+export async function run(options: {
+  dir?: string;
+  questions?: string;
+  json?: boolean;
+  data?: string;
+}): Promise<number> {
   if (options.data !== undefined) throw new UsageError('--data and --knowledge go separately');
   const dir = resolveBotDir(options.dir);
   const file = path.resolve(options.questions ?? path.join(dir, 'evals', 'knowledge.yml'));
@@ -69,7 +72,7 @@ export async function run(options: { dir?: string; questions?: string; json?: bo
     }
     report = evaluateKnowledge(kb, await readKnowledgeQuestions(file), { runs: 5 });
   } catch (error) {
-    if (error instanceof SourceFileError) return reportProblems(error);
+    if (error instanceof SourceFileError) return reportProblems(error, dir);
     console.error(`switchboard eval: ${(error as Error).message}`);
     return 1;
   }

@@ -42,7 +42,8 @@ export async function run(options: {
   dir?: string;
   questions?: string;
 }): Promise<number> {
-  if (options.knowledge) return (require('./eval-knowledge') as typeof import('./eval-knowledge')).run(options);
+  if (options.knowledge)
+    return (require('./eval-knowledge') as typeof import('./eval-knowledge')).run(options);
   const { data: file, json, retention } = options;
   if (!file) throw new UsageError('--data FILE is required (or --knowledge for knowledge answers)');
   let report: EvalReport;

@@ -8,7 +8,6 @@ import { ConfigError, SwitchboardError } from '../../errors';
 import { openStore } from '../../store';
 import { UsageError } from '../usage';
 
-
 /** Options as the CLI parsed them (see `switchboard report --help`). */
 export interface ReportOptions {
   since?: string;

@@ -3,13 +3,14 @@ import { createInterface } from 'node:readline/promises';
 import { sqlOf } from '../../analytics/routes';
 import { parseSpan } from '../../analytics/range';
 import { ConfigError, SwitchboardError } from '../../errors';
-import { configFor, isFileProblem, reportProblems } from '../../flows/cli';
+import { isFileProblem, reportProblems } from '../../flows/cli';
 import { type BotContent, loadBot } from '../../flows/runtime';
 import type { ReviewGroup } from '../../review/inbox';
 import { type ReviewContent, ReviewInbox } from '../../review/service';
 import { openStore } from '../../store';
+import { resolveBotDir } from '../bot-dir';
+import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
 import { UsageError } from '../usage';
-
 
 /** `switchboard review`: decide the review inbox's groups from a terminal (options as the CLI parsed them). */
 export async function run(values: { since?: string; dir?: string; patch?: boolean }): Promise<number> {
@@ -20,15 +21,12 @@ export async function run(values: { since?: string; dir?: string; patch?: boolea
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const dir = path.resolve(values.dir ?? process.cwd());
-  let config: ReturnType<typeof configFor>;
+  const dir = resolveBotDir(values.dir);
+  let config: CheckedSettings['config'];
   try {
-    config = configFor(dir);
+    ({ config } = checkedSettings(dir));
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 1;
-    }
+    if (error instanceof ConfigError) return printConfigProblems(error, dir, 'review');
     throw error;
   }
   let bot: BotContent;
@@ -36,7 +34,7 @@ export async function run(values: { since?: string; dir?: string; patch?: boolea
   try {
     bot = await loadBot(dir, { cacheDir });
   } catch (error) {
-    if (isFileProblem(error)) return reportProblems(error);
+    if (isFileProblem(error)) return reportProblems(error, dir);
     throw error;
   }
   const content: ReviewContent = {

@@ -74,7 +74,9 @@ describe('CLINC150 subset (30 intents, real out-of-scope queries)', () => {
     const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => errors.push(line));
     try {
       expect(await run([])).toBe(2);
-      expect(errors.join('\n')).toMatch(/^switchboard eval: --data FILE is required \(or --knowledge for knowledge answers\)\n/);
+      expect(errors.join('\n')).toMatch(
+        /^switchboard eval: --data FILE is required \(or --knowledge for knowledge answers\)\n/,
+      );
       expect(await run(['--data', path.join(tmpdir(), 'no-such-file.json')])).toBe(1);
       expect(errors.pop()).toMatch(/ENOENT/);
     } finally {

@@ -9,9 +9,9 @@ import { HANDOFF_FILE } from '../handoff/config';
 import { nearest } from '../util/did-you-mean';
 import { UsageError } from './usage';
 
-/** Whether `dir` holds a bot: an `intents/` or `flows/` folder, or a handoff.yml (a desk only). */
+/** Whether `dir` holds a bot: an `intents/`, `flows/` or `knowledge/` folder, or a handoff.yml (a desk only). */
 export function isBotFolder(dir: string): boolean {
-  return ['intents', 'flows', HANDOFF_FILE].some((entry) => existsSync(path.join(dir, entry)));
+  return ['intents', 'flows', 'knowledge', HANDOFF_FILE].some((entry) => existsSync(path.join(dir, entry)));
 }
 
 /**
@@ -27,7 +27,7 @@ export function resolveBotDir(dir: string | undefined, options: { allowEmpty?: b
     if (options.allowEmpty || isBotFolder(cwd)) return cwd;
     const guess = onlyBotIn(cwd);
     throw new UsageError(
-      `the current folder is not a bot folder (no intents/, flows/ or ${HANDOFF_FILE})${
+      `the current folder is not a bot folder (no intents/, flows/, knowledge/ or ${HANDOFF_FILE})${
         guess ? ` (did you mean --dir ${guess}?)` : ''
       }; pass --dir DIR, or create a bot with \`switchboard init DIR\``,
     );
@@ -45,7 +45,7 @@ export function resolveBotDir(dir: string | undefined, options: { allowEmpty?: b
   if (!isBotFolder(full)) {
     const guess = onlyBotIn(full);
     throw new UsageError(
-      `--dir ${dir} is not a bot folder (no intents/, flows/ or ${HANDOFF_FILE})${
+      `--dir ${dir} is not a bot folder (no intents/, flows/, knowledge/ or ${HANDOFF_FILE})${
         guess ? ` (did you mean ${path.join(dir, guess)}?)` : ''
       }; \`switchboard init NEW_FOLDER\` creates a bot`,
     );

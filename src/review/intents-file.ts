@@ -114,8 +114,7 @@ export function planChange(botDir: string, decision: Decision): FileChange {
     added = appendNew(doc, doc.get('out_of_scope', true) as YAMLSeq, decision.examples);
   }
   const { text: before, doc } = load(target);
-  // lineWidth 0: long answers stay on one line, as the author wrote them.
-  const after = doc.toString({ lineWidth: 0 });
+  const after = serializeLike(doc, before);
   const file = `intents/${target}`;
   return {
     file,
@@ -130,6 +129,25 @@ export function planChange(botDir: string, decision: Decision): FileChange {
       after,
     ),
   };
+}
+
+/**
+ * The document as text, in the author's own style as far as the yaml package can follow it:
+ * lineWidth 0 keeps long answers on one line; flow collections with or without padding
+ * (`[a, b]` / `{ a: 1 }`) and double-quoted strings with `\n` escapes or folded are each tried,
+ * and the output that changes the fewest of the file's other lines wins.
+ */
+function serializeLike(doc: Document, original: string): string {
+  const kept = new Set(original.split('\n'));
+  let best: { text: string; changed: number } | undefined;
+  for (const flowCollectionPadding of [true, false]) {
+    for (const doubleQuotedAsJSON of [false, true]) {
+      const text = doc.toString({ lineWidth: 0, flowCollectionPadding, doubleQuotedAsJSON });
+      const changed = text.split('\n').filter((line) => !kept.has(line)).length;
+      if (!best || changed < best.changed) best = { text, changed };
+    }
+  }
+  return (best as { text: string }).text;
 }
 
 /**

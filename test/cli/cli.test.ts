@@ -74,7 +74,7 @@ describe('the command line', () => {
       2,
       "switchboard validate: too many arguments for 'validate'. Expected 0 arguments but got 1.",
     ],
-    [['eval'], 2, "switchboard eval: required option '--data <file>' not specified"],
+    [['eval'], 2, 'switchboard eval: --data FILE is required (or --knowledge for knowledge answers)'],
   ])('%j exits %i: %s', async (args, code, first) => {
     const result = await inProcess(args as string[]);
     expect(result.status).toBe(code);
@@ -88,7 +88,7 @@ describe('the command line', () => {
     const result = await inProcess(['chat', '--dir', empty]);
     expect(result.status).toBe(2);
     expect(result.err).toBe(
-      `switchboard chat: --dir ${empty} is not a bot folder (no intents/, flows/ or handoff.yml) (did you mean ${path.join(empty, 'my-bot')}?); \`switchboard init NEW_FOLDER\` creates a bot`,
+      `switchboard chat: --dir ${empty} is not a bot folder (no intents/, flows/, knowledge/ or handoff.yml) (did you mean ${path.join(empty, 'my-bot')}?); \`switchboard init NEW_FOLDER\` creates a bot`,
     );
     const typo = await inProcess(['validate', '--dir', path.join(empty, 'my-bt')]);
     expect(typo.status).toBe(2);

@@ -121,7 +121,7 @@ test('NLU training at start is cached under DATA_DIR by content hash', async () 
   const bot = await startTestBot({ dataDir, env: { BOT_DIR: botDir } });
   await bot.stop();
   expect(existsSync(path.join(dataDir, 'nlu'))).toBe(true);
-});
+}, 90_000);
 
 test('a stored version that is gone: the current one is used if it has the step, else the bot starts over', async () => {
   const botDir = copyBot();

@@ -2,6 +2,7 @@
  * Starts the real Switchboard server (the bot `switchboard start` runs) on 127.0.0.1
  * with an ephemeral port and a throwaway data folder.
  */
+import { setHumanAvailability } from '../../src/handoff/availability';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,13 @@ export function tempDir(prefix = 'sb-test-'): string {
 }
 
 export async function startTestBot(
-  options: { dataDir?: string; env?: Record<string, string>; setup?: (bot: Bot<Context>) => void } = {},
+  options: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    setup?: (bot: Bot<Context>) => void;
+    /** Someone works the queue without Slack: handoffs are queued (otherwise nobody is available). */
+    staffed?: boolean;
+  } = {},
 ): Promise<TestBot> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig({
@@ -37,7 +44,15 @@ export async function startTestBot(
   const bot = createSwitchboard(config, {
     outbox: { pollIntervalMs: 50, retryBaseMs: 50 },
     worker: { sweepIntervalMs: 200 },
-    ...(options.setup && { setup: options.setup }),
+    setup: (b) => {
+      // Before the author's middleware and the flows: a handoff finds someone to take it.
+      if (options.staffed)
+        b.use((ctx, next) => {
+          setHumanAvailability(ctx, { available: true });
+          return next();
+        });
+      options.setup?.(b);
+    },
   });
   await bot.start();
   return { baseUrl: bot.url, dataDir, bot, stop: () => bot.stop() };

@@ -110,7 +110,7 @@ async function say(t: TestBot, visitor: string, text: string) {
 describe('without a language model', () => {
   let t: TestBot;
   beforeAll(async () => {
-    t = await startTestBot({ env: { BOT_DIR: botDir() } });
+    t = await startTestBot({ env: { BOT_DIR: botDir() }, staffed: true });
   }, 60_000);
   afterAll(() => t.stop());
 

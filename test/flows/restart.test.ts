@@ -58,7 +58,7 @@ test('SIGKILL in the middle of the returns flow: the next message continues it',
   await say(second.url, visitor, 'the walnut serving board', 'm3');
   const texts = await botSays(second.url, visitor, /Why are you sending it back\?/);
   expect(texts).toEqual([
-    'I can help with that. Which order is it? (e.g. ORD-12345)',
+    'I can help with that. Which order is it? (e.g. ORD-10001)',
     'Which item would you like to return? In ORD-10002 you have: Ceramic mug, blue, Walnut serving board.',
     'Why are you sending it back?',
   ]);

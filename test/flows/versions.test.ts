@@ -47,7 +47,7 @@ test('a running conversation finishes the old version after the file changed; a 
   const dataDir = tempDir('sb-versions-');
   let bot = await startTestBot({ dataDir, env: { BOT_DIR: botDir } });
   expect(await turn(bot, 'visitor-old', 'I want to return something')).toEqual([
-    'I can help with that. Which order is it? (e.g. ORD-12345)',
+    'I can help with that. Which order is it? (e.g. ORD-10001)',
   ]);
   expect(readdirSync(path.join(dataDir, 'flow-versions'))).toHaveLength(1);
 

@@ -122,7 +122,7 @@ test('web → "continue on telegram" → /start CODE: the same conversation cont
   await settled();
   expect(sentTo(user)).toEqual([
     "You're connected: let's continue here.",
-    "Sure, I can check that. What's your order number? It looks like ORD-12345.",
+    "Sure, I can check that. What's your order number? It looks like ORD-10001.",
   ]);
 
   await telegram(user, 'ORD-10001');

@@ -20,7 +20,7 @@ export function runningLines(settings: CheckedSettings, command: string): string
     ? config.botDir
     : `the built-in echo bot (${config.botDir} has no intents/ or flows/: \`switchboard init DIR\` makes a bot)`;
   return [
-    `Switchboard ${command}: ${config.BOT_NAME}, web chat on ${localUrl(config)}`,
+    `Switchboard ${command}: starting ${config.BOT_NAME}; the web chat will be on ${localUrl(config)}`,
     `  channels on: ${settings.adapters.map((a) => a.channel).join(', ')}`,
     `  bot: ${bot}`,
     `  store: ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `SQLite in ${config.dataDir}`}`,

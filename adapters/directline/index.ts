@@ -26,6 +26,7 @@ import type { AdapterRuntime, ChannelAdapter, ChannelCapabilities } from '../../
 import type { BusEvent } from '../../src/core/bus';
 import type { Message } from '../../src/model';
 import { newId } from '../../src/util/ids';
+import { capabilities as botFrameworkCapabilities } from '../botframework/capabilities';
 import { verifyIdentityToken } from '../web/verify';
 import { type DirectLineSettings, directLineSettings } from './config';
 import {
@@ -80,15 +81,8 @@ interface Stream {
 export class DirectLineAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
   readonly delivery = 'store' as const;
-  readonly capabilities: ChannelCapabilities = {
-    maxButtons: 6,
-    quickReplies: true,
-    cards: true,
-    media: ['image', 'file', 'audio', 'video'],
-    markdown: 'plain',
-    maxTextLength: 20_000,
-    typing: true,
-  };
+  /** Web Chat renders activities as Bot Framework channels do: the same table of limits (same mapping). */
+  readonly capabilities: ChannelCapabilities = botFrameworkCapabilities;
 
   private runtime: AdapterRuntime | undefined;
   private wss: WebSocketServer | undefined;
@@ -576,6 +570,7 @@ function newConversationId(): string {
 /** On when DIRECTLINE_SECRET is set. */
 export const directlineChannel: ChannelDefinition = {
   name: CHANNEL,
+  capabilities: botFrameworkCapabilities,
   fromConfig(config) {
     const settings = directLineSettings(config);
     return settings ? new DirectLineAdapter(settings) : null;

@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { escapeMrkdwn } from '../../adapters/slack/render';
 import type { FlowDefinition } from '../flows/types';
 import type { QueueEntry } from '../handoff';
 import type { ContentInput, Conversation } from '../model';
@@ -24,6 +23,7 @@ import {
   say,
   tellPosition,
 } from './core';
+import { escapeMrkdwn } from './blocks';
 import { requestOf } from './envelope';
 
 export interface ResolveOptions {

@@ -6,6 +6,9 @@
  * @module
  */
 import { escapeMrkdwn, mrkdwnLink } from '../../adapters/slack/render';
+
+/** Slack's mrkdwn escaping, for the desk's other messages: one import of the Slack face. */
+export { escapeMrkdwn };
 import type { Message } from '../model';
 import type { OperatorState, QueueEntry } from '../handoff';
 import type { HandoffEnvelope } from './envelope';

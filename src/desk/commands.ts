@@ -7,13 +7,12 @@
  * @module
  */
 import type { SlackDeskCommand } from '../../adapters/slack';
-import { escapeMrkdwn } from '../../adapters/slack/render';
 import type { QueueEntry } from '../handoff';
 import { compareEntries } from '../handoff/timing';
 import { linkCustomers, unlinkCustomers } from '../identity';
 import type { ConversationSearch } from '../store';
 import { claim, type ResolveOptions, resolve, setAvailability, transfer } from './actions';
-import { formatWait } from './blocks';
+import { escapeMrkdwn, formatWait } from './blocks';
 import { type DeskBot, type DeskCore, notOperator } from './core';
 
 /** A `/switchboard …` command: the ephemeral answer for the operator who typed it. */

@@ -16,6 +16,7 @@
  *
  * Usage: npm run bench -- desk [--customers 10] [--relays 10]
  */
+import { channels } from '../adapters';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -114,7 +115,7 @@ teams:
 operators:
 ${OPERATORS.map((id) => `  - { slack: ${id}, name: ${id}, teams: [support], capacity: ${customers} }`).join('\n')}
 `);
-  const bot = createSwitchboard(config, { desk: { config: handoff } });
+  const bot = createSwitchboard(config, { channels, desk: { config: handoff } });
   await bot.start();
   const url = bot.url;
   const signed = (p: string, raw: string, contentType: string) => {

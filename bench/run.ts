@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <name> [options]]`: Switchboard's benchmarks, each measured side by
- * side with its peers in one run. Names: `web` (default), `nlu`, `desk`, `knowledge`, `analytics`, `all`.
+ * side with its peers in one run. Names: `web` (default), `nlu`, `desk`, `knowledge`, `analytics`, `startup`, `all`.
  */
 const benches: Record<string, () => { run(argv: string[]): Promise<void> }> = {
   web: () => require('./web'),
@@ -8,6 +8,7 @@ const benches: Record<string, () => { run(argv: string[]): Promise<void> }> = {
   desk: () => require('./desk'),
   knowledge: () => require('./knowledge'),
   analytics: () => require('./analytics'),
+  startup: () => require('./startup'),
 };
 
 async function main(): Promise<void> {

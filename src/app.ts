@@ -7,15 +7,15 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { SlackAdapter } from '../adapters/slack';
-import { adaptersFromConfig } from './channels';
+import { adaptersFromConfig, type ChannelDefinition } from './core/channel';
 import type { Config } from './config';
 import { Bot, type BotOptions } from './core/bot';
 import { fileProfileProvider, type ProfileProvider, webhookProfileProvider } from './crm';
 import type { Context } from './core/context';
 import type { Action } from './flows/engine';
 import { FlowRuntime, hasBotContent } from './flows/runtime';
-import { Desk, type DeskOptions } from './desk';
+import { Desk, type DeskOptions, operatorChannel } from './desk';
+import { SwitchboardError } from './errors';
 import { HANDOFF_FILE, loadHandoffConfig } from './handoff';
 
 /**
@@ -36,6 +36,11 @@ export function echoBehaviour(bot: Bot<Context>): void {
 }
 
 export interface SwitchboardOptions extends Omit<BotOptions, 'config'> {
+  /**
+   * The channel plug-ins to build from the settings (`import { channels } from
+   * 'switchboard/channels'`: every channel Switchboard ships). Not needed when `adapters` is given.
+   */
+  channels?: readonly ChannelDefinition[];
   /** Middleware to install before the default behaviour (it runs first; inside the operator desk's, which keeps the bot silent while a person has the conversation). */
   setup?: (bot: Bot<Context>) => void;
   /** Actions for the flows' `call` steps, in addition to the bot folder's `actions/`. */
@@ -97,7 +102,12 @@ export class SwitchboardBot extends Bot<Context> {
 
 /** Builds the bot `switchboard start` runs, from configuration. */
 export function createSwitchboard(config: Config, options: SwitchboardOptions = {}): SwitchboardBot {
-  const { setup, actions, nluCacheDir, desk: deskOptions, ...botOptions } = options;
+  const { setup, actions, nluCacheDir, desk: deskOptions, channels, ...botOptions } = options;
+  if (!botOptions.adapters && !channels)
+    throw new SwitchboardError(
+      'SB_CONFIG_INVALID',
+      "createSwitchboard needs the channels to build (`channels`: import { channels } from 'switchboard/channels') or the built `adapters`.",
+    );
   const content = hasBotContent(config.botDir)
     ? new FlowRuntime(config.botDir, {
         cacheDir: nluCacheDir ?? path.join(config.dataDir, 'nlu'),
@@ -121,7 +131,7 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
     {
       ...botOptions,
       // The CLI passes the adapters it built while checking every setting in one pass.
-      adapters: botOptions.adapters ?? adaptersFromConfig(config),
+      adapters: botOptions.adapters ?? adaptersFromConfig(config, channels ?? []),
       ...(profileProvider && { profileProvider }),
       config,
     },
@@ -131,11 +141,11 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
     // Around the bot's behaviour (the author's middleware included): it relays, keeps the bot
     // silent while a person has the conversation, and queues what the behaviour hands off
     // (`ctx.handOff()`, a flow's handoff step) or fails on.
-    const slack = bot.adapter('slack');
+    const slack = operatorChannel(bot.adapter('slack'));
     // Kept: start() loads and checks handoff.yml before anything listens and sets `config` here.
     const options: DeskOptions = {
       botDir: config.botDir,
-      ...(slack instanceof SlackAdapter && { slack }),
+      ...(slack && { slack }),
       flows: () => content?.engine?.flows,
       ...(config.REDIS_URL && { redisUrl: config.REDIS_URL }),
       ...deskOptions,

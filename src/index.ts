@@ -1,8 +1,14 @@
 /**
- * Switchboard: customer-service bots on every chat app at once.
+ * Switchboard: customer-service bots on every chat app at once. This root entry is the author's
+ * API (tier 1). The rest is one subpath each: `switchboard/channels` (the channel registry),
+ * `switchboard/web`, `/telegram`, `/slack`, `/botframework`, `/directline`, `/messenger`,
+ * `/whatsapp`, `/whatsapp-web` (one channel each, loaded only when imported), `switchboard/testing`
+ * (conversation tests), and the building blocks `switchboard/flows`, `/nlu`, `/handoff`, `/desk`,
+ * `/store`.
  *
  * ```ts
- * import { Bot, WebAdapter } from 'switchboard';
+ * import { Bot } from 'switchboard';
+ * import { WebAdapter } from 'switchboard/web';
  * const bot = new Bot({ adapters: [new WebAdapter()] });
  * bot.on('text', (ctx) => ctx.reply(`You said: ${ctx.text}`));
  * await bot.start();
@@ -16,35 +22,12 @@ export { Bot, type BotOptions, type ConversationHistory } from './core/bot';
 export { Composer, compose, type Middleware, type MiddlewareFn, type NextFunction } from './core/composer';
 export { Context, type ReplyOptions } from './core/context';
 export { createSwitchboard, SwitchboardBot, type SwitchboardOptions } from './app';
-export { adaptersFromConfig, channels, type ChannelDefinition } from './channels';
+export { adaptersFromConfig, capabilitiesByChannel, type ChannelDefinition } from './core/channel';
 export { loadConfig, type Config } from './config';
 
-// === Bot content: NLU, flows and the author tools' building blocks
-export {
-  type Action,
-  type ActionInput,
-  type BotContent,
-  type ChoiceOption,
-  Expression,
-  ExpressionError,
-  type FlowDefinition,
-  FlowEngine,
-  FlowRuntime,
-  type FlowSet,
-  flowsJsonSchema,
-  loadBot,
-  loadFlows,
-  type Step,
-  Template,
-} from './flows';
-export {
-  type ConversationTest,
-  formatResults,
-  loadConversationTests,
-  runConversationTests,
-  type TestResult,
-} from './flows/testing';
-export { intentsJsonSchema, loadIntents, NluEngine, type NluResult } from './nlu';
+// === Bot content: what actions and flows are written against (the engine: `switchboard/flows`)
+export type { Action, ActionInput, ChoiceOption, FlowDefinition, Step } from './flows';
+export type { NluResult } from './nlu';
 
 // === The conversation model
 export * from './model';
@@ -62,17 +45,6 @@ export type {
   SendResult,
 } from './core/adapter';
 export { MediaLinks, type MediaRef } from './media/links';
-export { WebAdapter, signIdentityToken, verifyIdentityToken } from '../adapters/web';
-export { TelegramAdapter } from '../adapters/telegram';
-export { SlackAdapter } from '../adapters/slack';
-export { BotFrameworkAdapter } from '../adapters/botframework';
-export { MessengerAdapter } from '../adapters/messenger';
-export { WhatsAppAdapter } from '../adapters/whatsapp';
-export { WhatsAppWebAdapter } from '../adapters/whatsapp-web';
-
-// === Storage
-export { openStore, type Store, type StoreTx } from './store';
-export type { LinkCode, LinkRecord, LinkRepo, LinkUndo } from './store';
 
 // === One customer across channels: verified identity linking (docs/omnichannel.md)
 export {
@@ -89,34 +61,8 @@ export {
   unlinkCustomers,
 } from './identity';
 
-// === Human handoff: the queue behind the operator desk
-export {
-  type ClaimRefusal,
-  type ClaimResult,
-  type DueTimer,
-  type Escalation,
-  type HandoffConfig,
-  HandoffConfigError,
-  type HandoffPriority,
-  type HandoffQueue,
-  type HandoffTimers,
-  type HandoffTimersOptions,
-  humanAvailability,
-  type HumanAvailability,
-  loadHandoffConfig,
-  type OpenHandoffQueueOptions,
-  openHandoffQueue,
-  type Operator,
-  type OperatorAvailability,
-  type OperatorState,
-  parseHandoffConfig,
-  type QueueEntry,
-  type QueuePosition,
-  setHumanAvailability,
-  startHandoffTimers,
-  type TeamConfig,
-  type TimerHandler,
-} from './handoff';
+// === Human handoff, as a bot sees it (the queue, its timers and settings: `switchboard/handoff`)
+export { humanAvailability, type HumanAvailability, setHumanAvailability } from './handoff';
 
 // === Omnichannel: proactive messages, opt-outs, CRM context, conversation search
 export type { ProactiveMessage, ProactiveRecipient, ProactiveResult } from './proactive';

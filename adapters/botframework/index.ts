@@ -12,7 +12,6 @@
  * @module
  */
 import { type Activity, CloudAdapter, type ConversationReference, type ResourceResponse } from 'botbuilder';
-import type { ChannelDefinition } from '../../src/channels';
 import { capabilities } from './capabilities';
 import type {
   AdapterRuntime,
@@ -35,6 +34,7 @@ import { asAuthenticationFailure, createAuthentication } from './verify';
 export { type BotFrameworkSettings, botframeworkSettings } from './config';
 export { parseActivity } from './parse';
 export { renderActivity } from './render';
+export { botframeworkChannel } from './channel';
 
 export const MESSAGES_PATH = '/api/messages';
 
@@ -165,16 +165,3 @@ export class BotFrameworkAdapter implements ChannelAdapter {
     return this.runtime;
   }
 }
-
-/**
- * The channel definition: on with MICROSOFT_APP_ID, or with BOTFRAMEWORK_ENABLED=true in
- * development (authentication disabled, loudly logged).
- */
-export const botframeworkChannel: ChannelDefinition = {
-  name: CHANNEL,
-  capabilities,
-  fromConfig(config) {
-    const settings = botframeworkSettings(config);
-    return settings ? new BotFrameworkAdapter(settings) : null;
-  },
-};

@@ -21,7 +21,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { ChannelDefinition } from '../../src/channels';
 import type { AdapterRuntime, ChannelAdapter, ChannelCapabilities } from '../../src/core/adapter';
 import type { BusEvent } from '../../src/core/bus';
 import type { Message } from '../../src/model';
@@ -51,6 +50,7 @@ import {
 
 export { type DirectLineSettings, directLineSettings } from './config';
 export { DirectLineError, signToken, verifyToken } from './verify';
+export { directlineChannel } from './channel';
 
 export const BASE_PATH = '/v3/directline';
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -566,13 +566,3 @@ function senderOf(conversationId: string, record: ConversationRecord): Sender {
 function newConversationId(): string {
   return randomBytes(16).toString('base64url');
 }
-
-/** On when DIRECTLINE_SECRET is set. */
-export const directlineChannel: ChannelDefinition = {
-  name: CHANNEL,
-  capabilities: botFrameworkCapabilities,
-  fromConfig(config) {
-    const settings = directLineSettings(config);
-    return settings ? new DirectLineAdapter(settings) : null;
-  },
-};

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod';
-import { anySet, graphUrl, parseSettings, required } from '../meta/config';
+import { anySet, graphUrl, parseSettings, required } from '../meta-graph/config';
 
 export const MESSENGER_SETTINGS = [
   'MESSENGER_VERIFY_TOKEN',

@@ -20,13 +20,12 @@ import type {
   SendResult,
 } from '../../src/core/adapter';
 import type { Config } from '../../src/config';
-import type { ChannelDefinition } from '../../src/channels';
 import { capabilities } from './capabilities';
 import { ChannelApiError } from '../../src/errors';
 import type { ChannelAddress } from '../../src/model';
-import { GraphClient } from '../meta/graph';
-import { recipientOf } from '../meta/recipient';
-import { mountMetaWebhook } from '../meta/verify';
+import { GraphClient } from '../meta-graph/graph';
+import { recipientOf } from '../meta-graph/recipient';
+import { mountMetaWebhook } from '../meta-graph/verify';
 import { type MessengerSettings, messengerSettings } from './config';
 import { CHANNEL, type MessengerItem, parseMessengerWebhook } from './parse';
 import { renderMessenger } from './render';
@@ -34,6 +33,7 @@ import { renderMessenger } from './render';
 export { parseMessengerWebhook } from './parse';
 export type { MessengerItem } from './parse';
 export { renderMessenger } from './render';
+export { messengerChannel } from './channel';
 
 const HOUR = 3_600_000;
 /** The standard messaging window. */
@@ -189,13 +189,3 @@ export class MessengerAdapter implements ChannelAdapter {
     return this.runtime;
   }
 }
-
-/** The Messenger channel for the registry: on when any MESSENGER_* setting is set. */
-export const messengerChannel: ChannelDefinition = {
-  name: CHANNEL,
-  capabilities,
-  fromConfig(config: Config) {
-    const settings = messengerSettings(config.env);
-    return settings ? new MessengerAdapter(settings) : null;
-  },
-};

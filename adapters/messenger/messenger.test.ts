@@ -3,7 +3,7 @@
  * at a fake Graph API on 127.0.0.1.
  */
 import type { FakeApi, RecordedCall } from '../../test/helpers/fake-api';
-import { signHubBody } from '../meta/verify';
+import { signHubBody } from '../meta-graph/verify';
 import {
   ageWindow,
   defaultGraphAnswer,

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Button, Card, Content, PostbackButton, TextContent } from '../../src/model';
-import { chunks as splitText, clip, mapLink, numberedMenu, withLinks } from '../meta/render';
+import { chunks as splitText, clip, mapLink, numberedMenu, withLinks } from '../meta-graph/render';
 
 export const LIMITS = {
   text: 2000,

@@ -1,7 +1,7 @@
 /**
  * Messenger verifies like every Meta webhook: the `hub.*` handshake and
- * `X-Hub-Signature-256` over the raw body (shared in `adapters/meta/verify.ts`).
+ * `X-Hub-Signature-256` over the raw body (shared in `adapters/meta-graph/verify.ts`).
  *
  * @module
  */
-export { handshake, signHubBody, verifyHubSignature } from '../meta/verify';
+export { handshake, signHubBody, verifyHubSignature } from '../meta-graph/verify';

@@ -26,7 +26,6 @@ import type {
   OutboundDelivery,
   SendResult,
 } from '../../src/core/adapter';
-import type { ChannelDefinition } from '../../src/channels';
 import { capabilities } from './capabilities';
 import type { Config } from '../../src/config';
 import { ChannelApiError, SwitchboardError, TransportError, asError } from '../../src/errors';
@@ -60,7 +59,8 @@ import { escapeMrkdwn, QUICK_REPLIES_BLOCK, renderContent } from './render';
 import { SlackHttpReceiver } from './receiver';
 
 /** How a message refers to a file shared in Slack (an operator's upload): see fetchMedia. */
-export const SLACK_FILE_REF = 'slack-file:';
+export { SLACK_FILE_REF, toDeliveryError } from './errors';
+import { SLACK_FILE_REF, toDeliveryError } from './errors';
 
 export type {
   SlackDeskAck,
@@ -78,6 +78,7 @@ export { COMMANDS_PATH, EVENTS_PATH, INTERACTIVITY_PATH } from './receiver';
 export { escapeMrkdwn, renderContent } from './render';
 export { signSlackRequest, verifySlackRequest } from './verify';
 export { slackSettingsFrom, type SlackSettings } from './config';
+export { slackChannel } from './channel';
 
 export interface SlackAdapterOptions {
   /** `xoxb-…` (SLACK_BOT_TOKEN). */
@@ -95,21 +96,6 @@ export interface SlackAdapterOptions {
   /** How long the desk may take to answer a click or command before the adapter acks for it. Default 2.5 s. */
   deskAckBudgetMs?: number;
 }
-
-/**
- * Slack errors the outbox may retry (`ratelimited`, Slack-side failures). Every other
- * refusal is final for this message — `channel_not_found`, `not_in_channel`,
- * `is_archived`, `account_inactive`, `invalid_auth`, `invalid_blocks`, … — because
- * sending the same request again cannot succeed.
- */
-const TRANSIENT_ERRORS = new Set([
-  'ratelimited',
-  'rate_limited',
-  'internal_error',
-  'fatal_error',
-  'service_unavailable',
-  'request_timeout',
-]);
 
 export class SlackAdapter implements ChannelAdapter {
   readonly channel = CHANNEL;
@@ -534,62 +520,6 @@ interface EventEnvelope {
   team_id?: string;
 }
 
-/** A Web API failure → what the outbox understands. */
-export function toDeliveryError(error: unknown, method: string): Error {
-  const coded = error as {
-    code?: string;
-    retryAfter?: number;
-    statusCode?: number;
-    data?: { error?: string };
-    message?: string;
-  };
-  switch (coded.code) {
-    case webApi.ErrorCode.RateLimitedError:
-      return new ChannelApiError({
-        channel: CHANNEL,
-        method,
-        status: 429,
-        platformCode: 'ratelimited',
-        description: `rate limited; retry after ${coded.retryAfter} s`,
-        ...(coded.retryAfter !== undefined && { retryAfter: coded.retryAfter }),
-        cause: error,
-      });
-    case webApi.ErrorCode.PlatformError: {
-      const code = coded.data?.error ?? 'unknown_error';
-      return new ChannelApiError({
-        channel: CHANNEL,
-        method,
-        status: 200,
-        platformCode: code,
-        description: code,
-        permanent: !TRANSIENT_ERRORS.has(code),
-        cause: error,
-      });
-    }
-    case webApi.ErrorCode.HTTPError: {
-      const status = coded.statusCode ?? 0;
-      return new ChannelApiError({
-        channel: CHANNEL,
-        method,
-        status,
-        description: `HTTP ${status}`,
-        // Slack answers 200 or 429; a 5xx or timeout is Slack (or a proxy) failing: retry. A 4xx is a wrong SLACK_API_URL.
-        permanent: status >= 400 && status < 500 && status !== 408,
-        cause: error,
-      });
-    }
-    case webApi.ErrorCode.RequestError:
-      return new TransportError(CHANNEL, `${method}: ${coded.message ?? 'request failed'}`, { cause: error });
-    default: {
-      // E.g. a 429 without a usable Retry-After: retry with backoff.
-      const message = asError(error).message;
-      return /rate limit|429/i.test(message)
-        ? new ChannelApiError({ channel: CHANNEL, method, status: 429, description: message, cause: error })
-        : new TransportError(CHANNEL, `${method}: ${message}`, { cause: error });
-    }
-  }
-}
-
 function startError(error: unknown, apiUrl: string): SwitchboardError {
   const mapped = toDeliveryError(error, 'auth.test');
   if (mapped instanceof ChannelApiError && mapped.platformCode !== undefined && mapped.status === 200) {
@@ -625,19 +555,3 @@ function boltLogger(logger: Logger): BoltLogger {
     setName: () => {},
   };
 }
-
-/** The registry entry: on when any SLACK_* setting is set (see `config.ts`). */
-export const slackChannel: ChannelDefinition = {
-  name: CHANNEL,
-  capabilities,
-  fromConfig(config: Config): SlackAdapter | null {
-    const settings = slackSettingsFrom(config.env);
-    if (!settings) return null;
-    return new SlackAdapter({
-      botToken: settings.SLACK_BOT_TOKEN,
-      signingSecret: settings.SLACK_SIGNING_SECRET,
-      apiUrl: settings.SLACK_API_URL,
-      supportChannels: settings.SLACK_SUPPORT_CHANNELS,
-    });
-  },
-};

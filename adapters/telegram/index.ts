@@ -12,7 +12,6 @@
  */
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
-import type { ChannelDefinition } from '../../src/channels';
 import { capabilities } from './capabilities';
 import type {
   AdapterRuntime,
@@ -42,6 +41,7 @@ import { SECRET_HEADER, verifySecretToken } from './verify';
 
 export { telegramSettings, type TelegramSettings } from './config';
 export { parseUpdate } from './parse';
+export { telegramChannel } from './channel';
 
 export const WEBHOOK_PATH = '/webhooks/telegram';
 
@@ -421,13 +421,3 @@ export function toChannelError(error: unknown, method: string): Error {
   const err = asError(error);
   return new TransportError(CHANNEL, `${method}: ${err.message}`, { cause: err });
 }
-
-/** The channel definition: on when any TELEGRAM_* setting is set. */
-export const telegramChannel: ChannelDefinition = {
-  name: CHANNEL,
-  capabilities,
-  fromConfig(config) {
-    const settings = telegramSettings(config);
-    return settings ? new TelegramAdapter(settings) : null;
-  },
-};

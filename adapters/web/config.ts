@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../../src/config';
-import { parseSettings } from '../meta/config';
+import { parseSettings } from '../meta-graph/config';
 
 const optional = z
   .string()

@@ -1,7 +1,7 @@
 /** The page at `/`: the bot's own (name, colour, greeting), the sample's shop, a file of the bot's, or none. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { adaptersFromConfig } from '../../src/channels';
+import { adaptersFromConfig } from '../../src/core/channel';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { startTestBot, tempDir } from '../../test/helpers/bot';

@@ -37,6 +37,7 @@ import { type IdentityClaims, verifyIdentityToken } from './verify';
 
 export { signIdentityToken, verifyIdentityToken } from './verify';
 export type { WebMessage } from './render';
+export { webChannel } from './channel';
 
 const CHANNEL = 'web';
 const MAX_WAIT_S = 30;
@@ -393,13 +394,6 @@ export class WebAdapter implements ChannelAdapter {
     return this.runtime;
   }
 }
-
-/** The web channel is always on (it is how `npm start` is tried out). */
-export const webChannel = {
-  name: CHANNEL,
-  capabilities,
-  fromConfig: (config: Config): ChannelAdapter => new WebAdapter({ settings: webSettings(config) }),
-};
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { parseSettings } from '../meta/config';
+import { parseSettings } from '../meta-graph/config';
 
 /** Debian's `chromium` package: used when CHROMIUM_PATH is unset and it exists. */
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';

@@ -24,7 +24,6 @@ import type {
   OutboundDelivery,
   SendResult,
 } from '../../src/core/adapter';
-import type { ChannelDefinition } from '../../src/channels';
 import { capabilities } from './capabilities';
 import type { Config } from '../../src/config';
 import { ChannelApiError, TransportError } from '../../src/errors';
@@ -35,6 +34,7 @@ import { renderWaWeb } from './render';
 
 export type { ClientFactory, WaWebClient, WaWebMessage } from './client';
 export { renderWaWeb } from './render';
+export { whatsappWebChannel } from './channel';
 
 export const CHANNEL = 'whatsapp-web';
 
@@ -357,13 +357,3 @@ function printQrInTerminal(qr: string): void {
     process.stdout.write(`\nWhatsApp Web login: scan with WhatsApp → Linked devices\n${art}\n`);
   });
 }
-
-/** The whatsapp-web.js channel for the registry: on with WHATSAPP_WEB=true. */
-export const whatsappWebChannel: ChannelDefinition = {
-  name: CHANNEL,
-  capabilities,
-  fromConfig(config: Config) {
-    const settings = whatsappWebSettings(config.env);
-    return settings ? new WhatsAppWebAdapter(settings) : null;
-  },
-};

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Content } from '../../src/model';
-import { chunks, mapLink, numberedMenu } from '../meta/render';
+import { chunks, mapLink, numberedMenu } from '../meta-graph/render';
 
 const MAX_TEXT = 4096;
 

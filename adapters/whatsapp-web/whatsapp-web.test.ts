@@ -15,7 +15,8 @@ import {
 } from '../../test/channels/meta-harness';
 import { FakeWaClient, messageFixture } from '../../test/channels/wa-web-fake';
 import { tempDir } from '../../test/helpers/bot';
-import { adaptersFromConfig } from '../../src/channels';
+import { channels } from '..';
+import { adaptersFromConfig } from '../../src/core/channel';
 import { loadConfig } from '../../src/config';
 import { Bot } from '../../src/core/bot';
 import type { Context } from '../../src/core/context';
@@ -208,19 +209,21 @@ test('after a disconnect the client is rebuilt; a reply that found it down is de
 
 test('the registry turns the channel on with WHATSAPP_WEB=true without starting a browser; bad values are reported', () => {
   const config = loadConfig({ DATA_DIR: tempDir(), WHATSAPP_WEB: 'true' });
-  const adapters = adaptersFromConfig(config);
+  const adapters = adaptersFromConfig(config, channels);
   expect(adapters.map((a) => a.channel)).toContain('whatsapp-web');
-  expect(adaptersFromConfig(loadConfig({ DATA_DIR: tempDir() })).map((a) => a.channel)).not.toContain(
-    'whatsapp-web',
-  );
+  expect(
+    adaptersFromConfig(loadConfig({ DATA_DIR: tempDir() }), channels).map((a) => a.channel),
+  ).not.toContain('whatsapp-web');
   expect(() =>
     adaptersFromConfig(
       loadConfig({ DATA_DIR: tempDir(), WHATSAPP_WEB: 'maybe', CHROMIUM_PATH: '/nope/chromium' }),
+      channels,
     ),
   ).toThrow(ConfigError);
   try {
     adaptersFromConfig(
       loadConfig({ DATA_DIR: tempDir(), WHATSAPP_WEB: 'maybe', CHROMIUM_PATH: '/nope/chromium' }),
+      channels,
     );
   } catch (error) {
     expect((error as ConfigError).problems).toEqual([

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from 'zod';
-import { anySet, graphUrl, parseSettings, required } from '../meta/config';
+import { anySet, graphUrl, parseSettings, required } from '../meta-graph/config';
 
 export const WHATSAPP_SETTINGS = [
   'WHATSAPP_VERIFY_TOKEN',

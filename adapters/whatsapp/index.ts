@@ -23,14 +23,13 @@ import type {
   ProactiveVerdict,
   SendResult,
 } from '../../src/core/adapter';
-import type { ChannelDefinition } from '../../src/channels';
 import { capabilities } from './capabilities';
 import type { Config } from '../../src/config';
 import { ChannelApiError } from '../../src/errors';
 import type { Message } from '../../src/model';
-import { GraphClient, isWindowClosed } from '../meta/graph';
-import { recipientOf } from '../meta/recipient';
-import { mountMetaWebhook } from '../meta/verify';
+import { GraphClient, isWindowClosed } from '../meta-graph/graph';
+import { recipientOf } from '../meta-graph/recipient';
+import { mountMetaWebhook } from '../meta-graph/verify';
 import { type WhatsAppSettings, whatsappSettings } from './config';
 import { CHANNEL, MEDIA_REF, parseWhatsAppWebhook, type WhatsAppItem } from './parse';
 import { renderWhatsApp } from './render';
@@ -38,6 +37,7 @@ import { renderWhatsApp } from './render';
 export { parseWhatsAppWebhook } from './parse';
 export type { WhatsAppItem } from './parse';
 export { renderWhatsApp } from './render';
+export { whatsappChannel } from './channel';
 
 const HOUR = 3_600_000;
 export const WHATSAPP_WINDOW_MS = 24 * HOUR;
@@ -363,13 +363,3 @@ export class WhatsAppAdapter implements ChannelAdapter {
     return this.runtime;
   }
 }
-
-/** The WhatsApp Cloud API channel for the registry: on when any WHATSAPP_* credential is set. */
-export const whatsappChannel: ChannelDefinition = {
-  name: CHANNEL,
-  capabilities,
-  fromConfig(config: Config) {
-    const settings = whatsappSettings(config.env);
-    return settings ? new WhatsAppAdapter(settings) : null;
-  },
-};

@@ -11,7 +11,7 @@
 import type { ChannelLimits } from '../../src/core/adapter';
 import type { Button, Card, Content, PostbackButton, TextContent } from '../../src/model';
 import { capabilities } from './capabilities';
-import { chunks as splitText, clip, numberedMenu, withLinks } from '../meta/render';
+import { chunks as splitText, clip, numberedMenu, withLinks } from '../meta-graph/render';
 
 const limits = capabilities.limits as ChannelLimits;
 

@@ -14,6 +14,7 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { ChannelDefinition } from '../core/channel';
 import { UsageError, switchboardPackage } from './usage';
 
 /** Where the CLI writes: the process's streams, or a test's buffers. */
@@ -33,10 +34,22 @@ interface CommandModule {
   run(options: any, ...args: any[]): Promise<number>;
 }
 
+/**
+ * What the composition root plugs into the CLI: the channel plug-ins (`bin/switchboard.js`
+ * passes the registry, `adapters/index.ts`). Commands receive them as `options.channels`.
+ */
+export interface CliPlugins {
+  channels: readonly ChannelDefinition[];
+}
+
 const DIR_HELP = 'the bot folder (default: the current folder)';
 
 /** The program with every command. `finish` receives the exit code of the command that ran. */
-export function buildProgram(output: CliOutput, finish: (code: number) => void): Command {
+export function buildProgram(
+  output: CliOutput,
+  finish: (code: number) => void,
+  plugins: CliPlugins,
+): Command {
   const { version } = switchboardPackage();
   const program = new Command('switchboard')
     .usage('<command> [options]')
@@ -67,7 +80,7 @@ export function buildProgram(output: CliOutput, finish: (code: number) => void):
     (load: () => CommandModule) =>
     async (...args: unknown[]) => {
       const cmd = args.at(-1) as Command;
-      const options = cmd.opts();
+      const options = { ...cmd.opts(), channels: plugins.channels };
       const positional = args.slice(0, -2);
       try {
         finish(await load().run(options, ...positional));
@@ -186,11 +199,19 @@ function asksForVersion(argv: string[]): boolean {
 }
 
 /** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
-export async function run(argv: string[], output: CliOutput = processOutput): Promise<number> {
+export async function run(
+  argv: string[],
+  plugins: CliPlugins,
+  output: CliOutput = processOutput,
+): Promise<number> {
   let code = 0;
-  const program = buildProgram(output, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    output,
+    (c) => {
+      code = c;
+    },
+    plugins,
+  );
   if (argv.length === 0) {
     output.out(program.helpInformation());
     return 0;
@@ -212,7 +233,7 @@ export async function run(argv: string[], output: CliOutput = processOutput): Pr
 }
 
 /** The `switchboard` executable: runs the CLI and sets the process's exit code. */
-export async function main(argv: string[]): Promise<void> {
-  const code = await run(argv);
+export async function main(argv: string[], plugins: CliPlugins): Promise<void> {
+  const code = await run(argv, plugins);
   if (code !== 0) process.exitCode = code;
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { adaptersFromConfig } from '../channels';
+import { adaptersFromConfig, type ChannelDefinition } from '../core/channel';
 import { type Config, loadDotEnv, readConfig } from '../config';
 import type { ChannelAdapter } from '../core/adapter';
 import { ConfigError } from '../errors';
@@ -23,7 +23,11 @@ export interface CheckedSettings {
  *
  * @throws ConfigError listing every problem, one line each, secrets never shown.
  */
-export function checkedSettings(botDir: string, overrides: Record<string, string> = {}): CheckedSettings {
+export function checkedSettings(
+  botDir: string,
+  channels: readonly ChannelDefinition[],
+  overrides: Record<string, string> = {},
+): CheckedSettings {
   loadDotEnv(botDir);
   const env: Record<string, string | undefined> = { ...process.env, BOT_DIR: botDir, ...overrides };
   const { config, problems } = readConfig(env, botDir);
@@ -35,7 +39,7 @@ export function checkedSettings(botDir: string, overrides: Record<string, string
   let adapters: ChannelAdapter[] = [];
   try {
     // With each bad core setting at its default: the channels are checked in the same pass.
-    adapters = adaptersFromConfig(config);
+    adapters = adaptersFromConfig(config, channels);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);

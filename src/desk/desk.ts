@@ -33,6 +33,7 @@
 import type { webApi } from '@slack/bolt';
 import { Gauge } from 'prom-client';
 import type { SlackAdapter } from '../../adapters/slack';
+import type { ChannelAdapter } from '../core/adapter';
 import type { BotService } from '../core/bot';
 import type { Bot } from '../core/bot';
 import type { Middleware } from '../core/composer';
@@ -93,6 +94,17 @@ export { type DeskResult, type ResolveOptions, slotsNeededFrom } from './actions
 export { parseResolveArgs } from './commands';
 export { slackToPlain } from './slack-requests';
 export type { CardTrigger } from './core';
+
+/**
+ * The adapter operators work in, when `adapter` is one: it serves the desk's events, clicks
+ * and commands (the Slack adapter). Recognised by that ability, so the app assembly names no
+ * concrete channel.
+ */
+export function operatorChannel(adapter: ChannelAdapter | undefined): SlackAdapter | undefined {
+  return adapter && 'onOperatorEvent' in adapter && typeof adapter.onOperatorEvent === 'function'
+    ? (adapter as SlackAdapter)
+    : undefined;
+}
 
 export class Desk implements BotService {
   readonly name = 'desk';

@@ -6,6 +6,7 @@
 export { ACTION as DESK_ACTIONS, formatWait, renderCard, renderHome, renderTranscript } from './blocks';
 export {
   Desk,
+  operatorChannel,
   type DeskOptions,
   type DeskResult,
   parseResolveArgs,

@@ -12,7 +12,7 @@
  * @module
  */
 import type { webApi } from '@slack/bolt';
-import { toDeliveryError } from '../../adapters/slack';
+import { toDeliveryError } from '../../adapters/slack/errors';
 import { ChannelApiError } from '../errors';
 import { teamFor } from '../handoff/timing';
 import { type CardState, renderCard, renderRelay, renderTranscript } from './blocks';

@@ -8,7 +8,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { SlackDeskEvent, SlackDeskInteraction, SlackDeskRequest } from '../../adapters/slack';
-import { SLACK_FILE_REF, toDeliveryError } from '../../adapters/slack';
+import { SLACK_FILE_REF, toDeliveryError } from '../../adapters/slack/errors';
 import { escapeMrkdwn } from '../../adapters/slack/render';
 import type { ContentInput, MediaContent } from '../model';
 import { teamFor } from '../handoff/timing';

@@ -26,29 +26,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { createSwitchboard, type SwitchboardBot } from '../app';
-import { channels } from '../channels';
+import { capabilitiesByChannel, type ChannelDefinition } from '../core/channel';
 import { loadConfig } from '../config';
 import { SourceFileError, type SourceProblem } from '../errors';
 import { loadHandoffConfig } from '../handoff/config';
 import { type HumanAvailability, setHumanAvailability } from '../handoff/availability';
 import type { Content, Conversation, Message } from '../model';
 
-/** What channels can show, for `channel:` in tests: read from each adapter's capabilities, never copied. */
-export const CHANNEL_LIMITS: Record<string, { buttons: number; text: number }> = Object.fromEntries(
-  channels.flatMap((c) =>
-    c.capabilities
-      ? [
-          [
-            c.name,
-            {
-              buttons: c.capabilities.limits?.buttons ?? c.capabilities.maxButtons,
-              text: c.capabilities.limits?.text ?? c.capabilities.maxTextLength,
-            },
-          ],
-        ]
-      : [],
-  ),
-);
+/** What a channel can show, as `channel:` in a test simulates it. */
+export interface ChannelLimitsSeen {
+  buttons: number;
+  text: number;
+}
+
+/** What each channel can show, read from the plug-ins' capabilities (never copied). */
+export function channelLimits(channels: readonly ChannelDefinition[]): Record<string, ChannelLimitsSeen> {
+  return Object.fromEntries(
+    Object.entries(capabilitiesByChannel(channels)).map(([name, c]) => [
+      name,
+      { buttons: c.limits?.buttons ?? c.maxButtons, text: c.limits?.text ?? c.maxTextLength },
+    ]),
+  );
+}
+
+/** When the web chat is not among the plug-ins given: a button row, text of any length. */
+const WEB_LIMITS: ChannelLimitsSeen = { buttons: Number.POSITIVE_INFINITY, text: Number.POSITIVE_INFINITY };
 
 type Expect = string | RegExp;
 
@@ -71,6 +73,8 @@ export interface ConversationTest {
   name: string;
   line: number;
   channel: string;
+  /** What the channel can show (its plug-in's capabilities). */
+  limits: ChannelLimitsSeen;
   /**
    * Whether a person can take a handoff (`humans: unavailable` in the test): by default the
    * bot is tested as deployed with a staffed desk; `unavailable` tests the bot on its own.
@@ -114,7 +118,11 @@ function parseExpect(value: unknown): Expect {
 }
 
 /** Reads `tests/*.yml` (or the given files). @throws SourceFileError on malformed files. */
-export function loadConversationTests(files: string[]): ConversationTest[] {
+export function loadConversationTests(
+  files: string[],
+  channels: readonly ChannelDefinition[],
+): ConversationTest[] {
+  const known = channelLimits(channels);
   const problems: SourceProblem[] = [];
   const tests: ConversationTest[] = [];
   for (const file of files) {
@@ -148,8 +156,8 @@ export function loadConversationTests(files: string[]): ConversationTest[] {
       if (isMap(pair.value)) {
         channel = String(pair.value.get('channel') ?? 'web');
         turnsNode = pair.value.get('turns', true);
-        if (!CHANNEL_LIMITS[channel]) {
-          at(keyOffset, `unknown channel '${channel}'`, `known: ${Object.keys(CHANNEL_LIMITS).join(', ')}`);
+        if (!known[channel]) {
+          at(keyOffset, `unknown channel '${channel}'`, `known: ${Object.keys(known).join(', ')}`);
         }
         const awaits = pair.value.get('awaits');
         if (awaits !== undefined) awaitsOf.set(name, String(awaits));
@@ -200,6 +208,7 @@ export function loadConversationTests(files: string[]): ConversationTest[] {
         name,
         line: lines.linePos(keyOffset ?? 0).line,
         channel,
+        limits: known[channel] ?? WEB_LIMITS,
         humans,
         ...(awaits ? { awaits } : {}),
         turns,
@@ -211,8 +220,10 @@ export function loadConversationTests(files: string[]): ConversationTest[] {
 }
 
 /** How a reply looks on a channel with limits: buttons past the limit become a numbered menu. */
-export function renderForChannel(content: Content, channel: string): { text: string; buttons: string[] } {
-  const limits = CHANNEL_LIMITS[channel] ?? (CHANNEL_LIMITS.web as { buttons: number; text: number });
+export function renderForChannel(
+  content: Content,
+  limits: ChannelLimitsSeen,
+): { text: string; buttons: string[] } {
   if (content.type !== 'text') return { text: contentText(content), buttons: [] };
   const titles = [...(content.buttons ?? []), ...(content.quickReplies ?? [])].map((b) => b.title);
   if (titles.length <= limits.buttons) return { text: content.text, buttons: titles };
@@ -253,6 +264,8 @@ function subset(expected: unknown, actual: unknown): boolean {
 }
 
 export interface RunOptions {
+  /** The channel plug-ins (`switchboard/channels`): the tests talk to the bot over the web chat's. */
+  channels: readonly ChannelDefinition[];
   /** Only tests whose name contains this. */
   filter?: string;
   /** NLU cache (default: a folder under the OS temp dir). */
@@ -263,7 +276,7 @@ export interface RunOptions {
 export async function runConversationTests(
   botDir: string,
   tests: ConversationTest[],
-  options: RunOptions = {},
+  options: RunOptions,
 ): Promise<TestResult[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sb-convtest-'));
   const config = loadConfig({
@@ -278,6 +291,7 @@ export async function runConversationTests(
   const humans = new Map<string, HumanAvailability>();
   const unavailable = (await loadHandoffConfig(botDir))?.messages.unavailable;
   const bot = createSwitchboard(config, {
+    channels: options.channels,
     nluCacheDir: options.cacheDir ?? path.join(os.tmpdir(), 'switchboard-nlu-cache'),
     outbox: { pollIntervalMs: 1000 },
     // Conversation tests check what the bot says; the human queue's notices (place in line)
@@ -326,7 +340,7 @@ async function runOne(bot: SwitchboardBot, test: ConversationTest, visitorId: st
   };
   const said = (r: { text: string; buttons: string[] }) =>
     `bot:  ${r.text.replace(/\n/g, '\n        ')}${r.buttons.length ? `  ${r.buttons.map((b) => `[${b}]`).join(' ')}` : ''}`;
-  const limits = CHANNEL_LIMITS[test.channel] ?? (CHANNEL_LIMITS.web as { buttons: number; text: number });
+  const limits = test.limits;
 
   for (const turn of test.turns) {
     if (turn.user !== undefined || turn.press !== undefined) {
@@ -369,7 +383,7 @@ async function runOne(bot: SwitchboardBot, test: ConversationTest, visitorId: st
       conversation = (await bot.store.conversations.get(accepted.conversation.id)) ?? undefined;
       const replies = messages.filter((m) => m.direction === 'out');
       for (const reply of replies) {
-        const r = renderForChannel(reply.content, test.channel);
+        const r = renderForChannel(reply.content, test.limits);
         if (r.text.length > limits.text) {
           return fail(
             turn,

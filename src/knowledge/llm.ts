@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 
 export interface LlmSettings {
   /** Up to and including the API version, e.g. `http://127.0.0.1:8080/v1`. */
@@ -75,6 +75,7 @@ export class LlmClient {
     private readonly botName = 'the shop assistant',
   ) {
     const url = new URL(settings.baseUrl);
+    const { Pool } = require('undici') as typeof import('undici');
     this.pool = new Pool(url.origin, { connections: 8, keepAliveTimeout: 30_000 });
     this.path = `${url.pathname.replace(/\/+$/, '')}/chat/completions`;
     this.timeoutMs = settings.timeoutMs ?? 8000;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { FetchedMedia } from '../core/adapter';
 import { ChannelApiError, TransportError, asError } from '../errors';
 
@@ -22,6 +22,8 @@ export async function downloadFile(
 ): Promise<FetchedMedia> {
   let res: Dispatcher.ResponseData;
   try {
+    // undici loads with the first download, not with every bot.
+    const { request } = require('undici') as typeof import('undici');
     res = await request(url, {
       method: 'GET',
       ...(options.headers && { headers: options.headers }),

@@ -3,7 +3,7 @@
  * with synonyms and typo-tolerant matching, and regex patterns. Offsets are UTF-16 indices
  * into the original text, so `text.slice(start, end) === entity.text`.
  */
-import * as chrono from 'chrono-node';
+import type * as chrono from 'chrono-node';
 import { DamerauLevenshteinDistance } from 'natural/lib/natural/distance/levenshtein_distance';
 import {
   formatDateTime,
@@ -158,21 +158,33 @@ const NUMBER_WORD = new RegExp(
   'giu',
 );
 
-// chrono's casual parsers for the languages it knows; others fall back to English.
-const CHRONO: Record<string, Pick<typeof chrono.en, 'parse'>> = {
-  en: chrono.en,
-  de: chrono.de,
-  fr: chrono.fr,
-  ja: chrono.ja,
-  pt: chrono.pt,
-  nl: chrono.nl,
-  ru: chrono.ru,
-  es: chrono.es,
-  uk: chrono.uk,
-  it: chrono.it,
-  sv: chrono.sv,
-  zh: chrono.zh,
-};
+type ChronoParser = Pick<typeof chrono.en, 'parse'>;
+let chronoParsers: Record<string, ChronoParser> | undefined;
+
+/**
+ * chrono's casual parser for `language`; languages it does not know fall back to English.
+ * chrono (about 270 modules) loads on the first date, not with the NLU.
+ */
+function chronoFor(language: string): ChronoParser {
+  if (!chronoParsers) {
+    const c = require('chrono-node') as typeof chrono;
+    chronoParsers = {
+      en: c.en,
+      de: c.de,
+      fr: c.fr,
+      ja: c.ja,
+      pt: c.pt,
+      nl: c.nl,
+      ru: c.ru,
+      es: c.es,
+      uk: c.uk,
+      it: c.it,
+      sv: c.sv,
+      zh: c.zh,
+    };
+  }
+  return chronoParsers[language] ?? (chronoParsers.en as ChronoParser);
+}
 
 function parseAmount(raw: string, scale?: string): number {
   // "1,299.50" and "1 299" use separators for thousands; "12,50" uses a decimal comma.
@@ -242,7 +254,7 @@ function builtin(kind: BuiltinEntity, text: string, options: ExtractOptions): En
         for (const m of matches(NUMBER_WORD, text)) add(wordsToNumber(m[0]), m.index, m[0]);
       break;
     case 'datetime': {
-      const parser = CHRONO[(options.language ?? 'en').slice(0, 2)] ?? chrono.en;
+      const parser = chronoFor((options.language ?? 'en').slice(0, 2));
       const ref = options.referenceDate ?? new Date();
       const settings = localeOf(options);
       // chrono reads "tomorrow at 8pm" as a wall-clock time in the zone it is told (as an

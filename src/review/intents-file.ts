@@ -9,7 +9,6 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { type Document, isMap, isSeq, parseDocument, type YAMLSeq } from 'yaml';
 import { PayloadError } from '../errors';
 
@@ -122,7 +121,7 @@ export function planChange(botDir: string, decision: Decision): FileChange {
     after,
     added,
     newIntent,
-    patch: createTwoFilesPatch(
+    patch: (require('diff') as typeof import('diff')).createTwoFilesPatch(
       `a/${file}`,
       `b/${file}`,
       existsSync(path.join(dir, target)) ? before : '',

@@ -20,7 +20,7 @@ function switchboard(args: string[]) {
       '-r',
       path.join(root, 'test/helpers/swc-register.js'),
       '-e',
-      `require(${JSON.stringify(path.join(root, 'src/cli/main'))}).main(${JSON.stringify(args)})`,
+      `require(${JSON.stringify(path.join(root, 'test/helpers/cli'))}).main(${JSON.stringify(args)})`,
     ],
     {
       cwd: tempDir('sb-report-bot-'),

@@ -18,7 +18,7 @@ function switchboard(args: string[], input: string) {
       '-r',
       path.join(root, 'test/helpers/swc-register.js'),
       '-e',
-      `require(${JSON.stringify(path.join(root, 'src/cli/main'))}).main(${JSON.stringify(args)})`,
+      `require(${JSON.stringify(path.join(root, 'test/helpers/cli'))}).main(${JSON.stringify(args)})`,
     ],
     {
       cwd: botDir,

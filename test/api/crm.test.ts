@@ -3,6 +3,7 @@
  * 127.0.0.1, and a TypeScript function. Data lands on `customer.profile.crm` on first
  * contact (the first reply can use it) and when the desk (or the admin API) asks.
  */
+import { channels } from '../../adapters';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -257,6 +258,7 @@ test('a TypeScript provider (createSwitchboard option) gets the lookup and an ab
     BOT_DIR: writeBot(),
   });
   const bot = createSwitchboard(config, {
+    channels,
     profileProvider: (lookup) => {
       lookups.push(lookup);
       return { name: 'Di Code', tier: 'bronze', orders: ['ORD-10004'] };

@@ -2,6 +2,7 @@
  * Every file in test/fixtures/platforms/directline is handled by the Bot Framework adapter or
  * deliberately ignored with a logged reason; settings; the development-mode warning.
  */
+import { channels } from '../../adapters';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -40,7 +41,7 @@ async function start(env: Record<string, string>) {
     BOT_DIR: tempDir('sb-bot-'),
     ...env,
   });
-  bot = createSwitchboard(config, { logger, outbox: { pollIntervalMs: 50, retryBaseMs: 50 } });
+  bot = createSwitchboard(config, { channels, logger, outbox: { pollIntervalMs: 50, retryBaseMs: 50 } });
   await bot.start();
 }
 
@@ -280,6 +281,7 @@ describe('settings', () => {
     expect(() =>
       createSwitchboard(
         loadConfig({ NODE_ENV: 'production', DATA_DIR: tempDir(), BOTFRAMEWORK_ENABLED: 'true' }),
+        { channels },
       ),
     ).toThrow(/MICROSOFT_APP_ID: is required outside development/);
   });

@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { signHubBody } from '../../adapters/meta/verify';
-import { adaptersFromConfig } from '../../src/channels';
+import { signHubBody } from '../../adapters/meta-graph/verify';
+import { channels } from '../../adapters';
+import { adaptersFromConfig } from '../../src/core/channel';
 import { loadConfig } from '../../src/config';
 import { Bot } from '../../src/core/bot';
 import type { Context } from '../../src/core/context';
@@ -111,7 +112,7 @@ export async function startMetaBot(
   const bot = new Bot<Context>({
     config,
     logger,
-    adapters: adaptersFromConfig(config),
+    adapters: adaptersFromConfig(config, channels),
     outbox: { pollIntervalMs: 20, retryBaseMs: 30, maxRetryDelayMs: 200 },
     worker: { sweepIntervalMs: 100 },
   });

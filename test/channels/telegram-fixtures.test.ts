@@ -3,6 +3,7 @@
  * deliberately ignored with a logged reason; and a customer on the web and on Telegram
  * is two customers (until linked), each with a complete, ordered conversation.
  */
+import { channels } from '../../adapters';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -50,7 +51,7 @@ async function start(extraEnv: Record<string, string> = {}) {
     TELEGRAM_API_ROOT: tg.url,
     ...extraEnv,
   });
-  bot = createSwitchboard(config, { logger, outbox: { pollIntervalMs: 50, retryBaseMs: 50 } });
+  bot = createSwitchboard(config, { channels, logger, outbox: { pollIntervalMs: 50, retryBaseMs: 50 } });
   await bot.start();
 }
 

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { run } from '../../src/cli/main';
+import { cli as run } from '../helpers/cli';
 import { tempDir } from '../helpers/bot';
 
 const root = path.resolve(__dirname, '../..');
@@ -19,7 +19,7 @@ function switchboard(args: string[], options: { cwd?: string; env?: Record<strin
       '-r',
       path.join(root, 'test/helpers/swc-register.js'),
       '-e',
-      `require(${JSON.stringify(path.join(root, 'src/cli/main'))}).main(${JSON.stringify(args)})`,
+      `require(${JSON.stringify(path.join(root, 'test/helpers/cli'))}).main(${JSON.stringify(args)})`,
     ],
     {
       cwd: options.cwd ?? root,
@@ -125,7 +125,7 @@ describe('the command line', () => {
         '-r',
         path.join(root, 'test/helpers/swc-register.js'),
         '-e',
-        `require(${JSON.stringify(path.join(root, 'src/cli/main'))}).main(['init', '.'])`,
+        `require(${JSON.stringify(path.join(root, 'test/helpers/cli'))}).main(['init', '.'])`,
       ],
       { cwd: dir, encoding: 'utf8', timeout: 60_000 },
     );

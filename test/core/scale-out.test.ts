@@ -4,6 +4,7 @@
  * conversation posted to either are handled once each, in order (the conversation lease),
  * and a socket on one sees the replies produced by the other (Redis pub/sub).
  */
+import { channels } from '../../adapters';
 import { WebSocket } from 'ws';
 import { createSwitchboard } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -32,7 +33,7 @@ describeScale('two processes sharing PostgreSQL and Redis', () => {
           REDIS_URL: redisUrl,
           BOT_NAME: `node-${i}`,
         }),
-        { worker: { sweepIntervalMs: 100 } },
+        { channels, worker: { sweepIntervalMs: 100 } },
       ),
     );
     for (const bot of bots) await bot.start();

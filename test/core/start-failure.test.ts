@@ -3,6 +3,7 @@
  * (and `switchboard start`, exit code 1, every problem printed) before anything listens; a step of
  * `Bot.start()` that fails after the server listens (a service) stops what was started.
  */
+import { channels } from '../../adapters';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -64,7 +65,7 @@ test('a broken handoff.yml: start() rejects with every file:line:column problem,
     BOT_DIR: dir,
     LOG_LEVEL: 'silent',
   });
-  const bot = createSwitchboard(config);
+  const bot = createSwitchboard(config, { channels });
   const error = await bot.start().then(
     () => undefined,
     (e: unknown) => e,
@@ -140,7 +141,7 @@ test('switchboard start with a broken handoff.yml prints every problem and exits
       '-r',
       path.join(root, 'test/helpers/swc-register.js'),
       '-e',
-      `require(${JSON.stringify(path.join(root, 'src/cli/main'))}).main(['start', '--dir', ${JSON.stringify(dir)}])`,
+      `require(${JSON.stringify(path.join(root, 'test/helpers/cli'))}).main(['start', '--dir', ${JSON.stringify(dir)}])`,
     ],
     {
       cwd: dir,

@@ -3,6 +3,7 @@
  * fake Slack Web API on 127.0.0.1, plus helpers that act as Slack: signed events, clicks
  * and slash commands, as an operator would send them.
  */
+import { channels } from '../../adapters';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { createSwitchboard, type SwitchboardBot, type SwitchboardOptions } from '../../src/app';
@@ -72,6 +73,7 @@ export async function startDeskBot(
     ...options.env,
   });
   const bot = createSwitchboard(config, {
+    channels,
     nluCacheDir,
     outbox: { pollIntervalMs: 20, retryBaseMs: 20, maxRetryDelayMs: 100 },
     worker: { sweepIntervalMs: 100 },

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { run as cli } from '../../src/cli/main';
+import { cli } from '../helpers/cli';
 import { startTestBot, type TestBot, tempDir } from '../helpers/bot';
 import { hasChromium, launchChromium } from '../helpers/chromium';
 
@@ -31,7 +31,7 @@ function startCli(dir: string): Promise<{ url: string; child: ChildProcess }> {
       '-r',
       path.join(root, 'test/helpers/swc-register.js'),
       '-e',
-      `require(${JSON.stringify(path.join(root, 'src/cli/main'))}).main(['start', '--dir', ${JSON.stringify(dir)}])`,
+      `require(${JSON.stringify(path.join(root, 'test/helpers/cli'))}).main(['start', '--dir', ${JSON.stringify(dir)}])`,
     ],
     {
       cwd: dir,

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatResults, loadConversationTests, runConversationTests } from '../../src/flows/testing';
 import { tempDir } from '../helpers/bot';
+import { channels } from '../../adapters';
 
 function writeBot(files: Record<string, string>): string {
   const dir = tempDir('sb-buttons-');
@@ -108,8 +109,13 @@ tests:
 
 test('buttons do not answer text questions; stale buttons are matched to the current question or read as text', async () => {
   const dir = writeBot(bot);
-  const results = await runConversationTests(dir, loadConversationTests([path.join(dir, 'tests/main.yml')]), {
-    cacheDir: tempDir('sb-nlu-'),
-  });
+  const results = await runConversationTests(
+    dir,
+    loadConversationTests([path.join(dir, 'tests/main.yml')], channels),
+    {
+      channels,
+      cacheDir: tempDir('sb-nlu-'),
+    },
+  );
   expect(formatResults(results, dir)).toContain('3 passed, 0 failed');
 }, 60_000);

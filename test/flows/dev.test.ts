@@ -25,7 +25,7 @@ test('dev reloads flows on save and keeps the last good version on a broken save
       '-r',
       path.join(root, 'test/helpers/swc-register.js'),
       '-e',
-      `require(${JSON.stringify(path.join(root, 'src/cli/main'))}).main(['dev'])`,
+      `require(${JSON.stringify(path.join(root, 'test/helpers/cli'))}).main(['dev'])`,
     ],
     { cwd: dir, env: { ...process.env, PORT: '0', DATA_DIR: tempDir('sb-dev-data-'), LOG_LEVEL: 'silent' } },
   );

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { formatResults, loadConversationTests, runConversationTests } from '../../src/flows/testing';
 import { tempDir } from '../helpers/bot';
+import { channels } from '../../adapters';
 
 let server: http.Server;
 let base = '';
@@ -120,9 +121,14 @@ tests:
       handoff: { source: action_failed }
 `,
   });
-  const results = await runConversationTests(dir, loadConversationTests([path.join(dir, 'tests/main.yml')]), {
-    cacheDir: tempDir('sb-nlu-'),
-  });
+  const results = await runConversationTests(
+    dir,
+    loadConversationTests([path.join(dir, 'tests/main.yml')], channels),
+    {
+      channels,
+      cacheDir: tempDir('sb-nlu-'),
+    },
+  );
   expect(formatResults(results, dir)).toContain('3 passed, 0 failed');
   expect(received[0]).toMatchObject({ args: { customer: expect.stringMatching(/^cus_/), ask: 'loyalty' } });
 });
@@ -166,9 +172,14 @@ tests:
     - bot: n=5
 `,
   });
-  const results = await runConversationTests(dir, loadConversationTests([path.join(dir, 'tests/main.yml')]), {
-    cacheDir: tempDir('sb-nlu-'),
-  });
+  const results = await runConversationTests(
+    dir,
+    loadConversationTests([path.join(dir, 'tests/main.yml')], channels),
+    {
+      channels,
+      cacheDir: tempDir('sb-nlu-'),
+    },
+  );
   expect(results.map((r) => r.passed)).toEqual([true, false]);
   expect(formatResults(results, dir)).toBe(
     [

@@ -1,9 +1,10 @@
 /** `switchboard init DIR` scaffolds a bot that validates, passes its tests and starts. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { run as cli } from '../../src/cli/main';
+import { cli } from '../helpers/cli';
 import { loadConversationTests, runConversationTests, testFilesIn } from '../../src/flows/testing';
 import { startTestBot, tempDir } from '../helpers/bot';
+import { channels } from '../../adapters';
 
 test('a new bot validates, passes its conversation tests and starts', async () => {
   const dir = path.join(tempDir('sb-init-'), 'my-bot');
@@ -40,9 +41,12 @@ test('a new bot validates, passes its conversation tests and starts', async () =
     // and its dependencies' install scripts are allowed.
     allowScripts: expect.objectContaining({ [source]: true, 'better-sqlite3': true, puppeteer: false }),
   });
-  const tests = loadConversationTests(testFilesIn(dir));
+  const tests = loadConversationTests(testFilesIn(dir), channels);
   expect(tests.length).toBeGreaterThanOrEqual(3);
-  const results = await runConversationTests(dir, tests, { cacheDir: tempDir('sb-nlu-') });
+  const results = await runConversationTests(dir, tests, {
+    channels,
+    cacheDir: tempDir('sb-nlu-'),
+  });
   expect(results.filter((r) => !r.passed).map((r) => r.transcript.join('\n'))).toEqual([]);
   const bot = await startTestBot({ env: { BOT_DIR: dir } });
   await bot.stop();

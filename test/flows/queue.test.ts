@@ -3,6 +3,7 @@
  * bot (and records a `handoff_cancelled` event), other messages get a quiet reminder; once a person
  * has it (`assigned`) the bot says nothing at all.
  */
+import { channels } from '../../adapters';
 import path from 'node:path';
 import { createSwitchboard, type SwitchboardBot } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -22,6 +23,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
   });
   bot = createSwitchboard(config, {
+    channels,
     nluCacheDir: tempDir('sb-nlu-'),
     outbox: { pollIntervalMs: 1000 },
     // Operators work the queue without Slack here: handoffs are queued.

@@ -14,6 +14,7 @@ import { SourceFileError } from '../../src/errors';
 import { loadBot } from '../../src/flows';
 import { formatResults, loadConversationTests, runConversationTests } from '../../src/flows/testing';
 import { startTestBot, tempDir } from '../helpers/bot';
+import { channels } from '../../adapters';
 
 function writeBot(files: Record<string, string>): string {
   const dir = tempDir('sb-repair-');
@@ -97,9 +98,14 @@ async function run(tests: string, extra: Record<string, string> = {}): Promise<s
     'tests/main.yml': tests,
     ...extra,
   });
-  const results = await runConversationTests(dir, loadConversationTests([path.join(dir, 'tests/main.yml')]), {
-    cacheDir: tempDir('sb-nlu-'),
-  });
+  const results = await runConversationTests(
+    dir,
+    loadConversationTests([path.join(dir, 'tests/main.yml')], channels),
+    {
+      channels,
+      cacheDir: tempDir('sb-nlu-'),
+    },
+  );
   return formatResults(results, dir);
 }
 
@@ -315,7 +321,11 @@ tests:
         BOT_DIR: dir,
         LOG_LEVEL: 'silent',
       });
-      bot = createSwitchboard(config, { nluCacheDir: tempDir('sb-nlu-'), outbox: { pollIntervalMs: 1000 } });
+      bot = createSwitchboard(config, {
+        channels,
+        nluCacheDir: tempDir('sb-nlu-'),
+        outbox: { pollIntervalMs: 1000 },
+      });
       await bot.start();
     }, 60_000);
 

@@ -78,7 +78,7 @@ test('a broken flows file stops `switchboard start` with file:line:column, befor
   );
   const result = spawnSync(
     process.execPath,
-    ['-r', register, '-e', "require('./src/cli/main').main(['start'])"],
+    ['-r', register, '-e', "require('./test/helpers/cli').main(['start'])"],
     {
       cwd: root,
       env: { ...process.env, BOT_DIR: botDir, DATA_DIR: tempDir('sb-data-'), PORT: '0', LOG_LEVEL: 'silent' },

@@ -12,13 +12,17 @@ import {
   testFilesIn,
 } from '../../src/flows/testing';
 import { tempDir } from '../helpers/bot';
+import { channels } from '../../adapters';
 
 const root = path.resolve(__dirname, '../..');
-const tests = loadConversationTests(testFilesIn(root));
+const tests = loadConversationTests(testFilesIn(root), channels);
 let results: Map<string, TestResult>;
 
 beforeAll(async () => {
-  const run = await runConversationTests(root, tests, { cacheDir: tempDir('sb-nlu-') });
+  const run = await runConversationTests(root, tests, {
+    channels,
+    cacheDir: tempDir('sb-nlu-'),
+  });
   results = new Map(run.map((r) => [`${r.test.file}|${r.test.name}`, r]));
 }, 120_000);
 

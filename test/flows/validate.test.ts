@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run as cli } from '../../src/cli/main';
+import { cli } from '../helpers/cli';
 import { formatProblem, SourceFileError } from '../../src/errors';
 import { loadBot } from '../../src/flows';
 import { tempDir } from '../helpers/bot';

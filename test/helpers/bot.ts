@@ -2,6 +2,7 @@
  * Starts the real Switchboard server (the bot `switchboard start` runs) on 127.0.0.1
  * with an ephemeral port and a throwaway data folder.
  */
+import { channels } from '../../adapters';
 import { setHumanAvailability } from '../../src/handoff/availability';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -42,6 +43,7 @@ export async function startTestBot(
     ...options.env,
   });
   const bot = createSwitchboard(config, {
+    channels,
     outbox: { pollIntervalMs: 50, retryBaseMs: 50 },
     worker: { sweepIntervalMs: 200 },
     setup: (b) => {

@@ -15,6 +15,7 @@ import {
   readKnowledgeQuestions,
 } from '../../src/knowledge';
 import { tempDir } from '../helpers/bot';
+import { channels } from '../../adapters';
 
 function knowledgeDir(files: Record<string, string>): string {
   const bot = tempDir('sb-kb-');
@@ -135,10 +136,10 @@ test('`switchboard validate` reports broken knowledge files and counts good ones
   const cwd = process.cwd();
   try {
     process.chdir(bot);
-    expect(await validate({ dir: bot })).toBe(1);
+    expect(await validate({ dir: bot, channels })).toBe(1);
     expect(errors.join('\n')).toMatch(/knowledge\/bad\.md:3:6: url must be an http\(s\) URL/);
     writeFileSync(path.join(bot, 'knowledge', 'bad.md'), '---\ntitle: Good\n---\nText.\n');
-    expect(await validate({ dir: bot })).toBe(0);
+    expect(await validate({ dir: bot, channels })).toBe(0);
     expect(logs.join('\n')).toMatch(/2 knowledge documents: no problems/);
   } finally {
     process.chdir(cwd);

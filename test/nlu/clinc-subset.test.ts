@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run as cli } from '../../src/cli/main';
+import { cli } from '../helpers/cli';
 import { evaluateDataset, type IntentDataset, readDataset } from '../../src/nlu/evaluate';
 
 // The full benchmark lives in bench/nlu.ts; here 30 of CLINC150's 150 intents, kept in the

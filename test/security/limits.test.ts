@@ -12,7 +12,7 @@ import { renderContent as renderSlack } from '../../adapters/slack/render';
 import { CallbackData, TelegramRenderer } from '../../adapters/telegram/render';
 import { renderWhatsApp } from '../../adapters/whatsapp/render';
 import { renderWaWeb } from '../../adapters/whatsapp-web/render';
-import { channels } from '../../src/channels';
+import { channels } from '../../adapters';
 import type { ChannelLimits } from '../../src/core/adapter';
 import type { Button, Card, Content, PostbackButton } from '../../src/model';
 import { memoryKv } from '../helpers/memory-kv';

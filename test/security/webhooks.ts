@@ -16,7 +16,7 @@ import { fixture } from '../channels/slack/harness';
 import { type FakeApi, type RecordedCall, startFakeApi } from '../helpers/fake-api';
 import { fixture as platformFixture } from '../channels/fake-telegram';
 import { slackHeaders } from '../channels/slack/harness';
-import { signHubBody } from '../../adapters/meta';
+import { signHubBody } from '../../adapters/meta-graph';
 import { type DeskBot, startDeskBot } from '../desk/harness';
 
 // biome-ignore lint/suspicious/noExplicitAny: payloads are free-form JSON here

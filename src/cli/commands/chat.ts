@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { createSwitchboard } from '../../app';
+import type { ChannelDefinition } from '../../core/channel';
 import { ConfigError } from '../../errors';
 import { isFileProblem, reportProblems } from '../../flows/cli';
 import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
@@ -23,11 +24,15 @@ function render(content: Content): string {
 }
 
 /** `switchboard chat [--dir DIR] [--debug]`: talk to the bot in the terminal, in-process, with a throwaway store. */
-export async function run(options: { dir?: string; debug?: boolean }): Promise<number> {
+export async function run(options: {
+  dir?: string;
+  debug?: boolean;
+  channels: readonly ChannelDefinition[];
+}): Promise<number> {
   const dir = resolveBotDir(options.dir);
   let settings: CheckedSettings;
   try {
-    settings = checkedSettings(dir, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    settings = checkedSettings(dir, options.channels, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
   } catch (error) {
     if (error instanceof ConfigError) return printConfigProblems(error, dir, 'chat');
     throw error;

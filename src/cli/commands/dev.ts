@@ -3,12 +3,16 @@ import path from 'node:path';
 import { formatProblem, SourceFileError } from '../../errors';
 import { relativeProblem } from '../../flows/cli';
 import { resolveBotDir } from '../bot-dir';
+import type { ChannelDefinition } from '../../core/channel';
 import { startBot } from './start';
 
 /** `switchboard dev [--dir DIR]`: runs the bot and reloads intents, flows and actions on save. */
-export async function run(options: { dir?: string }): Promise<number> {
+export async function run(options: {
+  dir?: string;
+  channels: readonly ChannelDefinition[];
+}): Promise<number> {
   const dir = resolveBotDir(options.dir, { allowEmpty: true });
-  const started = await startBot(dir, 'dev');
+  const started = await startBot(dir, 'dev', options.channels);
   if (typeof started === 'number') return started;
   const { bot } = started;
   console.log(

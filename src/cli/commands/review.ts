@@ -9,11 +9,17 @@ import type { ReviewGroup } from '../../review/inbox';
 import { type ReviewContent, ReviewInbox } from '../../review/service';
 import { openStore } from '../../store';
 import { resolveBotDir } from '../bot-dir';
+import type { ChannelDefinition } from '../../core/channel';
 import { type CheckedSettings, checkedSettings, printConfigProblems } from '../settings';
 import { UsageError } from '../usage';
 
 /** `switchboard review`: decide the review inbox's groups from a terminal (options as the CLI parsed them). */
-export async function run(values: { since?: string; dir?: string; patch?: boolean }): Promise<number> {
+export async function run(values: {
+  since?: string;
+  dir?: string;
+  patch?: boolean;
+  channels: readonly ChannelDefinition[];
+}): Promise<number> {
   let range: { from: number; to: number };
   try {
     const to = Date.now();
@@ -24,7 +30,7 @@ export async function run(values: { since?: string; dir?: string; patch?: boolea
   const dir = resolveBotDir(values.dir);
   let config: CheckedSettings['config'];
   try {
-    ({ config } = checkedSettings(dir));
+    ({ config } = checkedSettings(dir, values.channels));
   } catch (error) {
     if (error instanceof ConfigError) return printConfigProblems(error, dir, 'review');
     throw error;

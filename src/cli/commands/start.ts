@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createSwitchboard, type SwitchboardBot } from '../../app';
+import type { ChannelDefinition } from '../../core/channel';
 import type { Config } from '../../config';
 import { hasBotContent } from '../../flows/runtime';
 import { ConfigError, SwitchboardError } from '../../errors';
@@ -34,10 +35,11 @@ export function runningLines(settings: CheckedSettings, command: string): string
 export async function startBot(
   botDir: string,
   command: string,
+  channels: readonly ChannelDefinition[],
 ): Promise<{ bot: SwitchboardBot; settings: CheckedSettings } | number> {
   let settings: CheckedSettings;
   try {
-    settings = checkedSettings(botDir);
+    settings = checkedSettings(botDir, channels);
   } catch (error) {
     if (error instanceof ConfigError) return printConfigProblems(error, botDir, command);
     throw error;
@@ -76,14 +78,17 @@ export async function startBot(
 }
 
 /** `switchboard start [--dir DIR]`: runs the bot until SIGTERM/SIGINT, then stops gracefully. */
-export async function run(options: { dir?: string }): Promise<number> {
+export async function run(options: {
+  dir?: string;
+  channels: readonly ChannelDefinition[];
+}): Promise<number> {
   const botDir =
     options.dir !== undefined
       ? resolveBotDir(options.dir)
       : process.env.BOT_DIR
         ? path.resolve(process.env.BOT_DIR)
         : resolveBotDir(undefined, { allowEmpty: true });
-  const started = await startBot(botDir, 'start');
+  const started = await startBot(botDir, 'start', options.channels);
   if (typeof started === 'number') return started;
   const { bot } = started;
   if (process.stdout.isTTY) console.log(`\n  Ready: open ${bot.url}/ to chat (Ctrl+C stops)\n`);

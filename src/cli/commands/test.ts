@@ -1,3 +1,4 @@
+import type { ChannelDefinition } from '../../core/channel';
 import path from 'node:path';
 import { ConfigError } from '../../errors';
 import { reportProblems } from '../../flows/cli';
@@ -12,22 +13,29 @@ import { type CheckedSettings, checkedSettings, printConfigProblems } from '../s
 import { resolveBotDir } from '../bot-dir';
 
 /** `switchboard test [--dir DIR] [--filter TEXT] [FILE…]`: runs the conversation tests. */
-export async function run(options: { dir?: string; filter?: string }, files: string[] = []): Promise<number> {
+export async function run(
+  options: { dir?: string; filter?: string; channels: readonly ChannelDefinition[] },
+  files: string[] = [],
+): Promise<number> {
   const dir = resolveBotDir(options.dir);
   let settings: CheckedSettings;
   try {
-    settings = checkedSettings(dir);
+    settings = checkedSettings(dir, options.channels);
   } catch (error) {
     if (error instanceof ConfigError) return printConfigProblems(error, dir, 'test');
     throw error;
   }
   try {
-    const tests = loadConversationTests(files.length ? files.map((f) => path.resolve(f)) : testFilesIn(dir));
+    const tests = loadConversationTests(
+      files.length ? files.map((f) => path.resolve(f)) : testFilesIn(dir),
+      options.channels,
+    );
     if (tests.length === 0) {
       console.error(`switchboard test: no conversation tests (tests/*.yml) in ${dir}`);
       return 1;
     }
     const results = await runConversationTests(dir, tests, {
+      channels: options.channels,
       cacheDir: path.join(settings.config.dataDir, 'nlu'),
       ...(options.filter ? { filter: options.filter } : {}),
     });

@@ -2,6 +2,7 @@ import type { SourceProblem } from '../../errors';
 import { isFileProblem, printProblems, reportProblemList } from '../../flows/cli';
 import { sortProblems } from '../../flows/loader';
 import { type BotContent, hasBotContent, loadBot } from '../../flows/runtime';
+import type { ChannelDefinition } from '../../core/channel';
 import { type ConversationTest, loadConversationTests, testFilesIn } from '../../flows/testing';
 import { type HandoffConfig, loadHandoffConfig } from '../../handoff';
 import { resolveBotDir } from '../bot-dir';
@@ -11,7 +12,10 @@ import { resolveBotDir } from '../bot-dir';
  * exit on any problem. Warnings (a handoff step naming a team handoff.yml doesn't list) are
  * printed but don't fail it.
  */
-export async function run(options: { dir?: string }): Promise<number> {
+export async function run(options: {
+  dir?: string;
+  channels: readonly ChannelDefinition[];
+}): Promise<number> {
   const dir = resolveBotDir(options.dir);
   const content = hasBotContent(dir);
   const problems: SourceProblem[] = [];
@@ -33,7 +37,7 @@ export async function run(options: { dir?: string }): Promise<number> {
           teams: { names: Object.keys(handoff.teams), defaultTeam: handoff.defaultTeam, warnings },
         }),
       });
-      tests = loadConversationTests(testFilesIn(dir));
+      tests = loadConversationTests(testFilesIn(dir), options.channels);
     } catch (error) {
       if (!isFileProblem(error)) throw error;
       problems.push(...error.problems);

@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../../src/errors';
-import { DEFAULT_GRAPH_URL } from './graph';
+
+/** The public Graph API, pinned to the version these adapters were written against. */
+export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com/v21.0';
 
 /** A required, non-empty setting; `where` tells the reader where to find its value. */
 export const required = (where: string) =>

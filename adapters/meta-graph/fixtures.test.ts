@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { adaptersFromConfig } from '../../src/channels';
+import { channels } from '..';
+import { adaptersFromConfig } from '../../src/core/channel';
 import { loadConfig } from '../../src/config';
 import { Bot } from '../../src/core/bot';
 import type { Context } from '../../src/core/context';
@@ -91,7 +92,7 @@ beforeAll(async () => {
   const settings = whatsappWebSettings({ WHATSAPP_WEB: 'true' });
   if (!settings) throw new Error('unreachable');
   adapters = [
-    ...adaptersFromConfig(config).filter((a) => a.channel !== 'whatsapp-web'),
+    ...adaptersFromConfig(config, channels).filter((a) => a.channel !== 'whatsapp-web'),
     new WhatsAppWebAdapter(settings, {
       createClient: () => {
         const fake = new FakeWaClient(shared);

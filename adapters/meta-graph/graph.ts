@@ -11,8 +11,7 @@ import type { FetchedMedia } from '../../src/core/adapter';
 import { downloadFile } from '../../src/media/download';
 import { ChannelApiError, TransportError } from '../../src/errors';
 
-/** The public Graph API, pinned to the version this adapter was written against. */
-export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com/v21.0';
+export { DEFAULT_GRAPH_URL } from './config';
 
 /** Graph's error body: `{"error":{"message","type","code","error_subcode","error_data","fbtrace_id"}}`. */
 export interface GraphErrorBody {

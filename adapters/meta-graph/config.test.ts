@@ -1,5 +1,5 @@
 /** The Meta channels' settings: off when unset, one ConfigError line per problem when half-set. */
-import { adaptersFromConfig } from '../../src/channels';
+import { adaptersFromConfig } from '../../src/core/channel';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { messengerChannel } from '../messenger';

@@ -1,0 +1,100 @@
+/**
+ * The house rules, checked on the sources: the kernel (`src/`) never imports a channel plug-in
+ * (`adapters/`), and a channel plug-in's definition (`adapters/<name>/channel.ts`, what the
+ * registry loads for every bot) never loads its SDK. See docs/architecture.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+
+function sources(dir: string): string[] {
+  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const rel = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'public' ? [] : sources(rel);
+    return /\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name) ? [rel] : [];
+  });
+}
+
+/** Every module a file names in `import … from`, `export … from`, `import()` or `require()`. */
+function specifiers(file: string): string[] {
+  const text = readFileSync(path.join(root, file), 'utf8');
+  const found: string[] = [];
+  for (const m of text.matchAll(/(?:from|import|require)\s*\(?\s*'([^']+)'/g)) found.push(m[1] as string);
+  return found;
+}
+
+/**
+ * Imports from src/ into adapters/ that are known and scheduled to go: the operator desk's Slack
+ * face (cards, clicks, commands) still lives in src/desk. This list may only shrink.
+ */
+const KNOWN: Record<string, string[]> = {
+  'src/desk/blocks.ts': ['adapters/slack/render'],
+  'src/desk/commands.ts': ['adapters/slack'],
+  'src/desk/desk.ts': ['adapters/slack'],
+  'src/desk/performer.ts': ['adapters/slack/errors'],
+  'src/desk/slack-requests.ts': ['adapters/slack', 'adapters/slack/errors', 'adapters/slack/render'],
+};
+
+test('src/ never imports adapters/ (beyond the listed desk files, which may only shrink)', () => {
+  const offending: Record<string, string[]> = {};
+  for (const file of sources('src')) {
+    for (const spec of specifiers(file)) {
+      if (!spec.startsWith('.')) continue;
+      const target = path.relative(root, path.resolve(root, path.dirname(file), spec));
+      if (target === 'adapters' || target.startsWith(`adapters${path.sep}`)) {
+        offending[file] = [...(offending[file] ?? []), target];
+      }
+    }
+  }
+  expect(offending).toEqual(KNOWN);
+});
+
+test("a channel's definition loads no SDK: only its settings, capabilities and the kernel's types", () => {
+  const definitions = readdirSync(path.join(root, 'adapters'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => path.join('adapters', d.name, 'channel.ts'))
+    .filter((file) => {
+      try {
+        readFileSync(path.join(root, file));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  expect(definitions.length).toBeGreaterThanOrEqual(8);
+  for (const file of definitions) {
+    const text = readFileSync(path.join(root, file), 'utf8');
+    // Static imports: relative settings/capabilities modules, or kernel types.
+    for (const m of text.matchAll(/^import (type )?.*from '([^']+)';$/gm)) {
+      const [, typeOnly, spec] = m as unknown as [string, string | undefined, string];
+      const allowed =
+        typeOnly !== undefined ||
+        /^\.\/(config|capabilities)$/.test(spec) ||
+        spec === '../botframework/capabilities';
+      expect({ file, spec, allowed }).toEqual({ file, spec, allowed: true });
+    }
+  }
+});
+
+test('the registry and a web-only bot load no channel SDK', () => {
+  const script = `
+    const { channels } = require('./adapters');
+    const { loadConfig } = require('./src/config');
+    const { adaptersFromConfig } = require('./src/core/channel');
+    const adapters = adaptersFromConfig(loadConfig({ DATA_DIR: require('os').tmpdir() }), channels);
+    const loaded = Object.keys(require.cache);
+    const sdks = ['telegraf', '@slack/bolt', 'botbuilder', 'whatsapp-web.js', 'bullmq', 'undici', 'chrono-node']
+      .filter((sdk) => loaded.some((f) => f.includes('/node_modules/' + sdk + '/')));
+    console.log(JSON.stringify({ channels: adapters.map((a) => a.channel), sdks }));
+  `;
+  const { stdout, status, stderr } = spawnSync(
+    process.execPath,
+    ['-r', path.join(root, 'test/helpers/swc-register.js'), '-e', script],
+    { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+  );
+  expect(stderr).toBe('');
+  expect(status).toBe(0);
+  expect(JSON.parse(stdout.trim().split('\n').at(-1) as string)).toEqual({ channels: ['web'], sdks: [] });
+});

@@ -14,7 +14,7 @@ import { fileProfileProvider, type ProfileProvider, webhookProfileProvider } fro
 import type { Context } from './core/context';
 import type { Action } from './flows/engine';
 import { FlowRuntime, hasBotContent } from './flows/runtime';
-import { Desk, type DeskOptions, operatorChannel } from './desk';
+import { Desk, type DeskOptions, operatorFaceOf } from './desk';
 import { SwitchboardError } from './errors';
 import { HANDOFF_FILE, loadHandoffConfig } from './handoff';
 
@@ -126,12 +126,13 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
         ...(actions ? { actions } : {}),
       })
     : undefined;
+  // The CLI passes the adapters it built while checking every setting in one pass.
+  const adapters = botOptions.adapters ?? adaptersFromConfig(config, channels ?? []);
   const profileProvider = botOptions.profileProvider ?? profileProviderFromConfig(config);
   const bot = new SwitchboardBot(
     {
       ...botOptions,
-      // The CLI passes the adapters it built while checking every setting in one pass.
-      adapters: botOptions.adapters ?? adaptersFromConfig(config, channels ?? []),
+      adapters,
       ...(profileProvider && { profileProvider }),
       config,
     },
@@ -141,11 +142,12 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
     // Around the bot's behaviour (the author's middleware included): it relays, keeps the bot
     // silent while a person has the conversation, and queues what the behaviour hands off
     // (`ctx.handOff()`, a flow's handoff step) or fails on.
-    const slack = operatorChannel(bot.adapter('slack'));
+    // Operators work in the channel that offers a face for them (Slack).
+    const face = adapters.map(operatorFaceOf).find((f) => f !== undefined);
     // Kept: start() loads and checks handoff.yml before anything listens and sets `config` here.
     const options: DeskOptions = {
       botDir: config.botDir,
-      ...(slack && { slack }),
+      ...(face && { face }),
       flows: () => content?.engine?.flows,
       ...(config.REDIS_URL && { redisUrl: config.REDIS_URL }),
       ...deskOptions,

@@ -24,7 +24,7 @@ import { ChannelApiError, PayloadError, SwitchboardError } from '../../src/error
 import { validatePayload } from '../../src/server/validate';
 import type { ChannelAddress, Content } from '../../src/model';
 import type { Logger } from '../../src/observability/logger';
-import { type BotFrameworkSettings, botframeworkSettings } from './config';
+import type { BotFrameworkSettings } from './config';
 import { createConnectorHttpClient } from './http-client';
 import { CHANNEL, parseActivity } from './parse';
 import { activitySchema } from './schema';

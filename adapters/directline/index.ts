@@ -27,7 +27,7 @@ import type { Message } from '../../src/model';
 import { newId } from '../../src/util/ids';
 import { capabilities as botFrameworkCapabilities } from '../botframework/capabilities';
 import { verifyIdentityToken } from '../web/verify';
-import { type DirectLineSettings, directLineSettings } from './config';
+import type { DirectLineSettings } from './config';
 import {
   activitySchema,
   type PostedActivity,

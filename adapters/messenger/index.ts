@@ -19,14 +19,13 @@ import type {
   ProactiveVerdict,
   SendResult,
 } from '../../src/core/adapter';
-import type { Config } from '../../src/config';
 import { capabilities } from './capabilities';
 import { ChannelApiError } from '../../src/errors';
 import type { ChannelAddress } from '../../src/model';
 import { GraphClient } from '../meta-graph/graph';
 import { recipientOf } from '../meta-graph/recipient';
 import { mountMetaWebhook } from '../meta-graph/verify';
-import { type MessengerSettings, messengerSettings } from './config';
+import type { MessengerSettings } from './config';
 import { CHANNEL, type MessengerItem, parseMessengerWebhook } from './parse';
 import { renderMessenger } from './render';
 

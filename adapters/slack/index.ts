@@ -27,8 +27,7 @@ import type {
   SendResult,
 } from '../../src/core/adapter';
 import { capabilities } from './capabilities';
-import type { Config } from '../../src/config';
-import { ChannelApiError, SwitchboardError, TransportError, asError } from '../../src/errors';
+import { ChannelApiError, SwitchboardError } from '../../src/errors';
 import { downloadFile } from '../../src/media/download';
 import type { Logger } from '../../src/observability/logger';
 import {
@@ -42,7 +41,7 @@ import {
   sideOfEvent,
   sideOfInteraction,
 } from './desk';
-import { slackSettingsFrom } from './config';
+import type { OperatorFace } from '../../src/desk/core';
 import {
   CHANNEL,
   ignoreReason,
@@ -117,6 +116,12 @@ export class SlackAdapter implements ChannelAdapter {
       timeoutMs: 10_000,
       ...options,
     };
+  }
+
+  /** The operator desk's face in this Slack app (cards, clicks, commands, App Home). */
+  operatorFace(): OperatorFace {
+    const { slackOperatorFace } = require('./operator-desk') as typeof import('./operator-desk');
+    return slackOperatorFace(this);
   }
 
   /**

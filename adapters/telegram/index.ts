@@ -33,7 +33,7 @@ import { downloadFile } from '../../src/media/download';
 import type { ChannelAddress } from '../../src/model';
 import type { Logger } from '../../src/observability/logger';
 import { validatePayload } from '../../src/server/validate';
-import { type TelegramSettings, telegramSettings } from './config';
+import type { TelegramSettings } from './config';
 import { CHANNEL, FILE_REF, parseUpdate } from './parse';
 import { CallbackData, type TelegramCall, TelegramRenderer } from './render';
 import { updateSchema } from './schema';

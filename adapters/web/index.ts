@@ -28,7 +28,6 @@ import { PayloadError } from '../../src/errors';
 import { isPlainJson, readJsonBody } from '../../src/server/http';
 import type { Content } from '../../src/model';
 import { newId } from '../../src/util/ids';
-import type { Config } from '../../src/config';
 import { type WebSettings, webSettings } from './config';
 import { demoPageFor, renderDemoPage } from './demo-page';
 import { decodeCursor, encodeCursor, toWebMessage, webPlatformId } from './render';

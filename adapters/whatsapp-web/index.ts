@@ -25,11 +25,10 @@ import type {
   SendResult,
 } from '../../src/core/adapter';
 import { capabilities } from './capabilities';
-import type { Config } from '../../src/config';
 import { ChannelApiError, TransportError } from '../../src/errors';
 import type { Content, MediaKind } from '../../src/model';
 import { type ClientFactory, createRealClient, type WaWebClient, type WaWebMessage } from './client';
-import { type WhatsAppWebSettings, whatsappWebSettings } from './config';
+import type { WhatsAppWebSettings } from './config';
 import { renderWaWeb } from './render';
 
 export type { ClientFactory, WaWebClient, WaWebMessage } from './client';

@@ -24,13 +24,12 @@ import type {
   SendResult,
 } from '../../src/core/adapter';
 import { capabilities } from './capabilities';
-import type { Config } from '../../src/config';
 import { ChannelApiError } from '../../src/errors';
 import type { Message } from '../../src/model';
 import { GraphClient, isWindowClosed } from '../meta-graph/graph';
 import { recipientOf } from '../meta-graph/recipient';
 import { mountMetaWebhook } from '../meta-graph/verify';
-import { type WhatsAppSettings, whatsappSettings } from './config';
+import type { WhatsAppSettings } from './config';
 import { CHANNEL, MEDIA_REF, parseWhatsAppWebhook, type WhatsAppItem } from './parse';
 import { renderWhatsApp } from './render';
 

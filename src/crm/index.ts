@@ -11,6 +11,7 @@
  *
  * ```ts
  * const bot = createSwitchboard(config, {
+ *   channels, // import { channels } from 'switchboard/channels'
  *   profileProvider: async ({ profile }) => (profile.email ? await crm.findByEmail(profile.email) : null),
  * });
  * ```

@@ -23,7 +23,6 @@ import {
   say,
   tellPosition,
 } from './core';
-import { escapeMrkdwn } from './blocks';
 import { requestOf } from './envelope';
 
 export interface ResolveOptions {
@@ -62,7 +61,7 @@ export async function claim(desk: DeskCore, conversationId: string, operatorId: 
   });
   return {
     ok: true,
-    message: `You have the conversation with ${escapeMrkdwn(await customerName(desk, conversation))}. Reply in its thread.`,
+    message: `You have the conversation with ${desk.escape(await customerName(desk, conversation))}. Reply in its thread.`,
   };
 }
 

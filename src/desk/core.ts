@@ -19,9 +19,8 @@ import type { Conversation, Message } from '../model';
 import { SwitchboardError } from '../errors';
 import { isPlatformRef } from '../media/links';
 import type { Store } from '../store';
-import { formatWait } from './blocks';
 import { type HandoffRequest, requestOf } from './envelope';
-import type { DeskStore } from './outbox';
+import type { DeskItem, DeskPerformer, DeskStore } from './outbox';
 
 /** What the desk keeps on `conversation.data.desk`. */
 export interface DeskMemory {
@@ -84,6 +83,8 @@ export interface DeskCore {
   readonly staffed: boolean;
   /** The client for the desk's own Slack calls (none without Slack, or once stopped). */
   readonly slackClient: webApi.WebClient | undefined;
+  /** Customer-written text as the operators' face shows it literally (its markup escaped). */
+  escape(text: string): string;
   /** Epoch ms. */
   clock(): number;
   /** The bot's flows, for "resolve and resume at a step". */
@@ -105,6 +106,44 @@ export interface DeskCore {
   postCard(conversationId: string, team: string, tag: string, trigger?: CardTrigger): Promise<void>;
   /** A customer message into the thread, exactly once. */
   relay(conversationId: string, message: Message): Promise<void>;
+}
+
+/** A wait as a person says it: `less than a minute`, `5 minutes`, `1 h 20 min`. */
+export function formatWait(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 1) return 'less than a minute';
+  if (minutes < 60) return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return `${hours} h${rest ? ` ${rest} min` : ''}`;
+}
+
+/**
+ * The operators' side of the desk, provided by the channel operators work in (the Slack
+ * plug-in's `adapters/slack/operator-desk`): it serves their events, clicks and commands,
+ * makes the desk's stored calls (cards, relays, notices) and keeps their views current. The
+ * desk itself (the queue, its durable calls and timers, the bot's middleware, the operator
+ * actions) names no platform.
+ */
+export interface OperatorFace {
+  /** The Web API client the face's calls use. */
+  readonly client: webApi.WebClient;
+  /** Starts serving operators for `desk` (only `teamChannels` are desk channels); returns the stop. */
+  serve(desk: DeskCore, teamChannels: (channelId: string) => boolean): () => void;
+  /** Makes one stored call; what it returns is kept with the row. */
+  perform(desk: DeskCore, item: DeskItem): ReturnType<DeskPerformer>;
+  /** The operators' views follow the queue (debounced). */
+  refresh(): void;
+  /** Stops what the face runs (its timers). */
+  stop(): void;
+  /** Text as the face shows it literally. */
+  escape(text: string): string;
+}
+
+/** The operators' face `adapter` offers (the Slack adapter does), if any. */
+export function operatorFaceOf(adapter: unknown): OperatorFace | undefined {
+  const offer = (adapter as { operatorFace?: () => OperatorFace } | undefined)?.operatorFace;
+  return typeof offer === 'function' ? offer.call(adapter) : undefined;
 }
 
 /** handoff.yml's text for `key`, its `{placeholders}` filled in. */

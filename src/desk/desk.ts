@@ -1,5 +1,6 @@
 /**
- * The operator desk: the bot's side of human handoff, and its Slack face.
+ * The operator desk: the bot's side of human handoff. Its face (where operators work: Slack)
+ * is a plug-in, an {@link OperatorFace} from `adapters/slack/operator-desk`.
  *
  * - **Escalation.** A middleware around the bot notices a conversation becoming `queued`
  *   (a flow's handoff step, "talk to a person", repeated misunderstanding, a failed action,
@@ -25,15 +26,14 @@
  *   triggers, escalation);
  * - `actions.ts`: claim, transfer, resolve and hand back (with resume), replies, availability;
  * - `timers.ts`: what the SLA timers do;
- * - `slack-requests.ts`: events and clicks from Slack; `commands.ts`: `/switchboard`;
- * - `home.ts`: the App Home; `performer.ts`: outbox rows → Slack Web API calls.
+ * - the face (`adapters/slack/operator-desk/`): `requests.ts`, events and clicks from Slack;
+ *   `commands.ts`, `/switchboard`; `home.ts`, the App Home; `performer.ts`, outbox rows →
+ *   Slack Web API calls; `blocks.ts`, the Block Kit it renders.
  *
  * @module
  */
 import type { webApi } from '@slack/bolt';
 import { Gauge } from 'prom-client';
-import type { SlackAdapter } from '../../adapters/slack';
-import type { ChannelAdapter } from '../core/adapter';
 import type { BotService } from '../core/bot';
 import type { Bot } from '../core/bot';
 import type { Middleware } from '../core/composer';
@@ -54,12 +54,9 @@ import type { ContentInput, Conversation, Message } from '../model';
 import { SqlStore, type Store } from '../store';
 import * as actions from './actions';
 import type { DeskResult, ResolveOptions } from './actions';
-import type { CardTrigger, DeskCore } from './core';
-import { AppHome } from './home';
+import type { CardTrigger, DeskCore, OperatorFace } from './core';
 import { deskMiddleware, escalate as escalateConversation } from './middleware';
 import { DeskSender, type DeskSenderOptions, DeskStore } from './outbox';
-import { perform } from './performer';
-import { handleSlackRequest } from './slack-requests';
 import { handleTimer } from './timers';
 
 export interface DeskOptions {
@@ -67,8 +64,11 @@ export interface DeskOptions {
   botDir: string;
   /** Parsed handoff.yml; default: read from `botDir` at start (no file: no desk). */
   config?: HandoffConfig;
-  /** The Slack adapter the desk shares with customers; without it the queue works, no desk. */
-  slack?: SlackAdapter;
+  /**
+   * The operators' face, from the channel they work in (the Slack adapter's `operatorFace()`);
+   * without it the queue works and nobody is notified.
+   */
+  face?: OperatorFace;
   /**
    * Someone works the queue, so handoffs are queued (default: Slack is configured). Without
    * anyone, a customer asking for a person is told that nobody is available (handoff.yml's
@@ -91,20 +91,7 @@ export interface DeskOptions {
 
 // Defined in the desk's modules, exported from here as before (index.ts and tests import them from './desk').
 export { type DeskResult, type ResolveOptions, slotsNeededFrom } from './actions';
-export { parseResolveArgs } from './commands';
-export { slackToPlain } from './slack-requests';
 export type { CardTrigger } from './core';
-
-/**
- * The adapter operators work in, when `adapter` is one: it serves the desk's events, clicks
- * and commands (the Slack adapter). Recognised by that ability, so the app assembly names no
- * concrete channel.
- */
-export function operatorChannel(adapter: ChannelAdapter | undefined): SlackAdapter | undefined {
-  return adapter && 'onOperatorEvent' in adapter && typeof adapter.onOperatorEvent === 'function'
-    ? (adapter as SlackAdapter)
-    : undefined;
-}
 
 export class Desk implements BotService {
   readonly name = 'desk';
@@ -117,7 +104,6 @@ export class Desk implements BotService {
   private readonly clock: () => number;
   /** What the desk's modules see of it (see {@link DeskCore}). */
   private readonly core: DeskCore;
-  private readonly home: AppHome;
 
   constructor(
     private readonly bot: Bot<Context>,
@@ -125,7 +111,6 @@ export class Desk implements BotService {
   ) {
     this.clock = options.clock ?? Date.now;
     this.core = this.coreView();
-    this.home = new AppHome(this.core);
   }
 
   /** Live views of the desk's state and its Slack calls, for its modules. */
@@ -152,11 +137,12 @@ export class Desk implements BotService {
         return desk.sender !== undefined;
       },
       get staffed() {
-        return desk.enabled && (desk.options.staffed ?? desk.options.slack !== undefined);
+        return desk.enabled && (desk.options.staffed ?? desk.options.face !== undefined);
       },
       get slackClient() {
         return desk.slackClient;
       },
+      escape: (text) => this.options.face?.escape(text) ?? text,
       clock: () => this.clock(),
       flows: () => this.options.flows?.(),
       note: (conversationId, tag, text, broadcast, extra) =>
@@ -188,7 +174,7 @@ export class Desk implements BotService {
   }
 
   private get slackClient(): webApi.WebClient | undefined {
-    return this.options.slack && this.sender ? this.options.slack.client : undefined;
+    return this.options.face && this.sender ? this.options.face.client : undefined;
   }
 
   async start(): Promise<void> {
@@ -213,19 +199,14 @@ export class Desk implements BotService {
     // SQLite has one process (the worker uses no leases either): the Slack calls a crashed
     // run was making are due now, not when their leases (default 60 s) run out.
     if (store.kind === 'sqlite') await this.deskStore.releaseLeases();
-    const slack = this.options.slack;
+    const face = this.options.face;
     const logger = this.bot.logger.child({ component: 'desk' });
-    if (slack) {
+    if (face) {
       const channels = new Set(Object.values(config.teams).map((t) => t.channel));
-      this.unregister = slack.onOperatorEvent(
-        (request) => handleSlackRequest(this.core, this.home, request),
-        {
-          channels: (id) => channels.has(id),
-        },
-      );
+      this.unregister = face.serve(this.core, (id) => channels.has(id));
       this.sender = new DeskSender(
         this.deskStore,
-        (item) => perform(this.core, item),
+        (item) => face.perform(this.core, item),
         logger,
         this.options.sender,
       );
@@ -251,7 +232,7 @@ export class Desk implements BotService {
         logger.warn({ err: error, kind: timer?.kind }, 'desk: timer handling failed; will retry'),
     });
     logger.info(
-      { teams: Object.keys(config.teams), operators: config.operators.length, slack: Boolean(slack) },
+      { teams: Object.keys(config.teams), operators: config.operators.length, slack: Boolean(face) },
       'desk: ready',
     );
   }
@@ -284,7 +265,7 @@ export class Desk implements BotService {
   }
 
   async stop(): Promise<void> {
-    this.home.stop();
+    this.options.face?.stop();
     await this.timers?.stop();
     await this.sender?.stop();
     this.unregister?.();
@@ -368,7 +349,7 @@ export class Desk implements BotService {
     tag: string,
     trigger?: CardTrigger,
   ): Promise<void> {
-    this.home.refresh();
+    this.options.face?.refresh();
     if (!this.sender) return;
     const last = (await this.store.messages.list(conversationId)).at(-1);
     await this.outbox.addAll(conversationId, [
@@ -408,7 +389,7 @@ export class Desk implements BotService {
 
   /** The card re-rendered in its current state; the App Homes follow. */
   private async updateCard(conversationId: string, tag: string): Promise<void> {
-    this.home.refresh();
+    this.options.face?.refresh();
     if (!this.sender) return;
     await this.outbox.add(conversationId, `update:${conversationId}:${tag}`, 'update_card', {});
     this.sender.notify();

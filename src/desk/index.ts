@@ -1,17 +1,15 @@
 /**
- * The operator desk in Slack on top of the human queue. See docs/handoff.md.
+ * The operator desk on top of the human queue; its Slack face is `switchboard/slack`'s
+ * `SlackAdapter.operatorFace()`. See docs/handoff.md.
  *
  * @module
  */
-export { ACTION as DESK_ACTIONS, formatWait, renderCard, renderHome, renderTranscript } from './blocks';
+export { formatWait, type OperatorFace, operatorFaceOf } from './core';
 export {
   Desk,
-  operatorChannel,
   type DeskOptions,
   type DeskResult,
-  parseResolveArgs,
   type ResolveOptions,
-  slackToPlain,
 } from './desk';
 export { buildEnvelope, type HandoffEnvelope, type HandoffRequest, type HandoffSource } from './envelope';
 export {

@@ -19,8 +19,15 @@ import type { QueueEntry } from '../handoff';
 import { setHumanAvailability } from '../handoff/availability';
 import { teamFor } from '../handoff/timing';
 import type { Conversation } from '../model';
-import { formatWait } from './blocks';
-import { type CardTrigger, closedRequest, type DeskCore, type DeskMemory, say, tellPosition } from './core';
+import {
+  type CardTrigger,
+  closedRequest,
+  type DeskCore,
+  type DeskMemory,
+  formatWait,
+  say,
+  tellPosition,
+} from './core';
 import { type HandoffRequest, requestOf } from './envelope';
 
 /** A rating typed instead of tapped: `4`, `5/5`, `3 stars`, `4 ⭐`. */

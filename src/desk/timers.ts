@@ -9,8 +9,7 @@
 import type { DueTimer } from '../handoff';
 import { teamFor } from '../handoff/timing';
 import { moved } from './actions';
-import { formatWait } from './blocks';
-import { type DeskCore, say } from './core';
+import { type DeskCore, formatWait, say } from './core';
 
 /** One due timer: its notice in the thread and the card's update (and what a lapsed claim changes). */
 export async function handleTimer(desk: DeskCore, timer: DueTimer): Promise<void> {

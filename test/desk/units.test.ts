@@ -2,8 +2,7 @@
  * The desk's pure pieces: Slack text → what a customer reads, the resolve command's
  * arguments, which slots a resumed flow step needs, transcript lines for media.
  */
-import { parseResolveArgs, slackToPlain } from '../../src/desk';
-import { transcriptLine } from '../../src/desk/blocks';
+import { parseResolveArgs, slackToPlain, transcriptLine } from '../../adapters/slack/operator-desk';
 import { slotsNeededFrom } from '../../src/desk/desk';
 import type { FlowDefinition } from '../../src/flows/types';
 import type { Message } from '../../src/model';

@@ -12,13 +12,19 @@
  * @module
  */
 import type { webApi } from '@slack/bolt';
-import { toDeliveryError } from '../../adapters/slack/errors';
-import { ChannelApiError } from '../errors';
-import { teamFor } from '../handoff/timing';
+import { toDeliveryError } from '../errors';
+import { ChannelApiError } from '../../../src/errors';
+import { teamFor } from '../../../src/handoff/timing';
 import { type CardState, renderCard, renderRelay, renderTranscript } from './blocks';
-import { type CardTrigger, conversationOf, type DeskCore, type DeskMemory, viewable } from './core';
-import { envelopeOf, type HandoffRequest, requestOf } from './envelope';
-import type { DeskItem, DeskSender, DeskThread } from './outbox';
+import {
+  type CardTrigger,
+  conversationOf,
+  type DeskCore,
+  type DeskMemory,
+  viewable,
+} from '../../../src/desk/core';
+import { envelopeOf, type HandoffRequest, requestOf } from '../../../src/desk/envelope';
+import type { DeskItem, DeskSender, DeskThread } from '../../../src/desk/outbox';
 
 /** The Slack message metadata type the desk's posts carry (their outbox key in the payload). */
 export const METADATA_TYPE = 'switchboard_desk';

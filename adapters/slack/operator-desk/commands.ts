@@ -6,14 +6,14 @@
  *
  * @module
  */
-import type { SlackDeskCommand } from '../../adapters/slack';
-import type { QueueEntry } from '../handoff';
-import { compareEntries } from '../handoff/timing';
-import { linkCustomers, unlinkCustomers } from '../identity';
-import type { ConversationSearch } from '../store';
-import { claim, type ResolveOptions, resolve, setAvailability, transfer } from './actions';
-import { escapeMrkdwn, formatWait } from './blocks';
-import { type DeskBot, type DeskCore, notOperator } from './core';
+import type { SlackDeskCommand } from '../desk';
+import type { QueueEntry } from '../../../src/handoff';
+import { compareEntries } from '../../../src/handoff/timing';
+import { linkCustomers, unlinkCustomers } from '../../../src/identity';
+import type { ConversationSearch } from '../../../src/store';
+import { claim, type ResolveOptions, resolve, setAvailability, transfer } from '../../../src/desk/actions';
+import { escapeMrkdwn } from '../render';
+import { type DeskBot, type DeskCore, formatWait, notOperator } from '../../../src/desk/core';
 
 /** A `/switchboard …` command: the ephemeral answer for the operator who typed it. */
 export async function runCommand(desk: DeskCore, request: SlackDeskCommand) {

@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { escapeMrkdwn, mrkdwnLink } from '../../adapters/slack/render';
+import { escapeMrkdwn, mrkdwnLink } from '../render';
 
 /** Slack's mrkdwn escaping, for the desk's other messages: one import of the Slack face. */
 export { escapeMrkdwn };
-import type { Message } from '../model';
-import type { OperatorState, QueueEntry } from '../handoff';
-import type { HandoffEnvelope } from './envelope';
+import type { Message } from '../../../src/model';
+import type { OperatorState, QueueEntry } from '../../../src/handoff';
+import { formatWait } from '../../../src/desk/core';
+import type { HandoffEnvelope } from '../../../src/desk/envelope';
 
 // biome-ignore lint/suspicious/noExplicitAny: Block Kit JSON
 export type Block = Record<string, any>;
@@ -68,15 +69,6 @@ export interface CardInput {
 function slackDate(ms: number, format = '{time}'): string {
   const seconds = Math.floor(ms / 1000);
   return `<!date^${seconds}^${format}|${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
-}
-
-export function formatWait(ms: number): string {
-  const minutes = Math.max(0, Math.round(ms / 60_000));
-  if (minutes < 1) return 'less than a minute';
-  if (minutes < 60) return minutes === 1 ? '1 minute' : `${minutes} minutes`;
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  return `${hours} h${rest ? ` ${rest} min` : ''}`;
 }
 
 function clip(text: string, max: number): string {

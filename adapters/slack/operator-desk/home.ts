@@ -5,9 +5,9 @@
  * @module
  */
 import type { webApi } from '@slack/bolt';
-import type { QueueEntry } from '../handoff';
+import type { QueueEntry } from '../../../src/handoff';
 import { renderHome } from './blocks';
-import { customerName, type DeskCore } from './core';
+import { customerName, type DeskCore } from '../../../src/desk/core';
 
 export class AppHome {
   /** The users this process has shown the App Home to. */

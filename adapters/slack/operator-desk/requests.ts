@@ -7,17 +7,24 @@
  * @module
  */
 import type { webApi } from '@slack/bolt';
-import type { SlackDeskEvent, SlackDeskInteraction, SlackDeskRequest } from '../../adapters/slack';
-import { SLACK_FILE_REF, toDeliveryError } from '../../adapters/slack/errors';
-import { escapeMrkdwn } from '../../adapters/slack/render';
-import type { ContentInput, MediaContent } from '../model';
-import { teamFor } from '../handoff/timing';
-import { claim, type DeskResult, operatorReply, resolve, setAvailability, transfer } from './actions';
+import type { SlackDeskEvent, SlackDeskInteraction, SlackDeskRequest } from '../desk';
+import { SLACK_FILE_REF, toDeliveryError } from '../errors';
+import { escapeMrkdwn } from '../render';
+import type { ContentInput, MediaContent } from '../../../src/model';
+import { teamFor } from '../../../src/handoff/timing';
+import {
+  claim,
+  type DeskResult,
+  operatorReply,
+  resolve,
+  setAvailability,
+  transfer,
+} from '../../../src/desk/actions';
 import { ACTION } from './blocks';
 import { runCommand } from './commands';
-import { type DeskCore, notOperator } from './core';
+import { type DeskCore, notOperator } from '../../../src/desk/core';
 import type { AppHome } from './home';
-import type { DeskThread } from './outbox';
+import type { DeskThread } from '../../../src/desk/outbox';
 import { METADATA_TYPE } from './performer';
 
 /** Types every channel shows as such (others go as a document: HEIC photos, QuickTime videos…). */

@@ -60,6 +60,13 @@ test('the payloads the probe answered 500 are acknowledged (200), counted and st
     ['messenger', (b) => (b.entry[0].messaging[0].message.attachments = { type: 'image' })],
     ['messenger', (b) => (b.entry[0].messaging[0].message.mid = ['m1'])],
     ['botframework', (b) => (b.conversation = { id: { nested: true } })],
+    // Found by 5,000–20,000 runs: bolt keys client pools by workspace id in a plain object,
+    // dispatches any envelope's `event`, and reads `channel.id` / `view` when not undefined.
+    ['slack-commands', (b) => (b.team_id = '__proto__')],
+    ['slack-events', (b) => ((b.type = 'app_rate_limited'), (b.event.text = ['hi']))],
+    ['slack-interactivity', (b) => (b.channel = null)],
+    ['slack-interactivity', (b) => (b.team = { id: 'constructor' })],
+    ['slack-events', (b) => (b.event.user = null)],
   ];
   const before = await counted();
   let n = 8_000_000;

@@ -142,9 +142,18 @@ function decode(raw: string, contentType: string): Record<string, unknown> {
   if (contentType.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(raw)) {
-    out[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+    out[key] = /^[[{]/.test(value) ? jsonOr(value) : value;
   }
   return out;
+}
+
+/** A form field that may hold JSON (blocks, attachments) or text that merely starts with `[`. */
+function jsonOr(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }
 
 /** Headers Slack would send for `rawBody` at `timestamp` (seconds). */

@@ -63,7 +63,13 @@ test('the payloads the probe answered 500 are acknowledged (200), counted and st
     // Found by 5,000–20,000 runs: bolt keys client pools by workspace id in a plain object,
     // dispatches any envelope's `event`, and reads `channel.id` / `view` when not undefined.
     ['slack-commands', (b) => (b.team_id = '__proto__')],
-    ['slack-events', (b) => ((b.type = 'app_rate_limited'), (b.event.text = ['hi']))],
+    [
+      'slack-events',
+      (b) => {
+        b.type = 'app_rate_limited';
+        b.event.text = ['hi'];
+      },
+    ],
     ['slack-interactivity', (b) => (b.channel = null)],
     ['slack-interactivity', (b) => (b.team = { id: 'constructor' })],
     ['slack-events', (b) => (b.event.user = null)],

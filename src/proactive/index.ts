@@ -8,7 +8,10 @@
  * 2. Each channel the customer wrote on, and that runs in this process, is asked
  *    ({@link ChannelAdapter.proactiveVerdict}): free-form, template (WhatsApp outside its
  *    24-hour window), message tag (Messenger HUMAN_AGENT for operators), or refused.
- * 3. The pick: free-form before message tag before template; among equals, the channel
+ * 3. Each allowed channel's limits table (`capabilities.limits`, what its renderer degrades
+ *    by) tells how it would show the message: the result's `adjustments` list each departure
+ *    (`buttons: 11 > 3`). With `exact`, a channel that cannot show it as written is refused.
+ * 4. The pick: free-form before message tag before template; among equals, the channel
  *    the customer wrote on most recently. `channel` restricts the choice to one channel.
  *    Nothing allowed: {@link ProactiveError} `unreachable`, with each channel's reason.
  *
@@ -20,6 +23,9 @@ import { ProactiveError, SwitchboardError } from '../errors';
 import type { ContentInput, Conversation, Customer, Identity, Message } from '../model';
 import { retryOnConflict, type Store } from '../store';
 import { ACCOUNT_CHANNEL } from '../core/inbox';
+import { type Adjustment, adjustmentsFor, describeAdjustment } from './fit';
+
+export { type Adjustment, adjustmentsFor, describeAdjustment } from './fit';
 
 /** Who a proactive message is for: a customer, a conversation's customer, or a channel identity. */
 export type ProactiveRecipient =
@@ -41,6 +47,12 @@ export interface ProactiveMessage {
   /** Default `bot`. `operator` lets Messenger use its HUMAN_AGENT tag for 7 days. */
   author?: 'bot' | 'system' | 'operator';
   authorName?: string;
+  /**
+   * Only a channel that shows the message as written (within its limits table: text length,
+   * buttons, titles, payloads, quick replies, cards, caption, media kind). Default false: the
+   * channel's renderer degrades what does not fit, and `adjustments` says how.
+   */
+  exact?: boolean;
 }
 
 export interface ProactiveResult {
@@ -53,6 +65,8 @@ export interface ProactiveResult {
   created: boolean;
   /** True when the customer had no open conversation and this message started one. */
   startedConversation: boolean;
+  /** How the channel departs from the message as written, by its limits (empty: as written). */
+  adjustments: Adjustment[];
 }
 
 export interface ProactiveDeps {
@@ -108,8 +122,14 @@ export async function resolveRecipient(store: Store, to: ProactiveRecipient): Pr
 export async function chooseChannel(
   deps: Pick<ProactiveDeps, 'store' | 'adapter'>,
   customer: Customer,
-  options: { channel?: string; author: 'bot' | 'system' | 'operator' },
-): Promise<{ identity: Identity; via: 'free_form' | 'template' | 'message_tag' }> {
+  options: {
+    channel?: string;
+    author: 'bot' | 'system' | 'operator';
+    /** With `exact`, a channel whose limits the content exceeds is refused. */
+    content?: ContentInput;
+    exact?: boolean;
+  },
+): Promise<{ identity: Identity; via: 'free_form' | 'template' | 'message_tag'; adjustments: Adjustment[] }> {
   if (isOptedOut(customer)) {
     const via = customer.attributes.optedOutVia;
     const at = customer.attributes.optedOutAt;
@@ -123,7 +143,9 @@ export async function chooseChannel(
     .filter((i) => options.channel === undefined || i.channel === options.channel)
     .sort((a, b) => (b.lastInboundAt ?? 0) - (a.lastInboundAt ?? 0));
   const details: { channel: string; reason: string }[] = [];
-  let best: { identity: Identity; via: 'free_form' | 'template' | 'message_tag' } | undefined;
+  let best:
+    | { identity: Identity; via: 'free_form' | 'template' | 'message_tag'; adjustments: Adjustment[] }
+    | undefined;
   const seen = new Set<string>();
   for (const identity of identities) {
     // The most recent identity per channel is the one the bot's `send` uses.
@@ -143,7 +165,16 @@ export async function chooseChannel(
       details.push({ channel: identity.channel, reason: verdict.reason });
       continue;
     }
-    if (!best || RANK[verdict.via] < RANK[best.via]) best = { identity, via: verdict.via };
+    const adjustments =
+      adapter && options.content !== undefined ? adjustmentsFor(options.content, adapter.capabilities) : [];
+    if (options.exact && adjustments.length > 0) {
+      details.push({
+        channel: identity.channel,
+        reason: `it cannot show the message as written (${adjustments.map(describeAdjustment).join(', ')})`,
+      });
+      continue;
+    }
+    if (!best || RANK[verdict.via] < RANK[best.via]) best = { identity, via: verdict.via, adjustments };
   }
   if (best) return best;
   if (identities.length === 0) {
@@ -205,8 +236,10 @@ export async function sendProactive(
     const earlier = await deps.store.messages.findByIdempotencyKey(idempotencyKey);
     if (earlier) return repeated(deps.store, earlier);
   }
-  const { identity, via } = await chooseChannel(deps, customer, {
+  const { identity, via, adjustments } = await chooseChannel(deps, customer, {
     author,
+    content: request.content,
+    ...(request.exact !== undefined && { exact: request.exact }),
     ...(request.channel !== undefined && { channel: request.channel }),
   });
   const { conversation, started } = await openConversation(deps.store, customer.id, identity);
@@ -222,6 +255,7 @@ export async function sendProactive(
       channel: message.channel,
       via,
       author,
+      ...(adjustments.length > 0 && { adjustments }),
     });
   }
   return {
@@ -231,6 +265,7 @@ export async function sendProactive(
     via,
     created,
     startedConversation: started,
+    adjustments,
   };
 }
 
@@ -247,5 +282,6 @@ async function repeated(store: Store, message: Message): Promise<ProactiveResult
     via: via === 'template' || via === 'message_tag' ? via : 'free_form',
     created: false,
     startedConversation: false,
+    adjustments: Array.isArray(event?.data.adjustments) ? (event.data.adjustments as Adjustment[]) : [],
   };
 }

@@ -104,6 +104,7 @@ const sendSchema = z
     idempotencyKey: z.string().trim().min(1).max(200).optional(),
     author: z.enum(['bot', 'system', 'operator']).optional(),
     authorName: z.string().trim().min(1).max(100).optional(),
+    exact: z.boolean().optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -191,6 +192,7 @@ export function adminRouter(deps: AdminApiDeps): Router {
       ...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
       ...(body.author !== undefined && { author: body.author }),
       ...(body.authorName !== undefined && { authorName: body.authorName }),
+      ...(body.exact !== undefined && { exact: body.exact }),
     });
     res.status(result.created ? 202 : 200).json(result);
   });

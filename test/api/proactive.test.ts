@@ -311,6 +311,55 @@ describe('Messenger and channel choice', () => {
   });
 });
 
+describe("the channel's limits table", () => {
+  const fiveButtons = {
+    type: 'text',
+    text: 'Your parcel is delayed. What would you like to do?',
+    buttons: ['Wait', 'Refund', 'Reship', 'Pick up', 'Talk to us'].map((title, i) => ({
+      type: 'postback',
+      title,
+      payload: `delay:${i}`,
+    })),
+  };
+
+  test("a message beyond WhatsApp's 3 buttons goes degraded (a list), and the result says how", async () => {
+    const customerId = await whatsappSays('hi');
+    const res = await api('/messages', { body: { customerId, content: fiveButtons } });
+    expect(res.status).toBe(202);
+    const result = await json(res);
+    expect(result.adjustments).toEqual([{ limit: 'buttons', value: 5, max: 3 }]);
+    await sb.bot.idle();
+    // Nothing lost: every choice reaches the customer (as list rows).
+    const sent = JSON.stringify(bodies().at(-1));
+    for (const b of fiveButtons.buttons) expect(sent).toContain(b.title);
+    const event = (await sb.bot.store.events.list(result.conversationId)).find(
+      (e) => e.type === 'proactive_message',
+    );
+    expect(event?.data.adjustments).toEqual([{ limit: 'buttons', value: 5, max: 3 }]);
+  });
+
+  test('`exact`: only a channel that shows the message as written; none: 422 naming each limit', async () => {
+    const customerId = await whatsappSays('hi');
+    const sent = graph.sends().length;
+    const refused = await api('/messages', { body: { customerId, content: fiveButtons, exact: true } });
+    expect(refused.status).toBe(422);
+    expect((await json(refused)).error.details).toEqual([
+      { channel: 'whatsapp', reason: expect.stringMatching(/as written \(buttons: 5 > 3\)/) },
+    ]);
+    const fits = await api('/messages', {
+      body: {
+        customerId,
+        content: { ...fiveButtons, buttons: fiveButtons.buttons.slice(0, 3) },
+        exact: true,
+      },
+    });
+    expect(fits.status).toBe(202);
+    expect((await json(fits)).adjustments).toEqual([]);
+    await sb.bot.idle();
+    expect(graph.sends().length).toBe(sent + 1);
+  });
+});
+
 describe('validation', () => {
   test('bad input is a 400 naming the field; an unknown recipient a 404', async () => {
     const none = await api('/messages', { body: { text: 'x' } });

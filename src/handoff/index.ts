@@ -8,7 +8,7 @@
 import { SwitchboardError } from '../errors';
 import { SqlStore, type Store } from '../store';
 import type { HandoffConfig } from './config';
-import { RedisHandoffQueue } from './redis-queue';
+import type { RedisHandoffQueue } from './redis-queue';
 import { SqlHandoffQueue } from './sql-queue';
 import type { HandoffQueue } from './types';
 
@@ -32,7 +32,7 @@ export {
 } from './timers';
 export { humanAvailability, type HumanAvailability, setHumanAvailability } from './availability';
 export { SqlHandoffQueue } from './sql-queue';
-export { RedisHandoffQueue } from './redis-queue';
+export type { RedisHandoffQueue } from './redis-queue';
 
 export interface OpenHandoffQueueOptions {
   config: HandoffConfig;
@@ -58,7 +58,11 @@ export async function openHandoffQueue(options: OpenHandoffQueueOptions): Promis
   const clock = options.clock ? { clock: options.clock } : {};
   let queue: HandoffQueue;
   if (options.redisUrl) {
-    queue = new RedisHandoffQueue(options.redisUrl, options.config, {
+    // ioredis loads with the Redis queue, not with every bot.
+    const { RedisHandoffQueue: Queue } = require('./redis-queue') as {
+      RedisHandoffQueue: typeof RedisHandoffQueue;
+    };
+    queue = new Queue(options.redisUrl, options.config, {
       ...clock,
       ...(options.prefix ? { prefix: options.prefix } : {}),
     });

@@ -10,8 +10,7 @@
  *
  * @module
  */
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { DueTimer, HandoffQueue } from './types';
 
 export type TimerHandler = (timer: DueTimer) => Promise<void>;
@@ -114,12 +113,15 @@ async function startWithBullMQ(
   redisUrl: string,
   options: HandoffTimersOptions,
 ): Promise<HandoffTimers> {
+  // BullMQ and ioredis load in scale mode only (a few hundred modules a one-process bot never needs).
+  const { Queue, Worker } = require('bullmq') as typeof import('bullmq');
+  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
   const prefix = `${options.prefix ?? 'sb:handoff'}:bull`;
   const onError = options.onError ?? (() => {});
   // BullMQ's workers block on their connection: maxRetriesPerRequest must be null.
   const connections: Redis[] = [];
   const connection = () => {
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const redis = new RedisClient(redisUrl, { maxRetriesPerRequest: null });
     connections.push(redis);
     return redis;
   };

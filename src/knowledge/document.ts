@@ -6,7 +6,6 @@
  * @module
  */
 import path from 'node:path';
-import { Parser } from 'htmlparser2';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { SourceProblem } from '../errors';
 import { yamlOffset } from '../util/yaml-position';
@@ -313,6 +312,8 @@ function htmlBlocks(body: string): { title?: string; blocks: Block[]; url?: stri
     if (t) blocks.push({ heading, text: t });
     text = [];
   };
+  // htmlparser2 loads with the first HTML document, not with every bot.
+  const { Parser } = require('htmlparser2') as typeof import('htmlparser2');
   const parser = new Parser(
     {
       onopentag(name, attrs) {

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { SwitchboardError } from '../errors';
-import { PostgresDriver } from './postgres-driver';
+import type { PostgresDriver } from './postgres-driver';
 import { SqlStore } from './sql-store';
 import { SqliteDriver } from './sqlite-driver';
 import type { Store } from './types';
@@ -31,8 +31,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let store: SqlStore;
   const where = options.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite in ${options.dataDir}`;
   try {
-    if (options.databaseUrl) store = new SqlStore(new PostgresDriver(options.databaseUrl));
-    else {
+    if (options.databaseUrl) {
+      // pg loads with a PostgreSQL store only.
+      const { PostgresDriver: Driver } = require('./postgres-driver') as {
+        PostgresDriver: typeof PostgresDriver;
+      };
+      store = new SqlStore(new Driver(options.databaseUrl));
+    } else {
       const dir = options.dataDir ?? './data';
       store = new SqlStore(
         new SqliteDriver(dir === ':memory:' ? dir : path.join(dir, 'switchboard.db'), options.warn),

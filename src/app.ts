@@ -113,6 +113,7 @@ export function createSwitchboard(config: Config, options: SwitchboardOptions = 
         cacheDir: nluCacheDir ?? path.join(config.dataDir, 'nlu'),
         versionsDir: path.join(config.dataDir, 'flow-versions'),
         knowledgeCacheDir: path.join(config.dataDir, 'knowledge'),
+        actionsCacheDir: path.join(config.dataDir, 'actions'),
         ...(config.LLM_BASE_URL &&
           config.LLM_MODEL && {
             llm: {

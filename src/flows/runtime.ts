@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../core/context';
 import type { MiddlewareFn } from '../core/composer';
@@ -47,6 +48,8 @@ export interface LoadBotOptions {
   teams?: HandoffTeams;
   /** Knowledge index cache (content-hashed). */
   knowledgeCacheDir?: string;
+  /** Where TypeScript actions are kept once transpiled (by content), so a restart needs no compiler. */
+  actionsCacheDir?: string;
   /** A language model that composes knowledge answers (LLM_BASE_URL…); without it, the passage answers. */
   llm?: LlmSettings & { botName?: string };
 }
@@ -57,8 +60,9 @@ export function hasBotContent(dir: string): boolean {
 }
 
 /** Reads the bot's actions module, if it has one (fresh on every call, for hot reload). */
-export function loadActions(botDir: string): Record<string, Action> {
+export function loadActions(botDir: string, options: { cacheDir?: string } = {}): Record<string, Action> {
   const dir = path.resolve(botDir);
+  transpileCacheDir = options.cacheDir;
   const candidates = ['actions/index.ts', 'actions/index.js', 'actions.ts', 'actions.js'].map((f) =>
     path.join(dir, f),
   );
@@ -70,28 +74,53 @@ export function loadActions(botDir: string): Record<string, Action> {
   return { ...(mod.default ?? {}), ...(mod.actions ?? {}) };
 }
 
-/** TypeScript actions load where a TS loader is active (jest, `node -r …`), else through `typescript`. */
+/** Where {@link transpiled} keeps its output (set by {@link loadActions}; none: no cache). */
+let transpileCacheDir: string | undefined;
+
+/**
+ * TypeScript actions load where a TS loader is active (jest, `node -r …`), else transpiled with
+ * `typescript`, which loads only when an action file changed since its output was cached.
+ */
 function canRequireTypeScript(): boolean {
   if (require.extensions['.ts']) return true;
-  let ts: typeof import('typescript');
+  let version: string;
   try {
-    ts = require('typescript') as typeof import('typescript');
+    version = (require('typescript/package.json') as { version: string }).version;
   } catch {
     return false;
   }
   require.extensions['.ts'] = (module, filename) => {
-    const source = require('node:fs').readFileSync(filename, 'utf8') as string;
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: {
-        module: ts.ModuleKind.CommonJS,
-        target: ts.ScriptTarget.ES2022,
-        esModuleInterop: true,
-      },
-      fileName: filename,
-    });
-    (module as unknown as { _compile(code: string, file: string): void })._compile(outputText, filename);
+    const code = transpiled(readFileSync(filename, 'utf8'), filename, version);
+    (module as unknown as { _compile(code: string, file: string): void })._compile(code, filename);
   };
   return true;
+}
+
+/** `source` as CommonJS, from the cache when this compiler version already transpiled it. */
+function transpiled(source: string, filename: string, version: string): string {
+  const key = createHash('sha256').update(`${version}\0${filename}\0${source}`).digest('hex');
+  const cached = transpileCacheDir ? path.join(transpileCacheDir, `${key}.js`) : undefined;
+  if (cached && existsSync(cached)) return readFileSync(cached, 'utf8');
+  const ts = require('typescript') as typeof import('typescript');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+    },
+    fileName: filename,
+  });
+  if (cached && transpileCacheDir) {
+    try {
+      mkdirSync(transpileCacheDir, { recursive: true });
+      const partial = `${cached}.${process.pid}.tmp`;
+      writeFileSync(partial, outputText);
+      renameSync(partial, cached);
+    } catch {
+      // A read-only data folder: transpile again next time.
+    }
+  }
+  return outputText;
 }
 
 /**
@@ -122,7 +151,10 @@ export async function loadBot(botDir: string, options: LoadBotOptions = {}): Pro
     if (!(error instanceof SourceFileError)) throw error;
     problems.push(...error.problems);
   }
-  const actions = { ...loadActions(dir), ...options.actions };
+  const actions = {
+    ...loadActions(dir, options.actionsCacheDir ? { cacheDir: options.actionsCacheDir } : {}),
+    ...options.actions,
+  };
   const flows = await collectFlows(
     path.join(dir, 'flows'),
     {

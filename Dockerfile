@@ -37,10 +37,10 @@ COPY --chown=node:node adapters/web/public ./adapters/web/public
 # actions are compiled on load by the `typescript` runtime dependency.
 COPY --chown=node:node intents ./intents
 COPY --chown=node:node flows ./flows
-COPY --chown=node:node samples ./samples
+COPY --chown=node:node shop-data ./shop-data
 COPY --chown=node:node actions ./actions
 COPY --chown=node:node handoff.yml ./handoff.yml
-COPY --chown=node:node tests ./tests
+COPY --chown=node:node test/conversations ./test/conversations
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node

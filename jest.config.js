@@ -1,7 +1,7 @@
 /** Switchboard's test suite: unit, contract and end-to-end tests, all through real HTTP on 127.0.0.1. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/adapters', '<rootDir>/test'],
+  roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': [

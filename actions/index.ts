@@ -20,7 +20,7 @@ interface Order {
 }
 
 function orders(): Record<string, Order> {
-  return JSON.parse(readFileSync(path.join(__dirname, '..', 'samples', 'orders.json'), 'utf8'));
+  return JSON.parse(readFileSync(path.join(__dirname, '..', 'shop-data', 'orders.json'), 'utf8'));
 }
 
 /** "ord 10001", "ORD10001", "ord-10001" → "ORD-10001". */
@@ -38,7 +38,7 @@ interface Product {
 }
 
 function products(): Record<string, Product> {
-  return JSON.parse(readFileSync(path.join(__dirname, '..', 'samples', 'products.json'), 'utf8'));
+  return JSON.parse(readFileSync(path.join(__dirname, '..', 'shop-data', 'products.json'), 'utf8'));
 }
 
 const returnsCreated = new Map<string, string>();

@@ -5,13 +5,14 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { hasBotContent } from '../flows/runtime';
 import { HANDOFF_FILE } from '../handoff/config';
 import { nearest } from '../util/did-you-mean';
 import { UsageError } from './usage';
 
-/** Whether `dir` holds a bot: an `intents/`, `flows/` or `knowledge/` folder, or a handoff.yml (a desk only). */
+/** Whether `dir` holds a bot: content ({@link hasBotContent}), or a handoff.yml alone (a desk only). */
 export function isBotFolder(dir: string): boolean {
-  return ['intents', 'flows', 'knowledge', HANDOFF_FILE].some((entry) => existsSync(path.join(dir, entry)));
+  return hasBotContent(dir) || existsSync(path.join(dir, HANDOFF_FILE));
 }
 
 /**

@@ -118,8 +118,8 @@ export function buildProgram(
   )
     .option('--dir <dir>', DIR_HELP)
     .action(lazy(() => require('./commands/validate')));
-  command('test', 'run the conversation tests (tests/*.yml); exit 1 if any fails')
-    .argument('[files...]', 'test files (default: tests/*.yml in the bot folder)')
+  command('test', 'run the conversation tests (test/conversations/*.yml); exit 1 if any fails')
+    .argument('[files...]', 'test files (default: test/conversations/*.yml in the bot folder)')
     .option('--dir <dir>', DIR_HELP)
     .option('--filter <text>', 'only the tests whose name contains TEXT')
     .action(lazy(() => require('./commands/test')));

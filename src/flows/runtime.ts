@@ -54,7 +54,7 @@ export interface LoadBotOptions {
   llm?: LlmSettings & { botName?: string };
 }
 
-/** Whether `dir` holds a bot (an `intents/` or `flows/` folder). */
+/** Whether `dir` holds bot content: an `intents/`, `flows/` or `knowledge/` folder (the one list; the CLI adds handoff.yml). */
 export function hasBotContent(dir: string): boolean {
   return ['intents', 'flows', 'knowledge'].some((sub) => existsSync(path.join(dir, sub)));
 }

@@ -1,5 +1,5 @@
 /**
- * Conversation tests: `tests/*.yml` files of `user:` / `bot:` turns, run against the real bot
+ * Conversation tests: `test/conversations/*.yml` files of `user:` / `bot:` turns, run against the real bot
  * (inbox → worker → NLU → flows → store) in-process, with a throwaway store. Bot lines match
  * loosely (a case-insensitive substring, or `/regex/`); turns can check the intent, slots,
  * flow, status and handoff; `press:` presses a button of the bot's last message (or, failing
@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
@@ -463,9 +463,27 @@ async function runOne(bot: SwitchboardBot, test: ConversationTest, visitorId: st
   return { test, passed: true, transcript };
 }
 
-/** `tests/*.yml` of a bot folder. */
+const warnedLegacy = new Set<string>();
+
+/** Where a bot folder keeps its conversation tests. */
+export const CONVERSATION_TESTS_DIR = path.join('test', 'conversations');
+
+/**
+ * The conversation tests of a bot folder: `test/conversations/*.yml`, or, in a bot made before
+ * that folder, `tests/*.yml` (said once on stderr, with the move to make).
+ */
 export function testFilesIn(botDir: string): string[] {
-  const dir = path.join(botDir, 'tests');
+  let dir = path.join(botDir, CONVERSATION_TESTS_DIR);
+  const legacy = path.join(botDir, 'tests');
+  if (!existsSync(dir) && existsSync(legacy)) {
+    if (!warnedLegacy.has(legacy)) {
+      warnedLegacy.add(legacy);
+      console.warn(
+        `switchboard: reading conversation tests from ${legacy}; move them to ${path.join(botDir, CONVERSATION_TESTS_DIR)} (tests/ is read until then)`,
+      );
+    }
+    dir = legacy;
+  }
   try {
     return readdirSync(dir)
       .filter((n) => /\.ya?ml$/i.test(n))

@@ -141,7 +141,7 @@ test('the sample bot with its file provider: a gold member with a complaint goes
   sb = await startTestBot({
     env: {
       BOT_DIR: path.resolve(__dirname, '../..'),
-      CRM_FILE: 'samples/customers.json',
+      CRM_FILE: 'shop-data/customers.json',
       WEB_IDENTITY_SECRET: SECRET,
     },
     // Someone works the queue (this test has no Slack): the handoff is queued, not declined.

@@ -135,13 +135,7 @@ export async function postSigned(
   return fetch(url, { method: 'POST', headers, body: raw });
 }
 
-export async function until(probe: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { until } from '../helpers/until';
 
 /** The open conversation's messages of the person with `externalId` on `channel`. */
 export async function transcript(bot: Bot<Context>, channel: string, externalId: string): Promise<Message[]> {

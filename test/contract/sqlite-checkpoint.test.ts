@@ -9,14 +9,7 @@ import Database from 'better-sqlite3';
 import { BackgroundCheckpointer } from '../../src/store/sqlite-checkpointer';
 import { SqliteDriver } from '../../src/store/sqlite-driver';
 import { tempDir } from '../helpers/bot';
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { until } from '../helpers/until';
 
 describe('SQLite background checkpoints', () => {
   let dir: string;
@@ -56,6 +49,7 @@ describe('SQLite background checkpoints', () => {
       () =>
         (checkpointer?.lastResult?.log ?? -1) > 0 &&
         checkpointer?.lastResult?.checkpointed === checkpointer?.lastResult?.log,
+      10_000,
       'a complete background checkpoint',
     );
 
@@ -65,7 +59,7 @@ describe('SQLite background checkpoints', () => {
     const caughtUp = () => checkpointer?.lastResult?.checkpointed === checkpointer?.lastResult?.log;
     const nextCheckpoint = async () => {
       const before = checkpointer?.lastResult;
-      await until(() => checkpointer?.lastResult !== before, 'the next checkpoint');
+      await until(() => checkpointer?.lastResult !== before, 10_000, 'the next checkpoint');
     };
     // A tick's message can be older than the last writes: take the state a few ticks later.
     for (let i = 0; i < 3 || (!caughtUp() && i < 20); i++) await nextCheckpoint();
@@ -73,6 +67,7 @@ describe('SQLite background checkpoints', () => {
     await writeCommits(1);
     await until(
       () => (checkpointer?.lastResult?.log ?? Number.POSITIVE_INFINITY) < 20,
+      10_000,
       'the WAL to start again',
     );
 
@@ -110,7 +105,7 @@ describe('SQLite background checkpoints', () => {
     const checkpointer = new BackgroundCheckpointer(path.join(dir, 'missing', 'x.db'), (error) =>
       failures.push(error),
     );
-    await until(() => failures.length > 0, 'the failure');
+    await until(() => failures.length > 0, 10_000, 'the failure');
     expect(failures[0]).toBeInstanceOf(Error);
     await checkpointer.close();
   });

@@ -9,24 +9,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { tempDir } from '../helpers/bot';
 import { killAll, sigkill, startBotProcess } from '../helpers/process';
+import { untilValue as until } from '../helpers/until';
 
 const root = path.resolve(__dirname, '../..');
 function startBot(env: Record<string, string>) {
   return startBotProcess(path.join(root, 'test/fixtures/crash-bot.ts'), env, { timeoutMs: 20_000 });
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const kill = sigkill;

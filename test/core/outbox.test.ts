@@ -8,17 +8,10 @@ import { Bot } from '../../src/core/bot';
 import { FakeChatAdapter } from '../fixtures/fakechat-adapter';
 import { tempDir } from '../helpers/bot';
 import { type FakeApi, startFakeApi } from '../helpers/fake-api';
+import { until } from '../helpers/until';
 
 let api: FakeApi;
 let bot: Bot;
-
-async function until(probe: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function inbound(id: string, from: string, text: string) {
   const res = await fetch(`${bot.url}/webhooks/fakechat`, {

@@ -12,7 +12,7 @@ jest.setTimeout(60_000);
 const SECRET = 'identity-secret-identity-secret-0123456789';
 let h: DeskBot;
 beforeAll(async () => {
-  h = await startDeskBot({ env: { CRM_FILE: 'samples/customers.json', WEB_IDENTITY_SECRET: SECRET } });
+  h = await startDeskBot({ env: { CRM_FILE: 'shop-data/customers.json', WEB_IDENTITY_SECRET: SECRET } });
 });
 afterAll(async () => {
   await h?.stop();

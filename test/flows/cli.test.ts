@@ -35,7 +35,7 @@ test('validate: clean on the sample bot; a broken copy exits 1 with file:line:co
   expect(clean.stderr).toBe('');
 
   const dir = tempDir('sb-cli-bot-');
-  for (const sub of ['intents', 'flows', 'actions', 'samples']) {
+  for (const sub of ['intents', 'flows', 'actions', 'shop-data']) {
     cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
   }
   writeFileSync(
@@ -60,7 +60,7 @@ test('validate: clean on the sample bot; a broken copy exits 1 with file:line:co
 /** A copy of the sample bot with this handoff.yml. */
 function botWithHandoff(handoff: string): string {
   const dir = tempDir('sb-cli-handoff-');
-  for (const sub of ['intents', 'flows', 'actions', 'samples']) {
+  for (const sub of ['intents', 'flows', 'actions', 'shop-data']) {
     cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
   }
   writeFileSync(path.join(dir, 'handoff.yml'), handoff);

@@ -16,7 +16,7 @@ afterAll(() => {
 
 test('dev reloads flows on save and keeps the last good version on a broken save', async () => {
   const dir = tempDir('sb-dev-');
-  for (const sub of ['intents', 'flows', 'actions', 'samples']) {
+  for (const sub of ['intents', 'flows', 'actions', 'shop-data']) {
     cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
   }
   child = spawn(

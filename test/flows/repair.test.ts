@@ -311,7 +311,7 @@ tests:
 
     beforeAll(async () => {
       const dir = tempDir('sb-nodesk-');
-      for (const sub of ['intents', 'flows', 'actions', 'samples'])
+      for (const sub of ['intents', 'flows', 'actions', 'shop-data'])
         cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
       cpSync(path.join(root, 'handoff.yml'), path.join(dir, 'handoff.yml'));
       const config = loadConfig({

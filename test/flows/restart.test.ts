@@ -69,7 +69,7 @@ test('SIGKILL in the middle of the returns flow: the next message continues it',
 
 test('a broken flows file stops `switchboard start` with file:line:column, before it listens', () => {
   const botDir = tempDir('sb-broken-');
-  for (const dir of ['intents', 'flows', 'actions', 'samples']) {
+  for (const dir of ['intents', 'flows', 'actions', 'shop-data']) {
     cpSync(path.join(root, dir), path.join(botDir, dir), { recursive: true });
   }
   writeFileSync(

@@ -1,6 +1,6 @@
 /**
- * The sample shop bot (intents/, flows/, tests/ at the repo root): it validates clean and
- * every conversation test in tests/*.yml passes, run through the same API as `switchboard test`.
+ * The sample shop bot (intents/, flows/, test/conversations/ at the repo root): it validates clean and
+ * every conversation test in test/conversations/*.yml passes, run through the same API as `switchboard test`.
  */
 import path from 'node:path';
 import { loadBot } from '../../src/flows';

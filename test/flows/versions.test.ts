@@ -15,7 +15,7 @@ const root = path.resolve(__dirname, '../..');
 
 function copyBot(): string {
   const dir = tempDir('sb-bot-copy-');
-  for (const sub of ['intents', 'flows', 'actions', 'samples']) {
+  for (const sub of ['intents', 'flows', 'actions', 'shop-data']) {
     cpSync(path.join(root, sub), path.join(dir, sub), { recursive: true });
   }
   return dir;

@@ -13,6 +13,7 @@ import {
   parseHandoffConfig,
   startHandoffTimers,
 } from '../../src/handoff';
+import { until } from '../helpers/until';
 
 export const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const S = 1000;
@@ -52,15 +53,6 @@ export interface QueueBackend {
   cleanup(): Promise<void>;
   /** What `startHandoffTimers` needs besides the queue (Redis: the URL and prefix, for BullMQ). */
   timerOptions?: HandoffTimersOptions;
-}
-
-/** Waits (without asserting on time) until `done()` holds; fails after 15 s. */
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('gave up waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export function queueContract(name: string, backend: () => QueueBackend): void {
@@ -468,7 +460,7 @@ export function queueContract(name: string, backend: () => QueueBackend): void {
         },
       );
       try {
-        await until(() => delivered.length > 0);
+        await until(() => delivered.length > 0, 15_000);
       } finally {
         await timers.stop();
       }

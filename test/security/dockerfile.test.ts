@@ -27,12 +27,12 @@ test('the CMD is in exec form and starts node itself', () => {
   expect(cmd()[0]).toBe('node');
 });
 
-test('the image holds the sample bot: intents, flows, actions, samples, tests and handoff.yml', () => {
+test('the image holds the sample bot: intents, flows, actions, shop data, conversation tests and handoff.yml', () => {
   const copied = dockerfile
     .split('\n')
     .filter((l) => /^COPY --chown/.test(l))
     .map((l) => l.trim().split(/\s+/).at(-2));
-  for (const item of ['intents', 'flows', 'actions', 'samples', 'tests', 'handoff.yml']) {
+  for (const item of ['intents', 'flows', 'actions', 'shop-data', 'test/conversations', 'handoff.yml']) {
     expect(copied).toContain(item);
     expect(fs.existsSync(path.join(root, item))).toBe(true);
   }

@@ -57,7 +57,7 @@ flows:
           team: support
           reason: The customer asked for a person
 `,
-  'tests/main.yml': `# Conversation tests: run them with \`npx switchboard test\` (also in CI).
+  'test/conversations/main.yml': `# Conversation tests: run them with \`npx switchboard test\` (also in CI).
 tests:
   greeting:
     - user: hello
@@ -85,7 +85,7 @@ over to a person when it cannot help.
 
 - \`intents/\`: what customers say (examples, entities, FAQ answers)
 - \`flows/\`: what the bot does (steps: say, ask, choice, branch, set, call, goto, handoff, end)
-- \`tests/\`: conversation tests
+- \`test/conversations/\`: conversation tests
 - \`actions/index.ts\` (optional): TypeScript functions the flows \`call\`
 - \`.env\` (optional, not committed): settings such as \`BOT_NAME\`, \`PORT\`, channel credentials
 

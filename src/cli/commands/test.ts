@@ -31,7 +31,7 @@ export async function run(
       options.channels,
     );
     if (tests.length === 0) {
-      console.error(`switchboard test: no conversation tests (tests/*.yml) in ${dir}`);
+      console.error(`switchboard test: no conversation tests (test/conversations/*.yml) in ${dir}`);
       return 1;
     }
     const results = await runConversationTests(dir, tests, {

@@ -276,10 +276,4 @@ export function echo(bot: Bot<Context>): void {
   );
 }
 
-export async function until(probe: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { until } from '../../helpers/until';

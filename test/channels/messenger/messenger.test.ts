@@ -2,8 +2,8 @@
  * Messenger end to end through real HTTP: signed webhooks into the real server, replies
  * at a fake Graph API on 127.0.0.1.
  */
-import type { FakeApi, RecordedCall } from '../../test/helpers/fake-api';
-import { signHubBody } from '../meta-graph/verify';
+import type { FakeApi, RecordedCall } from '../../helpers/fake-api';
+import { signHubBody } from '../../../adapters/meta-graph/verify';
 import {
   ageWindow,
   defaultGraphAnswer,
@@ -19,7 +19,7 @@ import {
   transcript,
   until,
   metaEnv,
-} from '../../test/channels/meta-harness';
+} from '../meta-harness';
 
 let graph: FakeApi & { sends(): RecordedCall[] };
 let sb: MetaBot;

@@ -1,4 +1,4 @@
-import { EntityExtractor, localiseEntities } from './entities';
+import { EntityExtractor, localiseEntities } from '../../src/nlu/entities';
 
 const extractor = new EntityExtractor(
   [

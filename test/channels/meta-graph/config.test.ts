@@ -1,10 +1,10 @@
 /** The Meta channels' settings: off when unset, one ConfigError line per problem when half-set. */
-import { adaptersFromConfig } from '../../src/core/channel';
-import { loadConfig } from '../../src/config';
-import { ConfigError } from '../../src/errors';
-import { messengerChannel } from '../messenger';
-import { whatsappChannel } from '../whatsapp';
-import { DEFAULT_GRAPH_URL } from './graph';
+import { adaptersFromConfig } from '../../../src/core/channel';
+import { loadConfig } from '../../../src/config';
+import { ConfigError } from '../../../src/errors';
+import { messengerChannel } from '../../../adapters/messenger';
+import { whatsappChannel } from '../../../adapters/whatsapp';
+import { DEFAULT_GRAPH_URL } from '../../../adapters/meta-graph/graph';
 
 const config = (env: Record<string, string>) => loadConfig({ DATA_DIR: '/tmp/sb-meta-config', ...env });
 

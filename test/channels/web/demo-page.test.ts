@@ -1,13 +1,13 @@
 /** The page at `/`: the bot's own (name, colour, greeting), the sample's shop, a file of the bot's, or none. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { adaptersFromConfig } from '../../src/core/channel';
-import { loadConfig } from '../../src/config';
-import { ConfigError } from '../../src/errors';
-import { startTestBot, tempDir } from '../../test/helpers/bot';
-import { webChannel } from '.';
+import { adaptersFromConfig } from '../../../src/core/channel';
+import { loadConfig } from '../../../src/config';
+import { ConfigError } from '../../../src/errors';
+import { startTestBot, tempDir } from '../../helpers/bot';
+import { webChannel } from '../../../adapters/web';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '../../..');
 
 async function page(env: Record<string, string>): Promise<{ status: number; body: string }> {
   const bot = await startTestBot({ env });

@@ -9,12 +9,12 @@ import { type Activity, ConnectionStatus, DirectLine } from 'botframework-direct
 import { WebSocket } from 'ws';
 // @ts-expect-error xhr2 ships no type declarations
 import XHR from 'xhr2';
-import { signIdentityToken } from '../web/verify';
-import { startTestBot, type TestBot } from '../../test/helpers/bot';
-import { renderActivity } from '../bot-activity';
-import { directLineSettings } from './config';
-import { toActivity } from './render';
-import { signToken } from './verify';
+import { signIdentityToken } from '../../../adapters/web/verify';
+import { startTestBot, type TestBot } from '../../helpers/bot';
+import { renderActivity } from '../../../adapters/bot-activity';
+import { directLineSettings } from '../../../adapters/directline/config';
+import { toActivity } from '../../../adapters/directline/render';
+import { signToken } from '../../../adapters/directline/verify';
 
 // What botframework-directlinejs needs in Node (its README's Node instructions).
 (globalThis as Record<string, unknown>).XMLHttpRequest = XHR;

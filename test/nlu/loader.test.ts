@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SourceFileError, type SourceProblem } from '../errors';
-import { loadIntents } from './loader';
+import { SourceFileError, type SourceProblem } from '../../src/errors';
+import { loadIntents } from '../../src/nlu/loader';
 
-const fixtures = path.join(__dirname, '..', '..', 'test', 'fixtures', 'intents');
+const fixtures = path.join(__dirname, '..', 'fixtures', 'intents');
 
 async function problemsOf(folder: string): Promise<SourceProblem[]> {
   const dir = path.join(fixtures, folder);

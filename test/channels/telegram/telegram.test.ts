@@ -1,9 +1,9 @@
 /** Settings and rendering of the Telegram channel (no network). */
-import { ConfigError } from '../../src/errors';
-import { telegramChannel, telegramSettings } from '.';
-import { CallbackData, MAX_TEXT, TelegramRenderer, splitText } from './render';
-import { verifySecretToken } from './verify';
-import { memoryKv } from '../../test/helpers/memory-kv';
+import { ConfigError } from '../../../src/errors';
+import { telegramChannel, telegramSettings } from '../../../adapters/telegram';
+import { CallbackData, MAX_TEXT, TelegramRenderer, splitText } from '../../../adapters/telegram/render';
+import { verifySecretToken } from '../../../adapters/telegram/verify';
+import { memoryKv } from '../../helpers/memory-kv';
 
 const TOKEN = '6000000001:AAFakeTokenForTestsOnly_abcdefghij';
 

@@ -1,4 +1,4 @@
-import { analyseSentiment } from './sentiment';
+import { analyseSentiment } from '../../src/nlu/sentiment';
 
 const label = (text: string, language?: string) => analyseSentiment(text, language).label;
 

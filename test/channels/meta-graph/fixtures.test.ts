@@ -8,12 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { channels } from '..';
-import { adaptersFromConfig } from '../../src/core/channel';
-import { loadConfig } from '../../src/config';
-import { Bot } from '../../src/core/bot';
-import type { Context } from '../../src/core/context';
-import { ChannelApiError } from '../../src/errors';
+import { channels } from '../../../adapters';
+import { adaptersFromConfig } from '../../../src/core/channel';
+import { loadConfig } from '../../../src/config';
+import { Bot } from '../../../src/core/bot';
+import type { Context } from '../../../src/core/context';
+import { ChannelApiError } from '../../../src/errors';
 import {
   ageWindow,
   FIXTURES_DIR,
@@ -28,16 +28,16 @@ import {
   VERIFY_TOKEN,
   WA_ID,
   whatsappMessage,
-} from '../../test/channels/meta-harness';
-import { FakeWaClient, messageFixture } from '../../test/channels/wa-web-fake';
-import { tempDir } from '../../test/helpers/bot';
-import { type FakeApi, startFakeApi } from '../../test/helpers/fake-api';
-import type { ChannelAdapter } from '../../src/core/adapter';
-import { renderMessenger } from '../messenger/render';
-import { renderWhatsApp } from '../whatsapp/render';
-import { WhatsAppWebAdapter } from '../whatsapp-web';
-import { whatsappWebSettings } from '../whatsapp-web/config';
-import { GraphClient, isWindowClosed } from './graph';
+} from '../meta-harness';
+import { FakeWaClient, messageFixture } from '../wa-web-fake';
+import { tempDir } from '../../helpers/bot';
+import { type FakeApi, startFakeApi } from '../../helpers/fake-api';
+import type { ChannelAdapter } from '../../../src/core/adapter';
+import { renderMessenger } from '../../../adapters/messenger/render';
+import { renderWhatsApp } from '../../../adapters/whatsapp/render';
+import { WhatsAppWebAdapter } from '../../../adapters/whatsapp-web';
+import { whatsappWebSettings } from '../../../adapters/whatsapp-web/config';
+import { GraphClient, isWindowClosed } from '../../../adapters/meta-graph/graph';
 
 const covered = new Map<string, Set<string>>();
 function cover(folder: string, file: string): void {

@@ -2,7 +2,7 @@
  * WhatsApp Cloud API end to end through real HTTP: signed webhooks into the real
  * server, messages at a fake Graph API on 127.0.0.1.
  */
-import type { FakeApi, RecordedCall } from '../../test/helpers/fake-api';
+import type { FakeApi, RecordedCall } from '../../helpers/fake-api';
 import {
   ageWindow,
   defaultGraphAnswer,
@@ -19,7 +19,7 @@ import {
   until,
   WA_ID,
   whatsappMessage,
-} from '../../test/channels/meta-harness';
+} from '../meta-harness';
 
 let graph: FakeApi & { sends(): RecordedCall[] };
 let sb: MetaBot;

@@ -5,25 +5,18 @@
  */
 import fs from 'node:fs';
 import pino from 'pino';
-import {
-  fixture,
-  type LogLine,
-  SIZES,
-  testBehaviour,
-  transcript,
-  until,
-} from '../../test/channels/meta-harness';
-import { FakeWaClient, messageFixture } from '../../test/channels/wa-web-fake';
-import { tempDir } from '../../test/helpers/bot';
-import { channels } from '..';
-import { adaptersFromConfig } from '../../src/core/channel';
-import { loadConfig } from '../../src/config';
-import { Bot } from '../../src/core/bot';
-import type { Context } from '../../src/core/context';
-import { ConfigError } from '../../src/errors';
-import type { MediaContent } from '../../src/model';
-import { whatsappWebSettings } from './config';
-import { WhatsAppWebAdapter } from './index';
+import { fixture, type LogLine, SIZES, testBehaviour, transcript, until } from '../meta-harness';
+import { FakeWaClient, messageFixture } from '../wa-web-fake';
+import { tempDir } from '../../helpers/bot';
+import { channels } from '../../../adapters';
+import { adaptersFromConfig } from '../../../src/core/channel';
+import { loadConfig } from '../../../src/config';
+import { Bot } from '../../../src/core/bot';
+import type { Context } from '../../../src/core/context';
+import { ConfigError } from '../../../src/errors';
+import type { MediaContent } from '../../../src/model';
+import { whatsappWebSettings } from '../../../adapters/whatsapp-web/config';
+import { WhatsAppWebAdapter } from '../../../adapters/whatsapp-web/index';
 
 const CHAT = '16505551234@c.us';
 

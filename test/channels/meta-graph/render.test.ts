@@ -1,9 +1,9 @@
 /** Renderer degradations the end-to-end tests do not reach: carousels, long texts, big menus, captions. */
-import type { Card, PostbackButton } from '../../src/model';
-import { offeredButtons } from '../../src/model';
-import { renderMessenger } from '../messenger/render';
-import { renderWhatsApp } from '../whatsapp/render';
-import { renderWaWeb } from '../whatsapp-web/render';
+import type { Card, PostbackButton } from '../../../src/model';
+import { offeredButtons } from '../../../src/model';
+import { renderMessenger } from '../../../adapters/messenger/render';
+import { renderWhatsApp } from '../../../adapters/whatsapp/render';
+import { renderWaWeb } from '../../../adapters/whatsapp-web/render';
 
 const buttons = (n: number): PostbackButton[] =>
   Array.from({ length: n }, (_, i) => ({ type: 'postback', title: `Choice ${i + 1}`, payload: `c${i + 1}` }));

@@ -1,0 +1,44 @@
+/** Where a bot folder's conversation tests are found: test/conversations/, or a legacy tests/. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { testFilesIn } from '../../src/flows/testing';
+import { tempDir } from '../helpers/bot';
+
+function bot(files: Record<string, string>): string {
+  const dir = tempDir('sb-convfiles-');
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+test('test/conversations/*.yml, sorted; other files ignored', () => {
+  const dir = bot({
+    'test/conversations/b.yml': '',
+    'test/conversations/a.yaml': '',
+    'test/conversations/x.md': '',
+  });
+  expect(testFilesIn(dir).map((f) => path.relative(dir, f))).toEqual([
+    path.join('test', 'conversations', 'a.yaml'),
+    path.join('test', 'conversations', 'b.yml'),
+  ]);
+});
+
+test('a bot made before test/conversations/ keeps its tests/ (said once, with the move)', () => {
+  const dir = bot({ 'tests/main.yml': '' });
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+  try {
+    expect(testFilesIn(dir)).toEqual([path.join(dir, 'tests', 'main.yml')]);
+    expect(testFilesIn(dir)).toHaveLength(1);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/move them to .*test\/conversations/);
+  } finally {
+    warn.mockRestore();
+  }
+});
+
+test('with both, test/conversations/ wins', () => {
+  const dir = bot({ 'tests/old.yml': '', 'test/conversations/new.yml': '' });
+  expect(testFilesIn(dir)).toEqual([path.join(dir, 'test', 'conversations', 'new.yml')]);
+});

@@ -86,3 +86,26 @@ test('the registry and a web-only bot load no channel SDK', () => {
   expect(status).toBe(0);
   expect(JSON.parse(stdout.trim().split('\n').at(-1) as string)).toEqual({ channels: ['web'], sdks: [] });
 });
+
+test("the README's project layout names every top-level entry", () => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const layout = readme.slice(readme.indexOf('## Project layout'), readme.indexOf('## Licence'));
+  // What git ignores (.gitignore) is not part of the layout.
+  const ignored = new Set([
+    '.git',
+    'node_modules',
+    'dist',
+    'data',
+    'coverage',
+    '.env',
+    'test-results',
+    '.cache',
+  ]);
+  const entries = readdirSync(root).filter(
+    (name) => !ignored.has(name) && !/\.(tgz|db|sqlite3?|tsbuildinfo)$|\.db-(wal|shm)$/.test(name),
+  );
+  const missing = entries.filter(
+    (name) => !layout.includes(`\`${name}\``) && !layout.includes(`\`${name}/\``),
+  );
+  expect(missing).toEqual([]);
+});

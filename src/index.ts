@@ -19,8 +19,17 @@
 
 // === Building a bot
 export { Bot, type BotOptions, type ConversationHistory } from './core/bot';
-export { Composer, compose, type Middleware, type MiddlewareFn, type NextFunction } from './core/composer';
-export { Context, type ReplyOptions } from './core/context';
+export {
+  Composer,
+  compose,
+  type ContextOf,
+  type HearsContext,
+  type Middleware,
+  type MiddlewareFn,
+  type NextFunction,
+} from './core/composer';
+export { Context, type ContextConstructor, type ReplyOptions } from './core/context';
+export { type StateSlot, stateSlot } from './core/state';
 export { createSwitchboard, SwitchboardBot, type SwitchboardOptions } from './app';
 export { adaptersFromConfig, capabilitiesByChannel, type ChannelDefinition } from './core/channel';
 export { loadConfig, type Config } from './config';
@@ -62,7 +71,13 @@ export {
 } from './identity';
 
 // === Human handoff, as a bot sees it (the queue, its timers and settings: `switchboard/handoff`)
-export { humanAvailability, type HumanAvailability, setHumanAvailability } from './handoff';
+export {
+  humanAvailability,
+  type HumanAvailability,
+  type QueuePlace,
+  queuePlace,
+  setHumanAvailability,
+} from './handoff';
 
 // === Omnichannel: proactive messages, opt-outs, CRM context, conversation search
 export type { ProactiveMessage, ProactiveRecipient, ProactiveResult } from './proactive';

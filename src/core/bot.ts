@@ -37,14 +37,20 @@ import { Composer, type Middleware } from './composer';
 import { identityLinking } from '../identity/middleware';
 import { linkingSettings } from '../identity/linking';
 import { numberedReplies } from './numbered-replies';
-import type { Context, ContextRuntime, ReplyOptions } from './context';
+import type { Context, ContextConstructor, ContextRuntime, ReplyOptions } from './context';
 import { type ContentInput, contentToText, type Customer, type Message, toContent } from '../model';
 import { type OptOutOptions, optOutMiddleware, recordOptOut } from './opt-out';
 import { Inbox } from './inbox';
 import { Outbox, type OutboxOptions } from './outbox';
 import { ConversationWorker, type ErrorHandler, type WorkerOptions } from './worker';
 
-export interface BotOptions {
+export interface BotOptions<C extends Context = Context> {
+  /**
+   * The class of the bot's contexts: a subclass of `Context` with the bot's own helpers
+   * (`class ShopContext extends Context { get orderId() {…} }`). Handlers of a `Bot<ShopContext>`
+   * receive instances of it. Default `Context`.
+   */
+  context?: ContextConstructor<C>;
   /** Default: read from the environment. */
   config?: Config;
   /** Default: opened from the config (PostgreSQL with DATABASE_URL, else SQLite in DATA_DIR). */
@@ -112,11 +118,19 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   /** The bot folder's intents and NLU, for the review inbox (set by `createSwitchboard`). */
   reviewContent: ReviewContent | undefined;
 
-  constructor(private readonly options: BotOptions = {}) {
+  private readonly options: BotOptions<C>;
+
+  /** A `Bot<MyContext>` needs `context: MyContext` (else its handlers would get plain contexts). */
+  constructor(
+    ...[options]: Context extends C
+      ? [options?: BotOptions<C>]
+      : [options: BotOptions<C> & { context: ContextConstructor<C> }]
+  ) {
     // Built in, first: a typed "2" answering a numbered menu becomes that button's postback.
     super(numberedReplies as Middleware<C>);
-    this.config = options.config ?? loadConfig();
-    this.logger = options.logger ?? createLogger({ level: this.config.LOG_LEVEL });
+    this.options = options ?? {};
+    this.config = this.options.config ?? loadConfig();
+    this.logger = this.options.logger ?? createLogger({ level: this.config.LOG_LEVEL });
     // Built in, before the bot's own middleware: link codes are answered here (the inbox
     // redeemed them) and never reach the flows; "continue on telegram" gets a link.
     this.use(
@@ -126,21 +140,21 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         adapter: (channel) => this.adapters.get(channel),
       }) as Middleware<C>,
     );
-    if (options.optOut !== false) {
-      const keywords = options.optOut?.keywords ?? this.config.OPT_OUT_KEYWORDS;
-      const optInKeywords = options.optOut?.optInKeywords ?? this.config.OPT_IN_KEYWORDS;
+    if (this.options.optOut !== false) {
+      const keywords = this.options.optOut?.keywords ?? this.config.OPT_OUT_KEYWORDS;
+      const optInKeywords = this.options.optOut?.optInKeywords ?? this.config.OPT_IN_KEYWORDS;
       // An empty OPT_OUT_KEYWORDS turns opt-out by keyword off.
       if (keywords === undefined || keywords.length > 0) {
         this.use(
           optOutMiddleware({
-            ...options.optOut,
+            ...this.options.optOut,
             ...(keywords !== undefined && { keywords }),
             ...(optInKeywords !== undefined && { optInKeywords }),
           }) as Middleware<C>,
         );
       }
     }
-    for (const adapter of options.adapters ?? []) this.addAdapter(adapter);
+    for (const adapter of this.options.adapters ?? []) this.addAdapter(adapter);
   }
 
   /** Adds a channel. Call before {@link Bot.start}. */
@@ -256,6 +270,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     const worker = new ConversationWorker(
       store,
       runtime,
+      // The worker builds every context with `options.context`: a C.
       async (ctx) => {
         await handler(ctx as C, async () => {});
       },
@@ -263,6 +278,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       metrics,
       logger,
       {
+        ...(this.options.context && { context: this.options.context }),
         useLeases: store.kind === 'postgres',
         ...this.options.worker,
         // A new customer's CRM lookup gets a head start on their first reply (bounded by CRM_TIMEOUT_MS).

@@ -10,8 +10,27 @@
  *
  * @module
  */
-import type { ContentType } from '../model';
+import type { Content, ContentType, Message } from '../model';
 import type { Context } from './context';
+
+/**
+ * The context of a message whose content is of type `T` (what {@link Composer.on} hands its
+ * middleware): `ctx.message.content` is that content, `ctx.text` a string for `'text'`,
+ * `ctx.payload` a string for `'postback'`.
+ */
+export type ContextOf<C extends Context, T extends ContentType> = C & {
+  readonly message: Message & { content: Extract<Content, { type: T }> };
+} & ([T] extends ['text'] ? { readonly text: string } : unknown) &
+  ([T] extends ['postback'] ? { readonly payload: string } : unknown);
+
+/** The context {@link Composer.hears} hands its middleware: the text, and what matched in it. */
+export type HearsContext<C extends Context> = ContextOf<C, 'text'> & { match: RegExpMatchArray };
+
+/** `pattern` as a regular expression: a string matches the whole text (trimmed), in any case. */
+function patternOf(pattern: string | RegExp): RegExp {
+  if (typeof pattern !== 'string') return new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+  return new RegExp(`^\\s*${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'iu');
+}
 
 export type NextFunction = () => Promise<void>;
 export type MiddlewareFn<C extends Context = Context> = (ctx: C, next: NextFunction) => unknown;
@@ -66,24 +85,40 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
     return this;
   }
 
-  /** Runs `middleware` only when `predicate` holds; otherwise passes on. */
+  /**
+   * Runs `middleware` only when `predicate` holds; otherwise passes on. A type guard narrows
+   * the context the middleware sees.
+   */
+  filter<D extends C>(predicate: (ctx: C) => ctx is D, ...middleware: Middleware<D>[]): this;
+  filter(predicate: (ctx: C) => boolean, ...middleware: Middleware<C>[]): this;
   filter(predicate: (ctx: C) => boolean, ...middleware: Middleware<C>[]): this {
     const inner = compose(middleware);
     return this.use((ctx, next) => (predicate(ctx) ? inner(ctx, next) : next()));
   }
 
-  /** Runs `middleware` for messages whose content is of one of the given kinds. */
-  on(types: ContentType | ContentType[], ...middleware: Middleware<C>[]): this {
-    const wanted = new Set(Array.isArray(types) ? types : [types]);
-    return this.filter((ctx) => wanted.has(ctx.message.content.type), ...middleware);
+  /**
+   * Runs `middleware` for messages whose content is of one of the given kinds; the context is
+   * narrowed to them (`on('text')`: `ctx.text` is a string).
+   */
+  on<T extends ContentType>(types: T | T[], ...middleware: Middleware<ContextOf<C, T>>[]): this {
+    const wanted = new Set<ContentType>(Array.isArray(types) ? types : [types]);
+    return this.filter((ctx): ctx is ContextOf<C, T> => wanted.has(ctx.message.content.type), ...middleware);
   }
 
-  /** Runs `middleware` for text matching `pattern` (a string matches case-insensitively, whole text). */
-  hears(pattern: string | RegExp, ...middleware: Middleware<C>[]): this {
-    const test =
-      typeof pattern === 'string'
-        ? (text: string) => text.trim().toLowerCase() === pattern.toLowerCase()
-        : (text: string) => pattern.test(text);
-    return this.filter((ctx) => ctx.text !== undefined && test(ctx.text), ...middleware);
+  /**
+   * Runs `middleware` for text matching `pattern` (a string matches the whole text, trimmed, in
+   * any case); `ctx.match` holds what matched (a regular expression's groups).
+   */
+  hears(pattern: string | RegExp, ...middleware: Middleware<HearsContext<C>>[]): this {
+    const re = patternOf(pattern);
+    return this.filter(
+      (ctx): ctx is HearsContext<C> => {
+        const match = ctx.text === undefined ? null : ctx.text.match(re);
+        if (!match) return false;
+        ctx.match = match;
+        return true;
+      },
+      ...middleware,
+    );
   }
 }

@@ -18,6 +18,7 @@ import type { Logger } from '../observability/logger';
 import type { ConversationPatch, Store } from '../store';
 import type { ChannelAdapter, ChannelCapabilities } from './adapter';
 import type { Bus } from './bus';
+import type { HasSlots, StateSlot } from './state';
 
 /** What a context needs from the running bot. */
 export interface ContextRuntime {
@@ -48,9 +49,20 @@ export interface HandOffRequest {
   source?: string;
 }
 
-export class Context {
-  /** Scratch space for this message's middleware (not persisted). */
+/** How a bot builds its contexts: `Context` or a subclass of it (`new Bot({ context: MyContext })`). */
+export type ContextConstructor<C extends Context = Context> = new (
+  message: Message,
+  conversation: Conversation,
+  customer: Customer,
+  runtime: ContextRuntime,
+) => C;
+
+export class Context implements HasSlots {
+  /** Scratch space for the author's own middleware (not persisted). Modules talk through {@link Context.get} slots. */
   readonly state: Record<string, unknown> = {};
+  /** What `hears()` matched in the text (undefined outside a `hears` handler). */
+  match: RegExpMatchArray | undefined;
+  private readonly slots = new Map<StateSlot<unknown>, unknown>();
   /** Set by the NLU middleware: intent, confidence, entities, sentiment. Stored with the message. */
   nlu: NluSnapshot | undefined;
   private replies = 0;
@@ -63,6 +75,16 @@ export class Context {
     public customer: Customer,
     protected readonly runtime: ContextRuntime,
   ) {}
+
+  /** The value in `slot` for this message, if a middleware set one (see `stateSlot`). */
+  get<T>(slot: StateSlot<T>): T | undefined {
+    return this.slots.get(slot as StateSlot<unknown>) as T | undefined;
+  }
+
+  /** Puts `value` in `slot` for the rest of this message's turn. */
+  set<T>(slot: StateSlot<T>, value: T): void {
+    this.slots.set(slot as StateSlot<unknown>, value);
+  }
 
   /** The message's text (undefined for non-text content such as a button press). */
   get text(): string | undefined {

@@ -9,6 +9,10 @@
 import { offeredButtons, type PostbackContent } from '../model';
 import type { MiddlewareFn } from './composer';
 import type { Context } from './context';
+import { stateSlot } from './state';
+
+/** The number a customer typed for a button of a numbered menu, and their words (the postback replaced them). */
+export const numberedReply = stateSlot<{ number: number; text: string }>('numberedReply');
 
 const NUMBER = /^\s*#?(\d{1,2})\s*[.)]?\s*$/;
 
@@ -27,7 +31,7 @@ export const numberedReplies: MiddlewareFn<Context> = async (ctx, next) => {
     const picked = buttons[choice - 1];
     if (picked && picked.type === 'postback') {
       const postback: PostbackContent = { type: 'postback', payload: picked.payload, title: picked.title };
-      ctx.state.numberedReply = { number: choice, text: ctx.text };
+      ctx.set(numberedReply, { number: choice, text: ctx.text ?? '' });
       (ctx as { message: Context['message'] }).message = { ...ctx.message, content: postback };
     }
   }

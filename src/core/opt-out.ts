@@ -18,6 +18,7 @@ import type { Customer } from '../model';
 import type { Store } from '../store';
 import type { MiddlewareFn } from './composer';
 import type { Context } from './context';
+import { stateSlot } from './state';
 
 export const DEFAULT_OPT_OUT_KEYWORDS = ['stop', 'stopall', 'stop all', 'unsubscribe', 'opt out', 'optout'];
 export const DEFAULT_OPT_IN_KEYWORDS = ['start', 'unstop', 'subscribe', 'opt in', 'optin'];
@@ -34,15 +35,15 @@ export interface OptOutOptions {
 }
 
 /**
- * `ctx.state[OPT_OUT_HANDLED]`: the opt-out middleware handled this message as a keyword
- * (`'out'` / `'in'`) while a person has or is about to have the conversation, and let it go
- * on (to the operator). The flows leave such a message alone: "stop" is then no cancel.
+ * The opt-out middleware handled this message as a keyword (`'out'` / `'in'`) while a person
+ * has or is about to have the conversation, and let it go on (to the operator). The flows leave
+ * such a message alone: "stop" is then no cancel.
  */
-export const OPT_OUT_HANDLED = 'optOutKeyword';
+export const optOutKeyword = stateSlot<'out' | 'in'>('optOutKeyword');
 
 /** Whether the opt-out middleware already handled this message as an opt-out / opt-in keyword. */
-export function optOutHandled(ctx: Pick<Context, 'state'>): boolean {
-  return ctx.state[OPT_OUT_HANDLED] !== undefined;
+export function optOutHandled(ctx: Pick<Context, 'get'>): boolean {
+  return ctx.get(optOutKeyword) !== undefined;
 }
 
 /** The longest keyword message worth normalising: anything longer is an ordinary message. */
@@ -87,7 +88,7 @@ export async function recordOptOut(
  * The built-in middleware (installed by {@link Bot} right after the numbered-replies
  * one). The opt-out (or opt-in) is recorded and confirmed to the customer. While a person
  * owns or is about to own the conversation (queued / assigned), the customer keeps their
- * place and the message still goes on to the operator (marked {@link OPT_OUT_HANDLED}, so
+ * place and the message still goes on to the operator (marked {@link optOutKeyword}, so
  * the flows don't take "stop" for a cancel); otherwise the bot drops any flow in progress
  * ("stop" in the middle of a question is also a cancel), and nothing else runs.
  */
@@ -114,7 +115,7 @@ export function optOutMiddleware(options: OptOutOptions = {}): MiddlewareFn<Cont
       optOut ? 'customer opted out' : 'customer opted back in',
     );
     if (ctx.conversation.status === 'queued' || ctx.conversation.status === 'assigned') {
-      ctx.state[OPT_OUT_HANDLED] = optOut ? 'out' : 'in';
+      ctx.set(optOutKeyword, optOut ? 'out' : 'in');
       await ctx.reply(optOut ? optedOutReply : optedInReply);
       return next();
     }

@@ -15,7 +15,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store';
 import { newId } from '../util/ids';
-import { Context, type ContextRuntime } from './context';
+import { Context, type ContextConstructor, type ContextRuntime } from './context';
 
 export type MessageHandler = (ctx: Context) => Promise<void>;
 export type ErrorHandler = (error: Error, ctx: Context) => Promise<void> | void;
@@ -31,8 +31,8 @@ export interface WorkerOptions {
    * lookup still running). Kept cheap: it returns undefined on the ordinary path.
    */
   beforeHandle?: (message: Message) => Promise<unknown> | undefined;
-  /** Builds the context (plugins extend it). */
-  createContext?: (message: Message, runtime: ContextRuntime) => Promise<Context | null>;
+  /** The context class (`Context` or the bot's subclass of it). */
+  context?: ContextConstructor;
 }
 
 export class ConversationWorker {
@@ -176,7 +176,6 @@ export class ConversationWorker {
   }
 
   private async createContext(message: Message): Promise<Context | null> {
-    if (this.options.createContext) return this.options.createContext(message, this.runtime);
     // Together: under load each store read waits for the current commit, so two in a row wait twice.
     const [conversation, customer] = await Promise.all([
       this.store.conversations.get(message.conversationId),
@@ -186,6 +185,7 @@ export class ConversationWorker {
       this.logger.error({ messageId: message.id }, 'message without conversation or customer; skipped');
       return null;
     }
-    return new Context(message, conversation, customer, this.runtime);
+    const ContextClass = this.options.context ?? Context;
+    return new ContextClass(message, conversation, customer, this.runtime);
   }
 }

@@ -16,7 +16,7 @@
 import type { Middleware } from '../core/composer';
 import type { Context } from '../core/context';
 import type { QueueEntry } from '../handoff';
-import { setHumanAvailability } from '../handoff/availability';
+import { queuePlace, setHumanAvailability } from '../handoff/availability';
 import { teamFor } from '../handoff/timing';
 import type { Conversation } from '../model';
 import {
@@ -55,7 +55,7 @@ export function deskMiddleware(desk: DeskCore): Middleware<Context> {
     if (before === 'queued') {
       const position = await desk.queue.position(ctx.conversation.id);
       if (position)
-        ctx.state.queue = { position: position.position, wait: formatWait(position.expectedWaitMs) };
+        ctx.set(queuePlace, { position: position.position, wait: formatWait(position.expectedWaitMs) });
     }
     let failure: unknown;
     try {

@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import type { Context } from '../core/context';
 import { optOutHandled } from '../core/opt-out';
+import { queuePlace } from '../handoff/availability';
 import type { Content, Customer, FlowState, PostbackButton } from '../model';
 import { humanAvailability } from '../handoff/availability';
 import type { KnowledgeAnswerer } from '../knowledge';
@@ -320,8 +321,8 @@ class Turn {
     const since = this.memory.queued;
     if (since === undefined || since + 1 >= QUEUE_REMINDER_EVERY) {
       this.memory.queued = 0;
-      // The desk puts the customer's place in line on ctx.state.queue.
-      await this.say(this.engine.message(this.ctx.state.queue ? 'queued_position' : 'queued'));
+      // The desk puts the customer's place in line in the queuePlace slot.
+      await this.say(this.engine.message(this.ctx.get(queuePlace) ? 'queued_position' : 'queued'));
     } else {
       this.memory.queued = since + 1;
     }
@@ -947,7 +948,7 @@ class Turn {
         : {},
       message: { text: this.ctx.text ?? '', channel: this.ctx.channel, payload: this.ctx.payload },
       flow: this.state ? { id: this.state.flowId, step: this.state.step } : {},
-      queue: this.ctx.state.queue ?? {},
+      queue: this.ctx.get(queuePlace) ?? {},
       ...extra,
     };
   }

@@ -24,6 +24,7 @@ import { localiseEntities } from '../nlu/entities';
 import { type Action, FlowEngine } from './engine';
 import { collectFlows, type HandoffTeams, sortProblems } from './loader';
 import type { FlowSet } from './types';
+import { stateSlot } from '../core/state';
 
 export interface BotContent {
   dir: string;
@@ -73,6 +74,9 @@ export function loadActions(botDir: string, options: { cacheDir?: string } = {})
   const mod = require(file) as { actions?: Record<string, Action>; default?: Record<string, Action> };
   return { ...(mod.default ?? {}), ...(mod.actions ?? {}) };
 }
+
+/** The NLU's whole reading of this message (intent ranking, entities), for middleware after it. */
+export const nluResult = stateSlot<NluResult>('nluResult');
 
 /** Where {@link transpiled} keeps its output (set by {@link loadActions}; none: no cache). */
 let transpileCacheDir: string | undefined;
@@ -237,7 +241,7 @@ export class FlowRuntime {
         const parsed = current.content.nlu.parse(text);
         // Dates and amounts as the bot's settings read and write them (time zone, locale).
         result = { ...parsed, entities: localiseEntities(parsed.entities, current.engine.extractOptions) };
-        ctx.state.nlu = result;
+        ctx.set(nluResult, result);
         ctx.nlu = {
           intent: result.intent,
           confidence: result.confidence,

@@ -17,6 +17,7 @@
  * @module
  */
 import { DEFAULT_DESK_MESSAGES } from './config';
+import { type HasSlots, stateSlot } from '../core/state';
 
 /** Who can take a handed-off conversation now, and what to say when nobody can. */
 export interface HumanAvailability {
@@ -25,20 +26,27 @@ export interface HumanAvailability {
   message?: string;
 }
 
-const KEY = 'humans';
+/** Declared for this message: whether a person can take a handoff. */
+const humans = stateSlot<HumanAvailability>('humans');
 
-interface HasState {
-  readonly state: Record<string, unknown>;
+/** The customer's place in line, set by the desk when it queues the conversation this turn. */
+export interface QueuePlace {
+  position: number;
+  /** The expected wait, as a person says it (`5 minutes`). */
+  wait: string;
 }
 
+/** The customer's place in line this turn (the desk sets it; the flows' queued message reads it). */
+export const queuePlace = stateSlot<QueuePlace>('queuePlace');
+
 /** Declares, for this message, whether a person can take a handoff. */
-export function setHumanAvailability(ctx: HasState, availability: HumanAvailability): void {
-  ctx.state[KEY] = availability;
+export function setHumanAvailability(ctx: HasSlots, availability: HumanAvailability): void {
+  ctx.set(humans, availability);
 }
 
 /** Whether a person can take a handoff of this message's conversation (nobody, unless declared). */
-export function humanAvailability(ctx: HasState): Required<HumanAvailability> {
-  const declared = ctx.state[KEY] as HumanAvailability | undefined;
+export function humanAvailability(ctx: HasSlots): Required<HumanAvailability> {
+  const declared = ctx.get(humans);
   return {
     available: declared?.available ?? false,
     message: declared?.message ?? DEFAULT_DESK_MESSAGES.unavailable,

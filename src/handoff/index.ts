@@ -30,7 +30,13 @@ export {
   startHandoffTimers,
   type TimerHandler,
 } from './timers';
-export { humanAvailability, type HumanAvailability, setHumanAvailability } from './availability';
+export {
+  humanAvailability,
+  type HumanAvailability,
+  type QueuePlace,
+  queuePlace,
+  setHumanAvailability,
+} from './availability';
 export { SqlHandoffQueue } from './sql-queue';
 export type { RedisHandoffQueue } from './redis-queue';
 

@@ -7,14 +7,20 @@
  */
 import type { Context } from '../core/context';
 import type { FlowState } from '../model';
-import type { ActionInput, FlowEngine } from './engine';
-import type { FlowDefinition, Step } from './types';
+import type { Template } from './template';
+import type { Action, ActionInput, FlowDefinition, Step } from './types';
+
+/** What a `call` step needs of the engine: its templates, actions and default timeout. */
+export interface CallEngine {
+  template(source: string): Template;
+  readonly options: { actions?: Record<string, Action>; actionTimeoutMs?: number };
+}
 
 export type CallOutcome = { ok: true; result: unknown } | { ok: false };
 
 /** Runs the step's action or webhook; never throws (a failure is logged and reported as such). */
 export async function runCall(
-  engine: FlowEngine,
+  engine: CallEngine,
   ctx: Context,
   flow: FlowDefinition,
   step: Step,

@@ -40,6 +40,7 @@ import {
 } from './signals';
 import { Template } from './template';
 import {
+  type Action,
   type ChoiceOption,
   type FlowDefinition,
   type FlowSet,
@@ -50,25 +51,7 @@ import {
   stepKind,
 } from './types';
 
-/** What an action receives. Return a value to store in the step's `result` slot. */
-export interface ActionInput {
-  /** The step's `with:` values, templates rendered. */
-  args: Record<string, unknown>;
-  slots: Record<string, unknown>;
-  customer: Record<string, unknown>;
-  conversationId: string;
-  /** Aborted when the step's timeout passes. */
-  signal: AbortSignal;
-}
-
-/**
- * An action a `call` step runs: a TypeScript function the bot author registers.
- *
- * ```ts
- * const lookup_order: Action = async ({ args }) => orders[String(args.order_id)] ?? { found: false };
- * ```
- */
-export type Action = (input: ActionInput) => unknown;
+export type { Action, ActionInput } from './types';
 
 export interface FlowEngineOptions {
   flows: FlowSet;

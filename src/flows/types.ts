@@ -148,3 +148,23 @@ export interface FlowSet {
   messages: Record<MessageKey, string>;
   settings: FlowSettings;
 }
+
+/** What an action receives. Return a value to store in the step's `result` slot. */
+export interface ActionInput {
+  /** The step's `with:` values, templates rendered. */
+  args: Record<string, unknown>;
+  slots: Record<string, unknown>;
+  customer: Record<string, unknown>;
+  conversationId: string;
+  /** Aborted when the step's timeout passes. */
+  signal: AbortSignal;
+}
+
+/**
+ * An action a `call` step runs: a TypeScript function the bot author registers.
+ *
+ * ```ts
+ * const lookup_order: Action = async ({ args }) => orders[String(args.order_id)] ?? { found: false };
+ * ```
+ */
+export type Action = (input: ActionInput) => unknown;

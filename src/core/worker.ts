@@ -13,7 +13,7 @@ import { asError } from '../errors';
 import type { Message } from '../model';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Store } from '../store';
+import { isStoreUnavailable, type Store } from '../store';
 import { newId } from '../util/ids';
 import { Context, type ContextConstructor, type ContextRuntime } from './context';
 
@@ -156,6 +156,10 @@ export class ConversationWorker {
     try {
       await this.handler(ctx);
     } catch (thrown) {
+      // The database went away mid-turn (a reply or the flow state could not be stored): the
+      // message is not done. The drain stops without marking it; the sweep runs it again once
+      // the store is back, and the replies already stored are not sent twice (idempotent keys).
+      if (isStoreUnavailable(thrown)) throw thrown;
       const error = asError(thrown);
       this.metrics.handlerErrors.inc({ channel: message.channel });
       this.logger.error(

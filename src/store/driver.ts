@@ -53,3 +53,33 @@ export async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 4): Pr
     }
   }
 }
+
+/** SQLSTATE classes and codes of a database that is unreachable or going away (not of a bad statement). */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[1-3]|53300)/;
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+/**
+ * Whether `error` (or what caused it) says the database could not be reached — a terminated
+ * backend, a restart, a refused connection — rather than that a statement was wrong. Work that
+ * failed this way is retried later, not recorded as done.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code)))
+      return true;
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|connection (is )?closed|Client has encountered a connection error/i.test(message)
+    )
+      return true;
+  }
+  return false;
+}

@@ -12,7 +12,7 @@ import { SqliteDriver } from './sqlite-driver';
 import type { Store } from './types';
 
 export * from './types';
-export { StoreConflictError, retryOnConflict } from './driver';
+export { StoreConflictError, isStoreUnavailable, retryOnConflict } from './driver';
 export { SqlStore } from './sql-store';
 
 export interface OpenStoreOptions {

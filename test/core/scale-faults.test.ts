@@ -166,8 +166,10 @@ describeFaults('two processes under load: Redis restarted, PostgreSQL backends t
         }),
       );
     // A conversation whose worker lost its connection mid-message waits for its lease to lapse
-    // (30 s) before another pass takes it up: nothing is lost, but it can take that long.
-    await within('every message answered', 60_000, async () =>
+    // (30 s) before the other process takes it up, and the turn that failed on the dead
+    // connection runs again: nothing is lost, but on a loaded machine it can take a while.
+    // A liveness bound, not a timing claim.
+    await within('every message answered', 120_000, async () =>
       (await histories()).every(
         (messages, v) => messages.filter((m) => m.author === 'bot').length >= (sent[v]?.length ?? 0),
       ),
@@ -187,5 +189,5 @@ describeFaults('two processes under load: Redis restarted, PostgreSQL backends t
     console.log(
       `faults: ${sent.flat().length} messages, ${refused} refused POSTs retried, ${terminated} backends terminated, Redis back in ${redisBack} ms, PostgreSQL in ${pgBack} ms`,
     );
-  }, 120_000);
+  }, 200_000);
 });

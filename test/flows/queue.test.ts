@@ -7,12 +7,15 @@ import { channels } from '../../adapters';
 import path from 'node:path';
 import { createSwitchboard, type SwitchboardBot } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import pino from 'pino';
 import { tempDir } from '../helpers/bot';
 
 const root = path.resolve(__dirname, '../..');
 let bot: SwitchboardBot;
 /** The texts that got past the built-ins and the desk (which relays queued/assigned ones to the operator). */
 const pastTheDesk: { text: string | undefined; status: string }[] = [];
+/** Every log record, at debug and above. */
+const logged: { level: number; msg: string; type?: string; reason?: unknown }[] = [];
 
 beforeAll(async () => {
   const config = loadConfig({
@@ -24,6 +27,7 @@ beforeAll(async () => {
   });
   bot = createSwitchboard(config, {
     channels,
+    logger: pino({ level: 'debug' }, { write: (line: string) => void logged.push(JSON.parse(line)) }),
     nluCacheDir: tempDir('sb-nlu-'),
     outbox: { pollIntervalMs: 1000 },
     // Operators work the queue without Slack here: handoffs are queued.
@@ -72,6 +76,15 @@ test('cancel while queued: back to the bot, handoff cleared, an event recorded',
     // The desk (the sample bot has a handoff.yml) queued it…
     ['handoff_requested', expect.objectContaining({ source: 'flow', team: 'support' })],
     ['handoff_cancelled', expect.objectContaining({ by: 'customer', team: 'support' })],
+  ]);
+  // The event's data can hold the customer's words (the handoff reason): at info only the event's
+  // type; the data at debug, which an operator turns on deliberately.
+  const cancelled = logged.filter((l) => l.type === 'handoff_cancelled');
+  expect(cancelled.filter((l) => l.level >= 30)).toEqual([
+    expect.not.objectContaining({ reason: expect.anything() }),
+  ]);
+  expect(cancelled.filter((l) => l.level < 30)).toEqual([
+    expect.objectContaining({ reason: events[1]?.data.reason }),
   ]);
 }, 30_000);
 

@@ -14,6 +14,7 @@ import {
   toContent,
 } from '../model';
 import { humanAvailability } from '../handoff/availability';
+import { canMove, handoffLifecycle } from '../handoff/lifecycle';
 import type { Logger } from '../observability/logger';
 import type { ConversationPatch, Store } from '../store';
 import type { ChannelAdapter, ChannelCapabilities } from './adapter';
@@ -197,9 +198,8 @@ export class Context implements HasSlots {
       await this.reply(humans.message);
       return this.conversation;
     }
-    return this.updateConversation({
-      status: 'queued',
-      handoff: {
+    return this.updateConversation(
+      handoffLifecycle.queue({
         reason: request.reason,
         team: request.team ?? 'support',
         priority: request.priority ?? 'normal',
@@ -213,12 +213,18 @@ export class Context implements HasSlots {
               slots: this.conversation.flow.slots,
             }
           : null,
-      },
-    });
+      }),
+    );
   }
 
   /** Persists a change to the conversation (status, flow state, data) and updates `ctx.conversation`. */
   async updateConversation(patch: ConversationPatch): Promise<Conversation> {
+    const to = patch.status;
+    if (to && to !== 'closed' && !canMove(this.conversation.status, to))
+      this.logger.warn(
+        { conversationId: this.conversation.id, from: this.conversation.status, to },
+        'a handoff status change outside the lifecycle (see src/handoff/lifecycle.ts)',
+      );
     this.conversation = await this.runtime.store.conversations.update(this.conversation.id, patch);
     return this.conversation;
   }

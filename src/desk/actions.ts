@@ -24,6 +24,7 @@ import {
   tellPosition,
 } from './core';
 import { requestOf } from './envelope';
+import { handoffLifecycle } from '../handoff/lifecycle';
 
 export interface ResolveOptions {
   outcome: 'resolved' | 'handed_back';
@@ -43,10 +44,10 @@ export async function claim(desk: DeskCore, conversationId: string, operatorId: 
   const name = operator?.name ?? operatorId;
   const conversation = await conversationOf(desk, conversationId);
   const claimedAt = result.entry.claimedAt ?? desk.clock();
-  await desk.store.conversations.update(conversationId, {
-    status: 'assigned',
-    handoff: { ...(conversation.handoff ?? {}), operatorId, operatorName: name, claimedAt },
-  });
+  await desk.store.conversations.update(
+    conversationId,
+    handoffLifecycle.assign({ ...(conversation.handoff ?? {}), operatorId, operatorName: name, claimedAt }),
+  );
   await desk.store.events.add(conversationId, 'handoff_claimed', { operatorId, operatorName: name });
   const tag = `claim:${claimedAt}:${operatorId}`;
   await desk.note(
@@ -115,7 +116,8 @@ export async function moved(
   how: string,
   tag = `t${desk.clock()}`,
 ): Promise<void> {
-  if (before.state === 'claimed') await desk.store.conversations.update(conversationId, { status: 'queued' });
+  if (before.state === 'claimed')
+    await desk.store.conversations.update(conversationId, handoffLifecycle.requeue());
   await desk.store.events.add(conversationId, 'handoff_transferred', {
     from: before.team,
     to: entry.team,
@@ -185,8 +187,7 @@ export async function resolve(
     ...(askRating && { csat: { operatorId, operatorName: name, askedAt: now } }),
   };
   await desk.store.conversations.update(conversationId, {
-    status: 'bot',
-    handoff: null,
+    ...handoffLifecycle.release(),
     data: { ...conversation.data, desk: memory },
     ...(resume && { flow: resume.state }),
   });

@@ -58,6 +58,7 @@ import type { CardTrigger, DeskCore, OperatorFace } from './core';
 import { deskMiddleware, escalate as escalateConversation } from './middleware';
 import { DeskSender, type DeskSenderOptions, DeskStore } from './outbox';
 import { handleTimer } from './timers';
+import { handoffLifecycle } from '../handoff/lifecycle';
 
 export interface DeskOptions {
   /** The bot folder (handoff.yml). */
@@ -408,13 +409,13 @@ export class Desk implements BotService {
       const entry = await this.queue.get(conversation.id);
       if (!entry) await this.escalate(conversation);
       else if (entry.state === 'claimed')
-        await store.conversations.update(conversation.id, { status: 'assigned' });
+        await store.conversations.update(conversation.id, handoffLifecycle.assign());
     }
     for (const conversation of await store.conversations.listByStatus('assigned', 10_000)) {
       const entry = await this.queue.get(conversation.id);
-      if (!entry) await store.conversations.update(conversation.id, { status: 'bot', handoff: null });
+      if (!entry) await store.conversations.update(conversation.id, handoffLifecycle.release());
       else if (entry.state === 'waiting')
-        await store.conversations.update(conversation.id, { status: 'queued' });
+        await store.conversations.update(conversation.id, handoffLifecycle.requeue());
     }
     for (const entry of await this.queue.listWaiting(undefined, 10_000)) {
       const conversation = await store.conversations.get(entry.conversationId);

@@ -29,6 +29,7 @@ import {
   tellPosition,
 } from './core';
 import { type HandoffRequest, requestOf } from './envelope';
+import { handoffLifecycle, transitionOf } from '../handoff/lifecycle';
 
 /** A rating typed instead of tapped: `4`, `5/5`, `3 stars`, `4 ⭐`. */
 const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|⭐+)?\s*[.!]*\s*$/i;
@@ -76,14 +77,14 @@ export function deskMiddleware(desk: DeskCore): Middleware<Context> {
         });
       }
     }
-    const after = ctx.conversation.status;
-    if (after === 'queued' && before !== 'queued')
+    const transition = transitionOf(before, ctx.conversation.status);
+    if (transition === 'queued')
       // The message that triggered it is stored with its NLU only after this turn: the card gets it now.
       await escalate(desk, ctx.conversation, {
         messageId: ctx.message.id,
         ...(ctx.nlu && { nlu: ctx.nlu }),
       });
-    else if (before === 'queued' && after === 'bot') await customerLeft(desk, ctx, handoffBefore);
+    else if (transition === 'left_queue') await customerLeft(desk, ctx, handoffBefore);
     if (failure !== undefined) throw failure;
   };
 }
@@ -177,10 +178,7 @@ async function customerLeft(
     if (entry?.state === 'claimed') {
       // An operator claimed it in the same instant: they keep it.
       const operator = await desk.queue.operator(entry.operatorId ?? '');
-      await ctx.updateConversation({
-        status: 'assigned',
-        handoff: { ...(handoff ?? {}) },
-      });
+      await ctx.updateConversation(handoffLifecycle.assign({ ...(handoff ?? {}) }));
       await ctx.reply(say(desk, 'already_claimed', { operator: operator?.name ?? 'A colleague' }));
       return;
     }

@@ -10,6 +10,7 @@ import type { DueTimer } from '../handoff';
 import { teamFor } from '../handoff/timing';
 import { moved } from './actions';
 import { type DeskCore, formatWait, say } from './core';
+import { handoffLifecycle } from '../handoff/lifecycle';
 
 /** One due timer: its notice in the thread and the card's update (and what a lapsed claim changes). */
 export async function handleTimer(desk: DeskCore, timer: DueTimer): Promise<void> {
@@ -52,7 +53,7 @@ export async function handleTimer(desk: DeskCore, timer: DueTimer): Promise<void
       // Delivered again later (a retried job), after someone claimed it again: nothing to do.
       const now = await desk.queue.get(id);
       if (now?.state !== 'waiting') return;
-      await desk.store.conversations.update(id, { status: 'queued' });
+      await desk.store.conversations.update(id, handoffLifecycle.requeue());
       await desk.store.events.add(id, 'handoff_claim_lapsed', { operatorId: timer.operatorId });
       const team = teamFor(config, timer.entry.team);
       await desk.note(

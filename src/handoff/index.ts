@@ -13,6 +13,7 @@ import { SqlHandoffQueue } from './sql-queue';
 import type { HandoffQueue } from './types';
 
 export * from './types';
+export { canMove, type HandoffStage, handoffLifecycle, type Transition, transitionOf } from './lifecycle';
 export {
   DEFAULT_DESK_MESSAGES,
   DESK_MESSAGE_PLACEHOLDERS,

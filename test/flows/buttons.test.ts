@@ -1,24 +1,7 @@
-/**
- * Buttons pressed while the bot waits for a typed answer, and stale buttons (a widget keeps an
- * earlier question's buttons clickable): a text question has no buttons, so a press (or the
- * number of an earlier numbered option) is not its answer and the question is asked again; on a
- * choice, a button whose payload is an option of the current question picks it, any other counts
- * as its title typed in, and a re-prompt lists the options.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatResults, loadConversationTests, runConversationTests } from '../../src/flows/testing';
-import { tempDir } from '../helpers/bot';
+import { tempDir, writeBot } from '../helpers/bot';
 import { channels } from '../../adapters';
-
-function writeBot(files: Record<string, string>): string {
-  const dir = tempDir('sb-buttons-');
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
-  }
-  return dir;
-}
 
 const bot = {
   'intents/main.yml': `

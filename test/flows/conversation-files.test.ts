@@ -1,17 +1,9 @@
 /** Where a bot folder's conversation tests are found: test/conversations/, or a legacy tests/. */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { testFilesIn } from '../../src/flows/testing';
-import { tempDir } from '../helpers/bot';
+import { writeBot } from '../helpers/bot';
 
-function bot(files: Record<string, string>): string {
-  const dir = tempDir('sb-convfiles-');
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const bot = (files: Record<string, string>) => writeBot(files, 'sb-convfiles-');
 
 test('test/conversations/*.yml, sorted; other files ignored', () => {
   const dir = bot({

@@ -1,14 +1,8 @@
-/**
- * Engine features on a small bot written in the test: webhooks (with a timeout), actions
- * registered in code, set/goto between flows, templates with the customer, and the
- * conversation-test runner's transcript diff on failure.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { formatResults, loadConversationTests, runConversationTests } from '../../src/flows/testing';
-import { tempDir } from '../helpers/bot';
+import { tempDir, writeBot } from '../helpers/bot';
 import { channels } from '../../adapters';
 
 let server: http.Server;
@@ -40,15 +34,6 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
 });
-
-function writeBot(files: Record<string, string>): string {
-  const dir = tempDir('sb-engine-');
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
-  }
-  return dir;
-}
 
 const intents = `
 intents:

@@ -6,24 +6,15 @@
  * without anyone to take over, "talk to a person" is answered honestly and the bot stays;
  * dates and amounts read in the bot's time zone and written for its locale.
  */
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { createSwitchboard, type SwitchboardBot } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { SourceFileError } from '../../src/errors';
 import { loadBot } from '../../src/flows';
 import { formatResults, loadConversationTests, runConversationTests } from '../../src/flows/testing';
-import { startTestBot, tempDir } from '../helpers/bot';
+import { startTestBot, tempDir, writeBot } from '../helpers/bot';
 import { channels } from '../../adapters';
-
-function writeBot(files: Record<string, string>): string {
-  const dir = tempDir('sb-repair-');
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
-  }
-  return dir;
-}
 
 const intents = `
 intents:

@@ -23,6 +23,16 @@ export function tempDir(prefix = 'sb-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** A throwaway bot folder holding `files` (path → content, folders made as needed). */
+export function writeBot(files: Record<string, string>, prefix = 'sb-bot-'): string {
+  const dir = tempDir(prefix);
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), content);
+  }
+  return dir;
+}
+
 export async function startTestBot(
   options: {
     dataDir?: string;

@@ -34,7 +34,6 @@ import { asAuthenticationFailure, createAuthentication } from './verify';
 export { type BotFrameworkSettings, botframeworkSettings } from './config';
 export { parseActivity } from './parse';
 export { renderActivity } from './render';
-export { botframeworkChannel } from './channel';
 
 export const MESSAGES_PATH = '/api/messages';
 

@@ -50,7 +50,6 @@ import {
 
 export { type DirectLineSettings, directLineSettings } from './config';
 export { DirectLineError, signToken, verifyToken } from './verify';
-export { directlineChannel } from './channel';
 
 export const BASE_PATH = '/v3/directline';
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -32,7 +32,6 @@ import { renderMessenger } from './render';
 export { parseMessengerWebhook } from './parse';
 export type { MessengerItem } from './parse';
 export { renderMessenger } from './render';
-export { messengerChannel } from './channel';
 
 const HOUR = 3_600_000;
 /** The standard messaging window. */

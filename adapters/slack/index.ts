@@ -77,7 +77,6 @@ export { COMMANDS_PATH, EVENTS_PATH, INTERACTIVITY_PATH } from './receiver';
 export { escapeMrkdwn, renderContent } from './render';
 export { signSlackRequest, verifySlackRequest } from './verify';
 export { slackSettingsFrom, type SlackSettings } from './config';
-export { slackChannel } from './channel';
 
 export interface SlackAdapterOptions {
   /** `xoxb-…` (SLACK_BOT_TOKEN). */

@@ -41,7 +41,6 @@ import { SECRET_HEADER, verifySecretToken } from './verify';
 
 export { telegramSettings, type TelegramSettings } from './config';
 export { parseUpdate } from './parse';
-export { telegramChannel } from './channel';
 
 export const WEBHOOK_PATH = '/webhooks/telegram';
 

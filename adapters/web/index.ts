@@ -36,7 +36,6 @@ import { type IdentityClaims, verifyIdentityToken } from './verify';
 
 export { signIdentityToken, verifyIdentityToken } from './verify';
 export type { WebMessage } from './render';
-export { webChannel } from './channel';
 
 const CHANNEL = 'web';
 const MAX_WAIT_S = 30;

@@ -33,7 +33,6 @@ import { renderWaWeb } from './render';
 
 export type { ClientFactory, WaWebClient, WaWebMessage } from './client';
 export { renderWaWeb } from './render';
-export { whatsappWebChannel } from './channel';
 
 export const CHANNEL = 'whatsapp-web';
 

@@ -36,7 +36,6 @@ import { renderWhatsApp } from './render';
 export { parseWhatsAppWebhook } from './parse';
 export type { WhatsAppItem } from './parse';
 export { renderWhatsApp } from './render';
-export { whatsappChannel } from './channel';
 
 const HOUR = 3_600_000;
 export const WHATSAPP_WINDOW_MS = 24 * HOUR;

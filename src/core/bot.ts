@@ -25,7 +25,7 @@ import { MediaLinks } from '../media/links';
 import { mountMediaRoute } from '../media/route';
 import { createHttpServer, type HttpParts } from '../server/http';
 import {
-  type ConversationEvent,
+  type ConversationHistory,
   type ConversationSearch,
   type ConversationSummary,
   openStore,
@@ -73,14 +73,7 @@ export interface BotOptions<C extends Context = Context> {
   optOut?: OptOutOptions | false;
 }
 
-/** A conversation's whole story, for operators: the summary, every message, every event. */
-export interface ConversationHistory {
-  conversation: ConversationSummary;
-  handoff: Record<string, unknown> | null;
-  flow: { id: string; step: string } | null;
-  messages: Message[];
-  events: ConversationEvent[];
-}
+export type { ConversationHistory } from '../store';
 
 /**
  * Something that runs alongside the bot (the operator desk): started once the store, the

@@ -16,8 +16,7 @@ import { reviewRouter } from '../review/routes';
 import type { ReviewContent } from '../review/service';
 import type { Content, Customer } from '../model';
 import type { ProactiveMessage, ProactiveRecipient, ProactiveResult } from '../proactive';
-import type { ConversationSearch, ConversationSummary, Store } from '../store';
-import type { ConversationHistory } from '../core/bot';
+import type { ConversationHistory, ConversationSearch, ConversationSummary, Store } from '../store';
 import type { EnrichReason, EnrichResult } from '../crm';
 
 /** What the admin API needs from the running bot. */

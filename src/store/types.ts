@@ -396,3 +396,12 @@ export interface Store extends StoreTx {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A conversation's whole story, for operators: the summary, every message, every event. */
+export interface ConversationHistory {
+  conversation: ConversationSummary;
+  handoff: Record<string, unknown> | null;
+  flow: { id: string; step: string } | null;
+  messages: Message[];
+  events: ConversationEvent[];
+}

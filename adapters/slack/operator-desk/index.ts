@@ -7,7 +7,8 @@
  * @module
  */
 import type { OperatorFace } from '../../../src/desk/core';
-import type { SlackAdapter } from '../index';
+import type { webApi } from '@slack/bolt';
+import type { SlackDeskHandler, SlackDeskRoutes } from '../desk';
 import { escapeMrkdwn } from '../render';
 import { AppHome } from './home';
 import { perform } from './performer';
@@ -17,8 +18,14 @@ export { ACTION as DESK_ACTIONS, renderCard, renderHome, renderTranscript, trans
 export { parseResolveArgs } from './commands';
 export { slackToPlain } from './requests';
 
+/** What the face uses of the Slack adapter: its Web API client and its desk routes. */
+export interface SlackDeskApp {
+  readonly client: webApi.WebClient;
+  onOperatorEvent(handler: SlackDeskHandler, routes?: SlackDeskRoutes): () => void;
+}
+
 /** The desk's face in Slack, on `slack`'s app and client. */
-export function slackOperatorFace(slack: SlackAdapter): OperatorFace {
+export function slackOperatorFace(slack: SlackDeskApp): OperatorFace {
   let home: AppHome | undefined;
   return {
     get client() {

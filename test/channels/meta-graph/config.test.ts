@@ -2,8 +2,8 @@
 import { adaptersFromConfig } from '../../../src/core/channel';
 import { loadConfig } from '../../../src/config';
 import { ConfigError } from '../../../src/errors';
-import { messengerChannel } from '../../../adapters/messenger';
-import { whatsappChannel } from '../../../adapters/whatsapp';
+import { messengerChannel } from '../../../adapters/messenger/channel';
+import { whatsappChannel } from '../../../adapters/whatsapp/channel';
 import { DEFAULT_GRAPH_URL } from '../../../adapters/meta-graph/graph';
 
 const config = (env: Record<string, string>) => loadConfig({ DATA_DIR: '/tmp/sb-meta-config', ...env });

@@ -1,11 +1,6 @@
 /** Rendering, settings and the customer/desk routing of the Slack adapter. */
-import {
-  slackChannel,
-  renderContent,
-  escapeMrkdwn,
-  sideOfCommand,
-  sideOfEvent,
-} from '../../../adapters/slack';
+import { slackChannel } from '../../../adapters/slack/channel';
+import { renderContent, escapeMrkdwn, sideOfCommand, sideOfEvent } from '../../../adapters/slack';
 import { plainText } from '../../../adapters/slack/inbound';
 import { loadConfig } from '../../../src/config';
 import { ConfigError } from '../../../src/errors';

@@ -1,6 +1,7 @@
 /** Settings and rendering of the Telegram channel (no network). */
 import { ConfigError } from '../../../src/errors';
-import { telegramChannel, telegramSettings } from '../../../adapters/telegram';
+import { telegramSettings } from '../../../adapters/telegram';
+import { telegramChannel } from '../../../adapters/telegram/channel';
 import { CallbackData, MAX_TEXT, TelegramRenderer, splitText } from '../../../adapters/telegram/render';
 import { verifySecretToken } from '../../../adapters/telegram/verify';
 import { memoryKv } from '../../helpers/memory-kv';

@@ -5,7 +5,7 @@ import { adaptersFromConfig } from '../../../src/core/channel';
 import { loadConfig } from '../../../src/config';
 import { ConfigError } from '../../../src/errors';
 import { startTestBot, tempDir } from '../../helpers/bot';
-import { webChannel } from '../../../adapters/web';
+import { webChannel } from '../../../adapters/web/channel';
 
 const root = path.resolve(__dirname, '../../..');
 

@@ -63,18 +63,38 @@ class Connection {
     private readonly stats: DriverStats,
   ) {}
 
-  /** Sends a statement now; awaited or not, the answers come back in order. */
-  query(sql: string, params: Param[] | undefined): Promise<pg.QueryResult> {
+  /**
+   * Sends a statement now; awaited or not, the answers come back in order. With `pin`, the
+   * statement goes to the client the pin's first statement went to (a transaction's BEGIN),
+   * and fails if that client was lost meanwhile: a COMMIT must never reach a new connection,
+   * where it would "succeed" with nothing to commit while the work it meant was rolled back.
+   */
+  query(sql: string, params: Param[] | undefined, pin?: Pin): Promise<pg.QueryResult> {
     this.stats.statements++;
     if (this.inFlight++ === 0) this.stats.roundTrips++;
-    const client = this.client;
     const run = (c: pg.Client) => {
       if (params === undefined) return c.query(sql);
       const { text, name } = toPg(sql);
       return c.query(name ? { name, text, values: params } : { text, values: params });
     };
-    if (client) this.cork(client);
-    const result = client ? run(client) : this.connect().then(run);
+    let result: Promise<pg.QueryResult>;
+    if (pin) {
+      if (!pin.ready) {
+        pin.client = this.client;
+        pin.ready = pin.client ? Promise.resolve(pin.client) : this.connect();
+        pin.ready.then((c) => (pin.client = c)).catch(() => {});
+      }
+      const onPinned = (c: pg.Client) => {
+        if (c !== this.client) return Promise.reject(connectionLost());
+        this.cork(c);
+        return run(c);
+      };
+      result = pin.client ? onPinned(pin.client) : pin.ready.then(onPinned);
+    } else {
+      const client = this.client;
+      if (client) this.cork(client);
+      result = client ? run(client) : this.connect().then(run);
+    }
     return result.finally(() => {
       this.inFlight--;
     });
@@ -121,6 +141,19 @@ class Connection {
     this.client = undefined;
     await client?.end().catch(() => {});
   }
+}
+
+/** The one client a transaction's statements go to (see {@link Connection.query}). */
+interface Pin {
+  client?: pg.Client | undefined;
+  ready?: Promise<pg.Client>;
+}
+
+function connectionLost(): Error {
+  return Object.assign(
+    new Error('the database connection was lost during the transaction (it was rolled back)'),
+    { code: '08003' },
+  );
 }
 
 /** A single write waiting for the next group commit. */
@@ -208,16 +241,17 @@ export class PostgresDriver implements SqlDriver {
     const connection =
       this.free.pop() ?? (await new Promise<Connection>((resolve) => this.waiting.push(resolve)));
     this.transactionsInFlight++;
-    const inside = this.executor(connection);
+    const pin: Pin = {};
+    const inside = this.executor(connection, pin);
     try {
       // Not awaited: BEGIN travels with the first statement, whose failure shows its own.
-      void connection.query('BEGIN', undefined).catch(() => {});
+      void connection.query('BEGIN', undefined, pin).catch(() => {});
       const result = await fn(inside);
-      await connection.query('COMMIT', undefined);
+      await connection.query('COMMIT', undefined, pin);
       this.stats.commits++;
       return result;
     } catch (error) {
-      await connection.query('ROLLBACK', undefined).catch(() => {});
+      await connection.query('ROLLBACK', undefined, pin).catch(() => {});
       throw translate(error);
     } finally {
       this.transactionsInFlight--;
@@ -267,9 +301,10 @@ export class PostgresDriver implements SqlDriver {
       this.stats.commits++;
       return;
     }
-    const begin = connection.query('BEGIN', undefined);
-    const results = group.map((w) => connection.query(w.sql, w.params));
-    const commit = connection.query('COMMIT', undefined);
+    const pin: Pin = {};
+    const begin = connection.query('BEGIN', undefined, pin);
+    const results = group.map((w) => connection.query(w.sql, w.params, pin));
+    const commit = connection.query('COMMIT', undefined, pin);
     const settled = await Promise.allSettled([begin, ...results, commit]);
     const failed = settled.some((r) => r.status === 'rejected');
     if (!failed) {
@@ -297,27 +332,27 @@ export class PostgresDriver implements SqlDriver {
   }
 
   /** The driver a transaction sees: its statements run on its connection. */
-  private executor(connection: Connection): SqlDriver {
+  private executor(connection: Connection, pin: Pin): SqlDriver {
     const inside: SqlDriver = {
       dialect: 'postgres',
       stats: this.stats,
       all: async <T extends Row>(sql: string, params: Param[] = []) => {
         try {
-          return (await connection.query(sql, params)).rows as T[];
+          return (await connection.query(sql, params, pin)).rows as T[];
         } catch (error) {
           throw translate(error);
         }
       },
       run: async (sql: string, params: Param[] = []) => {
         try {
-          return (await connection.query(sql, params)).rowCount ?? 0;
+          return (await connection.query(sql, params, pin)).rowCount ?? 0;
         } catch (error) {
           throw translate(error);
         }
       },
       // No values: the simple protocol, which accepts several statements (migrations).
       exec: async (sql: string) => {
-        await connection.query(sql, undefined);
+        await connection.query(sql, undefined, pin);
       },
       // Nested transactions join the outer one.
       transaction: (fn) => fn(inside),

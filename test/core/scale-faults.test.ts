@@ -165,6 +165,14 @@ describeFaults('two processes under load: Redis restarted, PostgreSQL backends t
           return conversation ? store.messages.list(conversation.id, { limit: 100_000 }) : [];
         }),
       );
+    // A 202 means stored durably: every accepted message is in the database now, answered or not.
+    for (const [v, messages] of (await histories()).entries()) {
+      const stored = new Set(messages.filter((m) => m.author === 'customer').map((m) => m.text));
+      expect({ visitor: v, acceptedButNotStored: (sent[v] ?? []).filter((t) => !stored.has(t)) }).toEqual({
+        visitor: v,
+        acceptedButNotStored: [],
+      });
+    }
     // A conversation whose worker lost its connection mid-message waits for its lease to lapse
     // (30 s) before the other process takes it up, and the turn that failed on the dead
     // connection runs again: nothing is lost, but on a loaded machine it can take a while.

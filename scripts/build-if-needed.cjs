@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the TypeScript sources into dist/ (incremental, so a no-op build takes about
-// a second). In a production image there are no sources and dist/ was built in the build
+// a second) and bundles the web chat widget when its sources changed. In a production image there are no sources and dist/ was built in the build
 // stage: then this does nothing.
 const { existsSync } = require('node:fs');
 const { spawnSync } = require('node:child_process');
@@ -29,4 +29,6 @@ try {
 const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], {
   stdio: 'inherit',
 });
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+// The web chat widget (adapters/web/widget → dist/web/widget.js), when a source changed.
+require('./build-widget.cjs').buildWidget({ onlyIfStale: true });

@@ -38,6 +38,8 @@ function redisWorks(url) {
 }
 
 module.exports = async () => {
+  // The web channel serves the widget bundle (dist/web/widget.js): build it when a source changed.
+  require('../scripts/build-widget.cjs').buildWidget({ onlyIfStale: true });
   const problems = [];
   const pg = await pgWorks(PG_URL);
   if (pg === true) process.env.SB_TEST_DATABASE_URL = PG_URL;

@@ -31,11 +31,12 @@ import { newId } from '../../src/util/ids';
 import { type WebSettings, webSettings } from './config';
 import { demoPageFor, renderDemoPage } from './demo-page';
 import { decodeCursor, encodeCursor, toWebMessage, webPlatformId } from './render';
+import type { WebErrorBody, WebPage, WebPostAnswer, WebServerFrame } from './wire';
 import { capabilities } from './capabilities';
 import { type IdentityClaims, verifyIdentityToken } from './verify';
 
 export { signIdentityToken, verifyIdentityToken } from './verify';
-export type { WebMessage } from './render';
+export type * from './wire';
 
 const CHANNEL = 'web';
 const MAX_WAIT_S = 30;
@@ -105,11 +106,35 @@ export class WebAdapter implements ChannelAdapter {
       else next();
     };
 
-    router.get('/widget.js', (_req, res) => {
-      res.setHeader('Cache-Control', 'public, max-age=300');
-      res.setHeader('Access-Control-Allow-Origin', '*');
-      res.type('application/javascript').sendFile(path.join(this.publicDir, 'widget.js'));
-    });
+    const widget = findWidgetFile();
+    if (!widget) {
+      runtime.logger.warn(
+        { channel: CHANNEL },
+        'the web chat widget is not built (dist/web/widget.js): run `npm run build`; /widget.js answers 503 until then',
+      );
+    }
+    for (const [route, type] of [
+      ['/widget.js', 'application/javascript'],
+      ['/widget.js.map', 'application/json'],
+    ] as const) {
+      router.get(route, (_req, res, next) => {
+        if (!widget) {
+          const body: WebErrorBody = {
+            error: {
+              code: 'SB_WIDGET_NOT_BUILT',
+              message: 'the web chat widget is not built: run `npm run build`',
+            },
+          };
+          res.status(503).json(body);
+          return;
+        }
+        res.setHeader('Cache-Control', 'public, max-age=300');
+        res.setHeader('Access-Control-Allow-Origin', '*');
+        res
+          .type(type)
+          .sendFile(route === '/widget.js' ? widget : `${widget}.map`, (error) => error && next(error));
+      });
+    }
     const settings = this.options.settings ?? webSettings(config);
     const page =
       this.options.demoPage === false ? null : demoPageFor(settings, config.botDir, this.publicDir);
@@ -173,7 +198,8 @@ export class WebAdapter implements ChannelAdapter {
         for (;;) {
           const page = await this.page(visitor.data, after);
           if (page.messages.length > 0 || Date.now() >= deadline || req.socket.destroyed) {
-            res.json({ messages: page.messages, cursor: page.cursor });
+            const answer: WebPage = { messages: page.messages, cursor: page.cursor };
+            res.json(answer);
             return;
           }
           await this.waitForActivity(visitor.data, page.customerId, deadline - Date.now());
@@ -257,7 +283,11 @@ export class WebAdapter implements ChannelAdapter {
     if (claims) event.verifiedAccount = { id: claims.sub, profile: profileOf(claims) };
     const accepted = await runtime.inbox.accept(event);
     this.learnCustomer(visitorId, accepted.customer.id);
-    return JSON.stringify({ conversationId: accepted.conversation.id, messageId: accepted.message.id });
+    const answer: WebPostAnswer = {
+      conversationId: accepted.conversation.id,
+      messageId: accepted.message.id,
+    };
+    return JSON.stringify(answer);
   }
 
   /** The CORS headers for a request from `origin` (none when it is not allowed), cached per origin. */
@@ -380,7 +410,7 @@ export class WebAdapter implements ChannelAdapter {
     }
   }
 
-  private broadcast(customerId: string, frame: unknown): void {
+  private broadcast(customerId: string, frame: WebServerFrame): void {
     const sockets = this.socketsByCustomer.get(customerId);
     if (!sockets) return;
     const data = JSON.stringify(frame);
@@ -413,6 +443,18 @@ function findPublicDir(): string {
     path.resolve(__dirname, '../../../adapters/web/public'),
   ];
   return (
-    candidates.find((dir) => fs.existsSync(path.join(dir, 'widget.js'))) ?? path.join(__dirname, 'public')
+    candidates.find((dir) => fs.existsSync(path.join(dir, 'demo.html'))) ?? path.join(__dirname, 'public')
   );
+}
+
+/**
+ * The widget bundle, built from adapters/web/widget by scripts/build-widget.cjs into
+ * dist/web/widget.js: found from the TypeScript sources (tests) and from dist/ alike.
+ */
+function findWidgetFile(): string | null {
+  const candidates = [
+    path.resolve(__dirname, '../../dist/web/widget.js'),
+    path.resolve(__dirname, '../../web/widget.js'),
+  ];
+  return candidates.find((file) => fs.existsSync(file)) ?? null;
 }

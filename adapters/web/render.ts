@@ -3,20 +3,9 @@
  * "rendering" here is the public JSON shape of a message in the web API.
  */
 import type { Message } from '../../src/model';
+import type { WebMessage } from './wire';
 
-export interface WebMessage {
-  id: string;
-  conversationId: string;
-  seq: number;
-  author: Message['author'];
-  authorName?: string;
-  channel: string;
-  text: string;
-  content: Message['content'];
-  /** The id the widget posted the message with (customer messages from the web only). */
-  clientMessageId?: string;
-  createdAt: string;
-}
+export type { WebMessage };
 
 /** Web inbound platform ids are `<visitorId>:<clientMessageId>` (dedupe is per visitor). */
 export function webPlatformId(visitorId: string, clientMessageId: string): string {

@@ -109,3 +109,31 @@ test("the README's project layout names every top-level entry", () => {
   );
   expect(missing).toEqual([]);
 });
+
+test('the widget bundle holds only the widget: what it shares with the server is types (adapters/web/wire.ts)', () => {
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const result = esbuild.buildSync({
+    entryPoints: [path.join(root, 'adapters/web/widget/index.ts')],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'iife',
+    platform: 'browser',
+    logLevel: 'silent',
+  });
+  const inputs = Object.keys(result.metafile?.inputs ?? {}).sort();
+  expect(inputs).toEqual(['adapters/web/widget/index.ts', 'adapters/web/widget/styles.ts']);
+});
+
+test('the widget bundle (dist/web/widget.js, served at /widget.js) has its banner and a source map to the TypeScript', () => {
+  const { buildWidget, widgetFile } = require(path.join(root, 'scripts/build-widget.cjs')) as {
+    buildWidget(options?: { onlyIfStale?: boolean }): boolean;
+    widgetFile: string;
+  };
+  buildWidget({ onlyIfStale: true });
+  const bundle = readFileSync(widgetFile, 'utf8');
+  expect(bundle.startsWith('/*! Switchboard web chat widget')).toBe(true);
+  expect(bundle).toContain('//# sourceMappingURL=widget.js.map');
+  const map = JSON.parse(readFileSync(`${widgetFile}.map`, 'utf8')) as { sources: string[] };
+  expect(map.sources.some((s) => s.endsWith('adapters/web/widget/index.ts'))).toBe(true);
+});

@@ -1,14 +1,110 @@
-/*! Switchboard web chat widget. Plain ES2020, no dependencies, everything inside an open Shadow DOM.
+/*! Switchboard web chat widget. No dependencies, everything inside an open Shadow DOM.
  * Embed: <script src="https://bot.example.com/widget.js" data-title="Acme" async></script>
  * Options (data-*): title, subtitle, accent, greeting, open, identity-token, triggers (adapters/web/README.md).
  * API: window.Switchboard.open() / .close() / .identify(token) / .send(text) / .init({ triggers })
  * Triggers (data-triggers='[…]' JSON, or init): [{ page: '/pricing' | '/docs/*', afterSeconds: 20, greeting: '…' }]
- * Server side: adapters/web/index.ts (POST/GET /web/messages, WebSocket /web/socket). */
-(() => {
-  if (window.Switchboard?.version) return; // loaded twice: keep the first
+ * Server side: adapters/web/index.ts (POST/GET /web/messages, WebSocket /web/socket); the
+ * wire format both sides use: adapters/web/wire.ts. Bundled to one ES2020 script by esbuild
+ * (scripts/build-widget.cjs → dist/web/widget.js). */
+import type { Button, CardContent, Content, MediaContent, PostbackButton } from '../../../src/model/content';
+import type {
+  WebClientFrame,
+  WebErrorBody,
+  WebMessage,
+  WebPage,
+  WebPostAnswer,
+  WebPostBody,
+  WebServerFrame,
+} from '../wire';
+import { CSS } from './styles';
+
+/** What `window.Switchboard` offers the host page. */
+interface SwitchboardApi {
+  version: string;
+  open(): void;
+  close(): void;
+  identify(token?: string | null): void;
+  send(text: string): void;
+  init(options?: { triggers?: unknown }): void;
+}
+
+/** Calls a host page queued before the script arrived: `[['identify', token], ['open']]`. */
+type QueuedCall = [keyof SwitchboardApi, ...unknown[]];
+
+declare global {
+  interface Window {
+    Switchboard?: SwitchboardApi | QueuedCall[];
+  }
+}
+
+/** A page trigger: open with a greeting on a page, after some seconds. */
+interface Trigger {
+  id?: string;
+  page?: string;
+  afterSeconds?: number;
+  greeting: string;
+  once?: boolean;
+}
+
+/** A message as the widget holds it: the server's, or our own not yet stored. */
+type LocalMessage = Omit<WebMessage, 'conversationId' | 'seq' | 'channel'> &
+  Partial<Pick<WebMessage, 'conversationId' | 'seq' | 'channel'>>;
+
+/** What the visitor sends: a text or a button press. */
+type Outgoing = Pick<WebPostBody, 'text' | 'postback'>;
+
+/** A rendered message. */
+interface Rec {
+  m: LocalMessage;
+  /** Ours, not yet confirmed by the server; or refused. */
+  state: 'pending' | 'failed' | null;
+  body?: Outgoing;
+  error?: string | undefined;
+  /** The server's copy is shown. */
+  server?: boolean;
+  row?: HTMLElement;
+  divider?: HTMLElement;
+  name?: HTMLElement | null;
+  /** Its buttons, disabled once the customer has answered. */
+  btns: HTMLButtonElement[];
+  qr?: HTMLElement | null;
+  qrUsed?: boolean;
+}
+
+/** A message's body elements: the first carries its data attributes. */
+type Body = [HTMLElement, ...(HTMLElement | null)[]];
+
+type Child = Node | string | null | undefined | false | Child[];
+type Attrs = Record<string, string | number | boolean | null | undefined | ((event: Event) => void)>;
+
+interface Elements {
+  style: HTMLStyleElement;
+  badge: HTMLSpanElement;
+  launcher: HTMLButtonElement;
+  previewName: HTMLElement;
+  previewText: HTMLSpanElement;
+  preview: HTMLButtonElement;
+  close: HTMLButtonElement;
+  banner: HTMLDivElement;
+  intro: HTMLDivElement;
+  typing: HTMLDivElement;
+  log: HTMLDivElement;
+  jump: HTMLButtonElement;
+  input: HTMLTextAreaElement;
+  send: HTMLButtonElement;
+  form: HTMLFormElement;
+  panel: HTMLElement;
+  root: HTMLDivElement;
+}
+
+function boot(): void {
+  const loaded = window.Switchboard;
+  if (loaded && !Array.isArray(loaded) && loaded.version) return; // loaded twice: keep the first
   const script =
-    document.currentScript ||
-    [...document.querySelectorAll('script[src]')].find((s) => /\/widget\.js(\?|$)/.test(s.src));
+    (document.currentScript as HTMLScriptElement | null) ||
+    [...document.querySelectorAll<HTMLScriptElement>('script[src]')].find((s) =>
+      /\/widget\.js(\?|$)/.test(s.src),
+    );
   if (!script) return;
   const cfg = script.dataset;
   const base = new URL('.', script.src);
@@ -27,8 +123,13 @@
       localStorage.removeItem(k);
       return localStorage;
     } catch {
-      const m = new Map(); // storage blocked (private mode, sandboxed iframe): remember for this page only
-      return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => m.set(k, String(v)) };
+      const m = new Map<string, string>(); // storage blocked (private mode, sandboxed iframe): remember for this page only
+      return {
+        getItem: (k: string): string | null => m.get(k) ?? null,
+        setItem: (k: string, v: string): void => {
+          m.set(k, String(v));
+        },
+      };
     }
   })();
   // Whether the panel is open, per tab: a reload keeps it as it was, a new tab starts closed.
@@ -40,7 +141,7 @@
         return false;
       }
     },
-    set: (on) => {
+    set: (on: boolean) => {
       try {
         if (on) sessionStorage.setItem('switchboard.open', '1');
         else sessionStorage.removeItem('switchboard.open');
@@ -48,37 +149,43 @@
     },
   };
   // randomUUID exists only in secure contexts; a host page on plain http still needs ids.
-  const uuid = () =>
-    crypto.randomUUID
+  const uuid = (): string =>
+    typeof crypto.randomUUID === 'function'
       ? crypto.randomUUID()
-      : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-          (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16),
-        );
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  const backoff = (n) => Math.min(30000, 500 * 2 ** Math.min(n, 6)) * (0.75 + Math.random() / 2);
+      : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => {
+          const n = Number(c);
+          return (n ^ ((crypto.getRandomValues(new Uint8Array(1))[0] ?? 0) & (15 >> (n / 4)))).toString(16);
+        });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const backoff = (n: number) => Math.min(30000, 500 * 2 ** Math.min(n, 6)) * (0.75 + Math.random() / 2);
   const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
   const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
-  const initials = (name) =>
+  const initials = (name: string | undefined) =>
     (name || '?')
       .split(/\s+/)
       .filter(Boolean)
       .slice(0, 2)
-      .map((w) => w[0].toUpperCase())
+      .map((w) => (w[0] ?? '').toUpperCase())
       .join('');
   /** Builds an element. Children are nodes or strings (always text nodes: message text never becomes HTML). */
-  function h(tag, attrs, ...children) {
+  function h<K extends keyof HTMLElementTagNameMap>(
+    tag: K,
+    attrs?: Attrs | null,
+    ...children: Child[]
+  ): HTMLElementTagNameMap[K] {
     const el = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v == null || v === false) continue;
-      if (k === 'class') el.className = v;
-      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v === true ? '' : v);
+      if (typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'class') el.className = String(v);
+      else el.setAttribute(k, v === true ? '' : String(v));
     }
-    for (const c of children.flat()) if (c != null && c !== false) el.append(c);
+    for (const c of children.flat()) if (c != null && c !== false) el.append(c as Node | string);
     return el;
   }
   /** Only http(s) URLs, resolved against the bot's origin; anything else (javascript:, data:) is dropped. */
-  function safeUrl(u) {
+  function safeUrl(u: string | undefined): string | null {
+    if (!u) return null;
     try {
       const url = new URL(u, base);
       return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
@@ -87,14 +194,14 @@
     }
   }
   /** Text with http(s) URLs turned into links, built from text nodes only. */
-  function linkify(text) {
-    const out = [];
+  function linkify(text: string): (Node | string)[] {
+    const out: (Node | string)[] = [];
     const re = /\bhttps?:\/\/[^\s<>"]+/gi;
     let last = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
       let url = m[0];
       const trail = /[.,;:!?'"\]]+$|\)+$/.exec(url);
-      if (trail && !(trail[0][0] === ')' && url.includes('('))) url = url.slice(0, -trail[0].length);
+      if (trail && !(trail[0].startsWith(')') && url.includes('('))) url = url.slice(0, -trail[0].length);
       const href = safeUrl(url);
       out.push(text.slice(last, m.index));
       out.push(href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, url) : url);
@@ -116,142 +223,18 @@
     prev: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="m15 6-6 6 6 6"/></svg>',
     next: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="m9 6 6 6-6 6"/></svg>',
   };
-  const icon = (name, cls) => {
+  const icon = (name: keyof typeof I, cls?: string) => {
     const s = h('span', { class: 'ic ' + (cls || '') });
     s.innerHTML = I[name]; // static markup from this file, never message data
     return s;
   };
 
   // ---------- styles ----------
-  const CSS = `
-:host{all:initial}
-[hidden]{display:none!important}
-.sb{--accent:#4f46e5;--on-accent:#fff;--link:var(--accent);--bg:#fff;--log:#f7f7f9;--bubble:#fff;--text:#17171c;--muted:#6e6e7a;--line:rgba(20,20,40,.09);--chip:#fff;--shadow:0 12px 48px rgba(16,16,40,.18),0 2px 8px rgba(16,16,40,.08);
-font:14.5px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--text);-webkit-font-smoothing:antialiased}
-@media (prefers-color-scheme:dark){.sb{--bg:#1d1d23;--log:#16161b;--bubble:#2a2a33;--text:#ececf2;--muted:#9d9dab;--line:rgba(255,255,255,.09);--chip:#22222a;--link:color-mix(in srgb,var(--accent) 50%,#fff);--shadow:0 12px 48px rgba(0,0,0,.55),0 2px 8px rgba(0,0,0,.3)}}
-*{box-sizing:border-box}
-button,textarea{font:inherit;color:inherit}
-button{cursor:pointer;border:0;background:none;padding:0}
-:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
-.ic{display:inline-flex;width:1em;height:1em;flex:none}.ic svg{width:100%;height:100%}
-.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:58px;height:58px;border-radius:50%;background:var(--accent);color:var(--on-accent);box-shadow:0 6px 20px rgba(16,16,40,.25);display:grid;place-items:center;font-size:28px;transition:transform .2s ease}
-.launcher:hover{transform:scale(1.06)}
-.launcher .ic{position:absolute;transition:transform .25s ease,opacity .2s}
-.launcher .i-down{opacity:0;transform:rotate(-90deg);font-size:26px}
-.open .launcher .i-chat{opacity:0;transform:rotate(90deg) scale(.6)}
-.open .launcher .i-down{opacity:1;transform:none}
-.badge{position:absolute;top:-3px;right:-3px;min-width:21px;height:21px;padding:0 6px;border-radius:11px;background:#e5484d;color:#fff;font:600 12px/21px system-ui,sans-serif;text-align:center;box-shadow:0 0 0 2px var(--bg)}
-.badge[hidden],.preview[hidden]{display:none}
-.preview{position:fixed;right:20px;bottom:90px;z-index:2147483000;max-width:300px;padding:12px 14px;border-radius:14px;background:var(--bg);box-shadow:var(--shadow),0 0 0 1px var(--line);text-align:left;animation:pop .25s ease}
-.preview b{display:block;font-size:12.5px;color:var(--muted);font-weight:600;margin-bottom:2px}
-.preview span{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
-.panel{position:fixed;right:20px;bottom:92px;z-index:2147483000;width:380px;height:min(660px,calc(100vh - 116px));border-radius:18px;background:var(--log);box-shadow:var(--shadow);display:flex;flex-direction:column;overflow:hidden;transform-origin:bottom right;animation:pop .22s cubic-bezier(.2,.8,.3,1)}
-.panel[hidden]{display:none}
-@keyframes pop{from{opacity:0;transform:translateY(12px) scale(.97)}}
-header{display:flex;align-items:center;gap:12px;padding:16px 14px 16px 18px;background:var(--accent);color:var(--on-accent)}
-.avatar{flex:none;width:28px;height:28px;border-radius:50%;display:grid;place-items:center;background:var(--accent);color:var(--on-accent);font-size:12px;font-weight:650}
-header .avatar{width:40px;height:40px;font-size:16px;background:rgba(255,255,255,.2);box-shadow:inset 0 0 0 1px rgba(255,255,255,.25)}
-.avatar.op{background:#3b3b48;color:#fff}
-.hd{flex:1;min-width:0}
-.hd h2{margin:0;font-size:16.5px;font-weight:650;letter-spacing:-.01em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.hd p{margin:1px 0 0;font-size:12.5px;opacity:.85;display:flex;align-items:center;gap:6px}
-.hd p:before{content:"";width:7px;height:7px;border-radius:50%;background:#3ddc84;box-shadow:0 0 0 2px rgba(255,255,255,.35)}
-.x{width:34px;height:34px;border-radius:10px;display:grid;place-items:center;font-size:20px;color:inherit}
-.x:hover{background:rgba(255,255,255,.16)}
-.banner{padding:6px 12px;font-size:12.5px;text-align:center;background:#fff4d6;color:#6b4e00}
-.banner[hidden]{display:none}
-.logwrap{position:relative;flex:1;min-height:0}
-.log{height:100%;overflow-y:auto;overscroll-behavior:contain;padding:18px 14px 8px;display:flex;flex-direction:column}
-.intro{margin:auto 6px 16px;padding:18px;border-radius:14px;background:var(--bubble);box-shadow:0 1px 2px var(--line)}
-.intro h3{margin:0 0 4px;font-size:16px}.intro p{margin:0;color:var(--muted)}
-.row{display:flex;flex-direction:column;margin-top:2px}
-.row.first{margin-top:12px}
-.row.customer{align-items:flex-end}
-.divider{align-self:center;margin:14px 0 4px;font-size:11.5px;font-weight:600;color:var(--muted);letter-spacing:.02em}
-.name{margin:0 0 3px 38px;font-size:12px;color:var(--muted);font-weight:600}
-.line{display:flex;align-items:flex-end;gap:10px;width:100%}
-.customer .line{justify-content:flex-end}
-.line>.avatar{visibility:hidden}
-.last .line>.avatar{visibility:visible}
-.col{display:flex;flex-direction:column;gap:6px;min-width:0;max-width:80%}
-.customer .col{align-items:flex-end}
-.col.wide{max-width:calc(100% - 38px)}
-.bubble{padding:9px 13px;border-radius:18px;background:var(--bubble);box-shadow:0 1px 2px var(--line);white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%}
-.bot .bubble,.operator .bubble{border-bottom-left-radius:6px;border-top-left-radius:6px}
-.first:not(.customer) .bubble{border-top-left-radius:18px}
-.customer .bubble{background:var(--accent);color:var(--on-accent);box-shadow:none;border-bottom-right-radius:6px;border-top-right-radius:6px}
-.customer.first .bubble{border-top-right-radius:18px}
-.bubble a{color:inherit;text-decoration:underline;text-underline-offset:2px}
-.pending .bubble{opacity:.65}
-.failed .bubble{opacity:.65;background:#b4232a;color:#fff}
-.meta{font-size:11.5px;color:var(--muted);margin:4px 4px 0;display:none}
-.last .meta,.failed .meta,.pending .meta{display:block}
-.bot .meta,.operator .meta{margin-left:42px}
-.meta button{color:var(--link);font-weight:600;text-decoration:underline;font-size:inherit}
-.failed .meta{color:#c4333a}
-.row.system{margin:12px 0}.system .line{justify-content:center}
-.system .bubble{background:none;box-shadow:none;padding:2px 12px;font-size:12.5px;color:var(--muted);text-align:center}
-.media{padding:0;overflow:hidden;background:none}
-.media img,.media video{display:block;max-width:100%;max-height:260px}
-.media img{min-width:60px;min-height:40px;background:var(--line)}
-.media audio{display:block;max-width:260px}
-.media .cap{padding:7px 12px;background:var(--bubble)}
-.filelink,.loc{display:flex;align-items:center;gap:10px;text-decoration:none!important}
-.filelink .ic,.loc .ic{font-size:22px;color:var(--link)}
-.customer .filelink .ic{color:inherit}
-.loc small{display:block;color:var(--muted)}
-.btns{display:flex;flex-direction:column;gap:6px;min-width:200px}
-.btn{display:flex;align-items:center;justify-content:center;gap:6px;padding:8px 14px;border-radius:12px;background:var(--chip);color:var(--link);font-weight:600;font-size:14px;text-decoration:none;box-shadow:inset 0 0 0 1.5px var(--line);transition:background .15s}
-.btn:hover{background:color-mix(in srgb,var(--accent) 9%,var(--chip))}
-.btn:disabled{opacity:.5;cursor:default;background:var(--chip)}
-.btn .ic{font-size:13px}
-.qr{display:flex;flex-wrap:wrap;justify-content:flex-end;gap:7px;margin:10px 0 2px 38px}
-.chip{padding:7px 14px;border-radius:999px;background:var(--chip);color:var(--link);font-weight:600;font-size:14px;box-shadow:inset 0 0 0 1.5px var(--link);transition:background .15s,color .15s}
-.chip:hover{background:var(--accent);color:var(--on-accent)}
-.cards{display:flex;gap:10px;overflow-x:auto;scroll-snap-type:x mandatory;scrollbar-width:none;padding:2px 2px 6px;scroll-padding:0 2px}
-.cards::-webkit-scrollbar{display:none}
-.carousel{position:relative;min-width:0}
-.card{flex:none;width:232px;scroll-snap-align:start;border-radius:16px;background:var(--bubble);box-shadow:0 1px 3px var(--line),0 0 0 1px var(--line);overflow:hidden;display:flex;flex-direction:column}
-.card img{display:block;width:100%;aspect-ratio:16/10;object-fit:cover;background:var(--line)}
-.card .body{padding:11px 13px;flex:1}
-.card h4{margin:0;font-size:14.5px;font-weight:650}
-.card p{margin:2px 0 0;color:var(--muted);font-size:13px;white-space:pre-wrap}
-.card .btn{border-radius:0;box-shadow:none;border-top:1px solid var(--line)}
-.nav{position:absolute;top:38%;width:30px;height:30px;border-radius:50%;background:var(--bg);color:var(--text);box-shadow:0 2px 8px rgba(0,0,0,.2);display:grid;place-items:center;font-size:16px}
-.nav[hidden]{display:none}
-.nav.p{left:-6px}.nav.n{right:-6px}
-@media (hover:none){.nav{display:none}}
-.typing .bubble{display:flex;gap:4px;padding:13px 14px}
-.typing i{width:7px;height:7px;border-radius:50%;background:var(--muted);animation:blink 1.2s infinite ease-in-out}
-.typing i:nth-child(2){animation-delay:.15s}.typing i:nth-child(3){animation-delay:.3s}
-@keyframes blink{0%,60%,100%{opacity:.3;transform:none}30%{opacity:1;transform:translateY(-3px)}}
-.typing[hidden]{display:none}
-.jump{position:absolute;left:50%;bottom:10px;transform:translateX(-50%);padding:6px 14px;border-radius:999px;background:var(--accent);color:var(--on-accent);font-size:12.5px;font-weight:600;box-shadow:0 4px 14px rgba(0,0,0,.2)}
-.jump[hidden]{display:none}
-form{margin:0;padding:10px 12px 6px;background:var(--bg);border-top:1px solid var(--line)}
-.box{display:flex;align-items:flex-end;gap:8px;padding:6px 6px 6px 14px;border-radius:16px;background:var(--log);box-shadow:inset 0 0 0 1px var(--line);transition:box-shadow .15s}
-.box:focus-within{box-shadow:inset 0 0 0 1.5px var(--accent)}
-textarea{flex:1;resize:none;border:0;outline:0!important;background:none;padding:7px 0;max-height:132px;min-height:22px;line-height:1.45;font-size:15px}
-textarea::placeholder{color:var(--muted)}
-.send{flex:none;width:36px;height:36px;border-radius:12px;background:var(--accent);color:var(--on-accent);display:grid;place-items:center;font-size:19px;transition:opacity .15s,transform .15s}
-.send:disabled{opacity:.35;cursor:default}
-.send:not(:disabled):hover{transform:translateY(-1px)}
-.foot{padding:6px 0 0;text-align:center;font-size:11px;color:var(--muted)}
-.foot b{font-weight:650}
-@media (max-width:480px){
-.panel{inset:0;width:100%;height:100%;border-radius:0;animation:none}
-.open .launcher,.open .preview{display:none}
-textarea{font-size:16px}
-.col{max-width:85%}
-}
-@media (prefers-reduced-motion:reduce){*,*:before{animation:none!important;transition:none!important}.typing i{opacity:.6}}
-`;
 
   // ---------- DOM ----------
   const host = h('div', { id: 'switchboard-widget' });
   const shadow = host.attachShadow({ mode: 'open' });
-  const $ = {};
+  const $ = {} as Elements;
   $.style = h('style', {}, CSS);
   $.badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
   $.launcher = h(
@@ -350,26 +333,26 @@ textarea{font-size:16px}
 
   // ---------- state ----------
   let visitorId = store.getItem('switchboard.visitorId');
-  let identity = cfg.identityToken || null;
+  let identity: string | null = cfg.identityToken || null;
   let isOpen = false;
   let started = false;
   let epoch = 0; // bumped by identify(): responses from an older identity are ignored
-  let cursor = null;
-  let ws = null;
+  let cursor: string | null = null;
+  let ws: WebSocket | null = null;
   let socketOpen = false;
   let socketFails = 0;
   let polling = false;
-  let pollAbort = null;
+  let pollAbort: AbortController | null = null;
   let atBottom = true;
   let typingTimer = 0;
   let lastTypingSent = 0;
   let typingIdle = 0;
-  const recs = []; // rendered messages, in display order
-  const byId = new Map();
-  const byClientId = new Map();
+  const recs: Rec[] = []; // rendered messages, in display order
+  const byId = new Map<string, Rec>();
+  const byClientId = new Map<string, Rec>();
 
-  const headers = (json) => {
-    const hd = {};
+  const headers = (json: boolean) => {
+    const hd: Record<string, string> = {};
     if (json) hd['Content-Type'] = 'application/json';
     if (identity) hd['X-Switchboard-Identity'] = identity;
     return hd;
@@ -380,7 +363,7 @@ textarea{font-size:16px}
   }
 
   // ---------- rendering ----------
-  const authorName = (m) =>
+  const authorName = (m: LocalMessage) =>
     m.author === 'customer'
       ? 'You'
       : m.author === 'operator'
@@ -389,7 +372,7 @@ textarea{font-size:16px}
           ? ''
           : title; // a bot speaks as the host site's brand (data-title), not as its server-side name
 
-  function buttonEl(b, rec) {
+  function buttonEl(b: Button, rec: Rec): HTMLElement | null {
     if (b.type === 'url') {
       const href = safeUrl(b.url);
       if (!href) return null;
@@ -408,7 +391,7 @@ textarea{font-size:16px}
     rec.btns.push(el); // disabled once the customer has answered (regroup)
     return el;
   }
-  const buttonsEl = (list, rec) =>
+  const buttonsEl = (list: Button[] | undefined, rec: Rec) =>
     list?.length
       ? h(
           'div',
@@ -417,14 +400,14 @@ textarea{font-size:16px}
         )
       : null;
 
-  function mediaEl(c) {
+  function mediaEl(c: MediaContent): Body {
     const href = safeUrl(c.url);
     const cap = c.caption ? h('div', { class: 'cap' }, linkify(c.caption)) : null;
     if (!href)
       return [
         h('div', { class: 'bubble', 'data-testid': 'sb-message' }, c.caption || c.filename || 'Attachment'),
       ];
-    let inner;
+    let inner: HTMLElement | undefined;
     if (c.kind === 'image') {
       const img = h('img', { src: href, alt: c.caption || c.filename || 'Image', loading: 'lazy' });
       img.addEventListener('load', () => atBottom && scrollToEnd());
@@ -453,7 +436,7 @@ textarea{font-size:16px}
     ];
   }
 
-  function cardsEl(c, rec) {
+  function cardsEl(c: CardContent, rec: Rec): Body {
     const cards = (c.cards || []).map((card) => {
       const img = card.imageUrl && safeUrl(card.imageUrl);
       return h(
@@ -471,7 +454,7 @@ textarea{font-size:16px}
     });
     const list = h('div', { class: 'cards', 'data-testid': 'sb-message' }, cards);
     if (cards.length < 2) return [list];
-    const step = (dir) => list.scrollBy({ left: dir * 242, behavior: 'smooth' });
+    const step = (dir: number) => list.scrollBy({ left: dir * 242, behavior: 'smooth' });
     const prev = h(
       'button',
       { class: 'nav p', type: 'button', 'aria-label': 'Previous', hidden: true, onclick: () => step(-1) },
@@ -489,8 +472,8 @@ textarea{font-size:16px}
     return [h('div', { class: 'carousel' }, list, prev, next)];
   }
 
-  function bodyEls(rec) {
-    const c = rec.m.content || { type: 'text', text: rec.m.text || '' };
+  function bodyEls(rec: Rec): Body {
+    const c: Content = rec.m.content || { type: 'text', text: rec.m.text || '' };
     switch (c.type) {
       case 'media':
         return mediaEl(c);
@@ -521,17 +504,19 @@ textarea{font-size:16px}
       }
       case 'postback':
         return [h('div', { class: 'bubble', 'data-testid': 'sb-message' }, c.title || c.payload)];
-      default:
+      default: {
+        const text = c.type === 'text' ? c : undefined;
         return [
-          h('div', { class: 'bubble', 'data-testid': 'sb-message' }, linkify(c.text ?? rec.m.text ?? '')),
-          buttonsEl(c.buttons, rec),
+          h('div', { class: 'bubble', 'data-testid': 'sb-message' }, linkify(text?.text ?? rec.m.text ?? '')),
+          buttonsEl(text?.buttons, rec),
         ];
+      }
     }
   }
 
-  function render(rec) {
+  function render(rec: Rec): void {
     const m = rec.m;
-    const c = m.content || {};
+    const c = m.content;
     const cust = m.author === 'customer';
     const row = rec.row || h('div', {});
     rec.row = row;
@@ -547,9 +532,10 @@ textarea{font-size:16px}
     if (m.clientMessageId) main.dataset.clientMessageId = m.clientMessageId;
     if (rec.state) main.dataset.state = rec.state;
     const time = m.createdAt ? new Date(m.createdAt) : new Date();
+    const wide = c.type === 'card';
     main.title = timeFmt.format(time);
-    const col = h('div', { class: 'col' + (c.type === 'card' ? ' wide' : '') }, els);
-    let meta = null;
+    const col = h('div', { class: 'col' + (wide ? ' wide' : '') }, els);
+    let meta: HTMLElement | null = null;
     if (rec.state === 'failed') {
       meta = h(
         'div',
@@ -574,10 +560,10 @@ textarea{font-size:16px}
         m.author === 'operator' ? h('div', { class: 'name' }, who) : null,
         h('div', { class: 'line' }, who ? h('span', { class: 'sr' }, who + ': ') : null, avatar, col),
         meta,
-      ].filter(Boolean),
+      ].filter((el): el is HTMLElement => el !== null),
     );
-    rec.divider = row.firstChild;
-    rec.name = m.author === 'operator' ? row.children[1] : null;
+    rec.divider = row.firstElementChild as HTMLElement;
+    rec.name = m.author === 'operator' ? (row.children[1] as HTMLElement) : null;
     const qr = c.type === 'text' && !rec.qrUsed && c.quickReplies?.length ? c.quickReplies : null;
     rec.qr = qr
       ? h(
@@ -596,40 +582,45 @@ textarea{font-size:16px}
   }
 
   /** Grouping, dividers and quick-reply visibility depend on neighbours: recomputed after every change. */
-  function regroup() {
-    let prev = null;
+  function regroup(): void {
+    let prev: Rec | null = null;
     recs.forEach((rec, i) => {
+      const row = rec.row;
+      if (!row) return;
       const m = rec.m;
       const t = Date.parse(m.createdAt) || Date.now();
       const next = recs[i + 1];
-      const gap = !prev || t - (Date.parse(prev.m.createdAt) || t) > 15 * 60e3;
-      const same = (a, b) =>
+      const before: Rec | null = prev;
+      const gap = !before || t - (Date.parse(before.m.createdAt) || t) > 15 * 60e3;
+      const same = (a: Rec | null | undefined, b: Rec | null | undefined) =>
         a &&
         b &&
         a.m.author === b.m.author &&
         (a.m.authorName || '') === (b.m.authorName || '') &&
         a.m.author !== 'system';
-      const first = gap || !same(prev, rec);
+      const first = gap || !same(before, rec);
       const nt = next && Date.parse(next.m.createdAt);
       const last = !next || !same(rec, next) || (nt && nt - t > 15 * 60e3) || !!next.state !== !!rec.state;
-      rec.row.classList.toggle('first', first);
-      rec.row.classList.toggle('last', last);
+      row.classList.toggle('first', first);
+      row.classList.toggle('last', !!last);
       if (rec.name) rec.name.hidden = !first;
       const d = new Date(t);
       const today = new Date().toDateString() === d.toDateString();
-      rec.divider.textContent = gap ? (today ? 'Today' : dayFmt.format(d)) + ' · ' + timeFmt.format(d) : '';
-      rec.divider.hidden = !gap;
+      if (rec.divider) {
+        rec.divider.textContent = gap ? (today ? 'Today' : dayFmt.format(d)) + ' · ' + timeFmt.format(d) : '';
+        rec.divider.hidden = !gap;
+      }
       // Quick replies are offered until the customer says anything after them; buttons stay
       // visible (what was asked) but cannot be pressed again: the question was answered.
       const answered = recs.slice(i + 1).some((r) => r.m.author === 'customer');
       if (rec.qr) rec.qr.hidden = answered;
-      for (const b of rec.btns || []) b.disabled = answered;
+      for (const b of rec.btns) b.disabled = answered;
       prev = rec;
     });
     $.intro.hidden = recs.length > 0;
   }
 
-  const order = (a, b) =>
+  const order = (a: Rec, b: Rec): number =>
     a.state && !b.state
       ? 1
       : b.state && !a.state
@@ -638,20 +629,23 @@ textarea{font-size:16px}
           ? a.m.seq - b.m.seq
           : (Date.parse(a.m.createdAt) || 0) - (Date.parse(b.m.createdAt) || 0);
 
-  function place(rec) {
+  function place(rec: Rec): void {
     const old = recs.indexOf(rec);
     if (old >= 0) recs.splice(old, 1);
     let i = recs.length;
-    while (i > 0 && order(recs[i - 1], rec) > 0) i--;
+    while (i > 0 && order(recs[i - 1] as Rec, rec) > 0) i--;
     recs.splice(i, 0, rec);
-    $.log.insertBefore(rec.row, recs[i + 1] ? recs[i + 1].row : $.typing);
+    if (rec.row) $.log.insertBefore(rec.row, recs[i + 1]?.row ?? $.typing);
   }
 
   /** A message from the server (history, poll or socket). Deduped by id; merges our own pending copy. */
-  function receive(m, live) {
+  function receive(m: WebMessage, live: boolean): void {
     if (!m?.id) return;
-    if (m.content && m.content.type === 'typing') return setTyping(m.content.on);
-    let rec = byId.get(m.id) || (m.clientMessageId && byClientId.get(m.clientMessageId));
+    if (m.content && m.content.type === 'typing') {
+      setTyping(m.content.on);
+      return;
+    }
+    let rec = byId.get(m.id) || (m.clientMessageId ? byClientId.get(m.clientMessageId) : undefined);
     if (rec?.server) return; // already shown
     const wasBottom = atBottom;
     if (rec) {
@@ -659,7 +653,7 @@ textarea{font-size:16px}
       rec.m = m;
       rec.state = null;
     } else {
-      rec = { m, state: null };
+      rec = { m, state: null, btns: [] };
       if (live && m.author !== 'customer' && m.author !== 'system') showPreview(m);
       if (m.author === 'bot' || m.author === 'operator') setTyping(false);
     }
@@ -674,15 +668,15 @@ textarea{font-size:16px}
     else if (m.author !== 'customer') $.jump.hidden = false;
   }
 
-  function setTyping(on) {
+  function setTyping(on: boolean): void {
     clearTimeout(typingTimer);
     const wasBottom = atBottom;
     $.typing.hidden = !on;
-    if (on) typingTimer = setTimeout(() => setTyping(false), 20000); // a lost "off" frame must not leave dots forever
+    if (on) typingTimer = window.setTimeout(() => setTyping(false), 20000); // a lost "off" frame must not leave dots forever
     if (on && wasBottom) scrollToEnd();
   }
 
-  function scrollToEnd(smooth) {
+  function scrollToEnd(smooth?: boolean): void {
     const reduce = matchMedia('(prefers-reduced-motion: reduce)').matches;
     $.log.scrollTo({ top: $.log.scrollHeight, behavior: smooth && !reduce ? 'smooth' : 'auto' });
     atBottom = true;
@@ -715,9 +709,9 @@ textarea{font-size:16px}
     );
   }
   document.addEventListener('visibilitychange', updateUnread);
-  function showPreview(m) {
+  function showPreview(m: LocalMessage): void {
     if (isOpen) return;
-    const c = m.content || {};
+    const c = m.content;
     const text =
       c.type === 'text'
         ? c.text
@@ -732,7 +726,7 @@ textarea{font-size:16px}
   }
 
   // ---------- sending ----------
-  function pressed(b, rec) {
+  function pressed(b: PostbackButton, rec?: Rec): void {
     if (rec?.qr) {
       rec.qrUsed = true;
       rec.qr.remove();
@@ -741,19 +735,21 @@ textarea{font-size:16px}
     send({ postback: { payload: b.payload ?? b.title, title: b.title || b.payload } });
   }
 
-  function send(body) {
+  function send(body: Outgoing): void {
     start();
     const cid = uuid();
-    const m = {
+    const m: LocalMessage = {
       id: 'local:' + cid,
       author: 'customer',
       channel: 'web',
       clientMessageId: cid,
       createdAt: new Date().toISOString(),
       text: body.text || body.postback?.title || '',
-      content: body.text != null ? { type: 'text', text: body.text } : { type: 'postback', ...body.postback },
+      content: body.postback
+        ? { type: 'postback', ...body.postback }
+        : { type: 'text', text: body.text ?? '' },
     };
-    const rec = { m, state: 'pending', body };
+    const rec: Rec = { m, state: 'pending', body, btns: [] };
     byId.set(m.id, rec);
     byClientId.set(cid, rec);
     render(rec);
@@ -763,28 +759,33 @@ textarea{font-size:16px}
     post(rec);
   }
 
-  const setState = (rec, state, error) => {
+  const setState = (rec: Rec, state: Rec['state'], error?: string) => {
     rec.state = state;
     rec.error = error;
     render(rec);
     regroup();
   };
 
-  async function post(rec) {
+  async function post(rec: Rec): Promise<void> {
     if (rec.state === 'failed') setState(rec, 'pending');
     const my = epoch;
     for (let attempt = 0; ; attempt++) {
-      let res = null;
+      let res: Response | null = null;
+      const body: WebPostBody = {
+        visitorId: visitorId ?? '',
+        ...rec.body,
+        ...(rec.m.clientMessageId !== undefined && { clientMessageId: rec.m.clientMessageId }),
+      };
       try {
         res = await fetch(api, {
           method: 'POST',
           headers: headers(true),
-          body: JSON.stringify({ visitorId, ...rec.body, clientMessageId: rec.m.clientMessageId }),
+          body: JSON.stringify(body),
         });
       } catch {}
       if (my !== epoch || rec.state !== 'pending') return; // identity changed, or the echo already arrived
       if (res?.ok) {
-        const j = await res.json().catch(() => ({}));
+        const j = (await res.json().catch(() => ({}))) as Partial<WebPostAnswer>;
         if (rec.state !== 'pending') return;
         if (j.messageId && !byId.has(j.messageId)) {
           byId.delete(rec.m.id);
@@ -802,29 +803,37 @@ textarea{font-size:16px}
         continue;
       }
       if (res && res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-        const j = await res.json().catch(() => ({}));
-        return setState(rec, 'failed', j.error?.message || 'Not sent');
+        const j = (await res.json().catch(() => ({}))) as Partial<WebErrorBody>;
+        setState(rec, 'failed', j.error?.message || 'Not sent');
+        return;
       }
-      if (attempt >= 4) return setState(rec, 'failed', 'Not sent');
+      if (attempt >= 4) {
+        setState(rec, 'failed', 'Not sent');
+        return;
+      }
       await sleep(backoff(attempt));
     }
   }
 
   // ---------- receiving: history, socket, long-poll fallback ----------
-  async function sync(wait, signal) {
+  async function sync(wait?: number, signal?: AbortSignal): Promise<void> {
     const after = cursor;
     const my = epoch;
-    const q = new URLSearchParams({ visitorId });
+    const q = new URLSearchParams({ visitorId: visitorId ?? '' });
     if (after != null) q.set('after', after);
     if (wait) q.set('wait', String(wait));
-    const res = await fetch(api + '?' + q, { headers: headers(false), signal, cache: 'no-store' });
+    const res = await fetch(api + '?' + q, {
+      headers: headers(false),
+      cache: 'no-store',
+      ...(signal && { signal }),
+    });
     if (my !== epoch) return;
     if (res.status === 401 && identity) {
       dropIdentity();
       throw new Error('identity rejected');
     }
     if (!res.ok) throw new Error('HTTP ' + res.status);
-    const j = await res.json();
+    const j = (await res.json()) as WebPage;
     if (my !== epoch) return;
     for (const m of j.messages || []) receive(m, after != null);
     // Two requests may overlap (socket gap-fill and a poll): only the one that started from the current cursor may move it.
@@ -832,11 +841,14 @@ textarea{font-size:16px}
     $.banner.hidden = true;
   }
 
-  function connect() {
+  function connect(): void {
     if (!started || ws) return;
-    if (typeof WebSocket !== 'function') return poll();
+    if (typeof WebSocket !== 'function') {
+      void poll();
+      return;
+    }
     const url = new URL(socketUrl);
-    url.searchParams.set('visitorId', visitorId);
+    url.searchParams.set('visitorId', visitorId ?? '');
     if (identity) url.searchParams.set('identity', identity);
     const my = epoch;
     const sock = new WebSocket(url.href);
@@ -852,9 +864,9 @@ textarea{font-size:16px}
     };
     sock.onmessage = (ev) => {
       if (ws !== sock || my !== epoch) return;
-      let f;
+      let f: WebServerFrame;
       try {
-        f = JSON.parse(ev.data);
+        f = JSON.parse(String(ev.data)) as WebServerFrame;
       } catch {
         return;
       }
@@ -867,12 +879,12 @@ textarea{font-size:16px}
       socketOpen = false;
       if (!started) return;
       socketFails = opened ? 1 : socketFails + 1;
-      poll(); // keeps messages flowing while the socket is down (or was never possible: proxies)
+      void poll(); // keeps messages flowing while the socket is down (or was never possible: proxies)
       setTimeout(connect, backoff(socketFails));
     };
   }
 
-  async function poll() {
+  async function poll(): Promise<void> {
     if (polling) return;
     polling = true;
     let fails = 0;
@@ -891,7 +903,7 @@ textarea{font-size:16px}
     polling = false;
   }
 
-  function start() {
+  function start(): void {
     if (started) return;
     started = true;
     if (!visitorId) {
@@ -911,10 +923,10 @@ textarea{font-size:16px}
         }
       }
     };
-    history().then(connect);
+    void history().then(connect);
   }
 
-  function stop() {
+  function stop(): void {
     started = false;
     epoch++;
     if (ws) {
@@ -931,15 +943,16 @@ textarea{font-size:16px}
   });
 
   // ---------- composer ----------
-  function grow() {
+  function grow(): void {
     $.input.style.height = 'auto';
     $.input.style.height = Math.min($.input.scrollHeight, 132) + 'px';
     $.send.disabled = !$.input.value.trim();
   }
-  function typingSignal(on) {
+  function typingSignal(on: boolean): void {
     if (!socketOpen || !ws) return;
+    const frame: WebClientFrame = { type: 'typing', on };
     try {
-      ws.send(JSON.stringify({ type: 'typing', on }));
+      ws.send(JSON.stringify(frame));
     } catch {}
   }
   $.input.addEventListener('input', () => {
@@ -950,7 +963,7 @@ textarea{font-size:16px}
       typingSignal(true);
     }
     clearTimeout(typingIdle);
-    typingIdle = setTimeout(() => {
+    typingIdle = window.setTimeout(() => {
       lastTypingSent = 0;
       typingSignal(false);
     }, 4000);
@@ -958,7 +971,7 @@ textarea{font-size:16px}
   $.input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
       e.preventDefault();
-      if ($.form.requestSubmit) $.form.requestSubmit();
+      if (typeof $.form.requestSubmit === 'function') $.form.requestSubmit();
       else $.form.dispatchEvent(new Event('submit', { cancelable: true }));
     }
   });
@@ -982,7 +995,7 @@ textarea{font-size:16px}
   });
 
   // ---------- open / close ----------
-  function open() {
+  function open(): void {
     start();
     if (isOpen) return;
     isOpen = true;
@@ -997,7 +1010,7 @@ textarea{font-size:16px}
     if (matchMedia('(pointer: fine)').matches || shadow.activeElement === $.launcher)
       $.input.focus({ preventScroll: true });
   }
-  function close() {
+  function close(): void {
     if (!isOpen) return;
     const hadFocus = $.panel.contains(shadow.activeElement);
     isOpen = false;
@@ -1011,22 +1024,22 @@ textarea{font-size:16px}
 
   // ---------- triggers: open with a contextual greeting (page, time on page) ----------
   // The greeting is shown here, not stored: it becomes a conversation only if the visitor answers.
-  const timers = new Map();
+  const timers = new Map<string, number>();
   /** `/pricing` (exact, trailing slash ignored), `/docs/*` (prefix), or no page: every page. */
-  function pageMatches(pattern, path) {
+  function pageMatches(pattern: string | undefined, path: string): boolean {
     if (pattern == null || pattern === '*') return true;
-    const trim = (p) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
+    const trim = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
     if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
     return trim(pattern) === trim(path);
   }
-  function triggerKey(t) {
+  function triggerKey(t: Trigger): string {
     return 'switchboard.trigger.' + (t.id || (t.page || '*') + '|' + t.greeting);
   }
-  function fire(t) {
+  function fire(t: Trigger): void {
     timers.delete(triggerKey(t));
     if (isOpen) return; // already talking: no interruption
     if (t.once !== false) store.setItem(triggerKey(t), String(Date.now()));
-    const rec = {
+    const rec: Rec = {
       m: {
         id: 'greeting:' + triggerKey(t),
         author: 'bot',
@@ -1037,19 +1050,20 @@ textarea{font-size:16px}
       },
       state: null,
       server: true,
+      btns: [],
     };
     if (byId.has(rec.m.id)) return;
     byId.set(rec.m.id, rec);
     render(rec);
-    rec.row.dataset.trigger = t.id || t.page || '*';
+    if (rec.row) rec.row.dataset.trigger = t.id || t.page || '*';
     place(rec);
     regroup();
     open();
   }
   /** Schedules the triggers that match this page; time on page counts from the page's load. */
-  function initTriggers(list) {
+  function initTriggers(list: unknown): void {
     if (!Array.isArray(list)) return;
-    for (const t of list) {
+    for (const t of list as Trigger[]) {
       if (!t || typeof t.greeting !== 'string' || !t.greeting.trim()) {
         console.warn('Switchboard: a trigger needs a greeting', t);
         continue;
@@ -1060,11 +1074,11 @@ textarea{font-size:16px}
       const due = Math.max(0, (Number(t.afterSeconds) || 0) * 1000 - performance.now());
       timers.set(
         key,
-        setTimeout(() => fire(t), due),
+        window.setTimeout(() => fire(t), due),
       );
     }
   }
-  function dataTriggers() {
+  function dataTriggers(): unknown {
     if (!cfg.triggers) return [];
     try {
       return JSON.parse(cfg.triggers);
@@ -1075,19 +1089,19 @@ textarea{font-size:16px}
   }
 
   // The button colour is the host's choice: pick readable text for it.
-  function applyAccent() {
+  function applyAccent(): void {
     if (!cfg.accent) return;
     $.root.style.setProperty('--accent', cfg.accent);
     const rgb = getComputedStyle($.launcher).backgroundColor.match(/\d+(\.\d+)?/g);
     if (!rgb) return;
-    const [r, g, b] = rgb.slice(0, 3).map((v) => {
-      const c = v / 255;
+    const [r = 0, g = 0, b = 0] = rgb.slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
       return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
     });
     if (0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45) $.root.style.setProperty('--on-accent', '#15151a');
   }
 
-  function mount() {
+  function mount(): void {
     (document.body || document.documentElement).append(host);
     applyAccent();
     if (visitorId) start(); // a returning visitor: fetch the conversation now so the badge can count replies
@@ -1096,17 +1110,17 @@ textarea{font-size:16px}
   }
 
   const previous = window.Switchboard;
-  window.Switchboard = {
+  const publicApi: SwitchboardApi = {
     version: '1',
     open,
     close,
     /** Links this visitor to a customer of the host site; `null` signs out. Reloads the conversation. */
-    identify(token) {
+    identify(token?: string | null) {
       if ((token || null) === identity) return;
       identity = token || null;
       if (!started) return;
       stop();
-      for (const r of recs.splice(0)) r.row.remove();
+      for (const r of recs.splice(0)) r.row?.remove();
       byId.clear();
       byClientId.clear();
       cursor = null;
@@ -1114,21 +1128,28 @@ textarea{font-size:16px}
       updateUnread();
       start();
     },
-    send(text) {
+    send(text: string) {
       if (typeof text !== 'string' || !text.trim()) return;
       open();
       send({ text: text.trim() });
     },
     /** More settings from the host page: `{ triggers: [{ page, afterSeconds, greeting, id?, once? }] }`. */
-    init(options) {
+    init(options?: { triggers?: unknown }) {
       const run = () => initTriggers(options?.triggers);
       if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', run);
       else run();
     },
   };
+  window.Switchboard = publicApi;
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);
   else mount();
   // Calls queued before the async script arrived: window.Switchboard = [['identify', token], ['open']]
-  if (Array.isArray(previous)) for (const [fn, ...args] of previous) window.Switchboard[fn]?.(...args);
+  if (Array.isArray(previous))
+    for (const [fn, ...args] of previous) {
+      const call = publicApi[fn];
+      if (typeof call === 'function') (call as (...a: unknown[]) => void)(...args);
+    }
   window.dispatchEvent(new Event('switchboard:ready'));
-})();
+}
+
+boot();

@@ -1,8 +1,11 @@
 /**
  * The console in Chromium: sign-in with the admin token (a signed HttpOnly SameSite cookie;
  * a cross-site sign-in refused), then the analytics page drawing its Chart.js charts from a
- * generated history whose true figures are known. Saves the screenshot docs/console.md shows.
+ * generated history whose true figures are known. Takes the screenshot docs/console.md shows:
+ * into the system's temporary folder, or over docs/console/analytics.png with
+ * `SB_UPDATE_DOCS=1` (so a test run leaves the working tree as it found it).
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { expectedAnalytics } from '../../bench/analytics/expected';
@@ -88,7 +91,9 @@ const WAIT = { timeout: 20_000 };
     );
     expect(drawn).toEqual([true, true, true, true, true, true]);
     await page.screenshot({
-      path: path.resolve(__dirname, '../../docs/console/analytics.png'),
+      path: process.env.SB_UPDATE_DOCS
+        ? path.resolve(__dirname, '../../docs/console/analytics.png')
+        : path.join(os.tmpdir(), 'switchboard-console-analytics.png'),
       fullPage: true,
     });
 

@@ -138,6 +138,8 @@ export class ChannelApiError extends SwitchboardError {
   /** Seconds the platform asked us to wait (429 `retry_after` / `Retry-After`). */
   readonly retryAfter: number | undefined;
   readonly permanent: boolean;
+  /** The platform refused the message as outside its messaging window (WhatsApp 131047). */
+  readonly windowClosed: boolean;
   constructor(init: {
     channel: string;
     method: string;
@@ -146,6 +148,7 @@ export class ChannelApiError extends SwitchboardError {
     platformCode?: string | number;
     retryAfter?: number;
     permanent?: boolean;
+    windowClosed?: boolean;
     cause?: unknown;
   }) {
     super('SB_CHANNEL_API', `${init.channel} refused ${init.method}: ${init.description}`, {
@@ -158,6 +161,7 @@ export class ChannelApiError extends SwitchboardError {
     this.platformCode = init.platformCode;
     this.retryAfter = init.retryAfter;
     this.permanent = init.permanent ?? false;
+    this.windowClosed = init.windowClosed ?? false;
   }
 }
 

@@ -47,12 +47,15 @@ export type {
   ChannelAdapter,
   ChannelCapabilities,
   FetchedMedia,
+  DeliveryPlan,
+  DeliveryTarget,
   InboundEvent,
   OutboundDelivery,
-  ProactiveTarget,
   ProactiveVerdict,
+  SendPlan,
   SendResult,
 } from './core/adapter';
+export type { DeliveryReceipt, OutboundDraft, OutboundReceipts } from './core/outbox';
 export { MediaLinks, type MediaRef } from './media/links';
 
 // === One customer across channels: verified identity linking (docs/omnichannel.md)

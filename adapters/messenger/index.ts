@@ -2,11 +2,12 @@
  * Facebook Messenger: webhooks at `GET/POST /webhooks/messenger`, replies through the
  * Send API (`POST <META_GRAPH_URL>/me/messages`) with the Page access token.
  *
- * The 24-hour window: free-form messages may go out within 24 h of the customer's
- * last message. After that an operator's reply goes with the `HUMAN_AGENT` message
- * tag (allowed up to 7 days; the app needs the Human Agent permission); anything else
- * fails at once with a clear error that reaches the operator, instead of being
- * retried into a refusal.
+ * The 24-hour window is this channel's rule ({@link MessengerAdapter.planDelivery}):
+ * free-form messages may go out within 24 h of the customer's last message. After that an
+ * operator's reply goes with the `HUMAN_AGENT` message tag (allowed up to 7 days; the app
+ * needs the Human Agent permission); anything else is refused at once with a clear reason
+ * that reaches the operator (the outbox records it), instead of being retried into a
+ * refusal.
  *
  * @module
  */
@@ -14,9 +15,9 @@ import type {
   AdapterRuntime,
   ChannelAdapter,
   ChannelCapabilities,
+  DeliveryPlan,
+  DeliveryTarget,
   OutboundDelivery,
-  ProactiveTarget,
-  ProactiveVerdict,
   SendResult,
 } from '../../src/core/adapter';
 import { capabilities } from './capabilities';
@@ -112,17 +113,38 @@ export class MessengerAdapter implements ChannelAdapter {
       }
     }
     for (const platformMessageId of ids) {
-      await runtime.inbox.receipt({ channel: CHANNEL, platformMessageId, state: receipt.state });
+      await runtime.outbox.receipt({ channel: CHANNEL, platformMessageId, state: receipt.state });
     }
   }
 
-  async send({ message, content, address, lastInboundAt }: OutboundDelivery): Promise<SendResult> {
+  async send({ message, content, address, lastInboundAt, plan }: OutboundDelivery): Promise<SendResult> {
     const psid = recipientOf(address, 'psid', CHANNEL, 'Messenger');
     if (content.type === 'typing') {
       await this.senderAction(psid, content.on);
       return {};
     }
-    const mode = this.messagingMode(message.author, lastInboundAt, message.replyToId !== undefined);
+    const isReply = message.replyToId !== undefined;
+    const decided =
+      plan ??
+      this.planDelivery({
+        address,
+        author: message.author,
+        isReply,
+        ...(lastInboundAt !== undefined && { lastInboundAt }),
+      });
+    if (decided.via === 'refuse' || decided.via === 'template') {
+      throw new ChannelApiError({
+        channel: CHANNEL,
+        method: 'send',
+        description: decided.via === 'refuse' ? decided.reason : 'Messenger has no templates',
+        platformCode: 'window_closed',
+        permanent: true,
+      });
+    }
+    const mode =
+      decided.via === 'message_tag'
+        ? { messaging_type: 'MESSAGE_TAG', tag: decided.tag }
+        : { messaging_type: isReply ? 'RESPONSE' : 'UPDATE' };
     let platformMessageId: string | undefined;
     for (const part of renderMessenger(content)) {
       const res = await this.graph.post<{ message_id?: string }>(
@@ -135,43 +157,26 @@ export class MessengerAdapter implements ChannelAdapter {
     return platformMessageId ? { platformMessageId } : {};
   }
 
-  /** The rules {@link MessengerAdapter.send} applies, asked before a proactive message is stored. */
-  async proactiveVerdict({ lastInboundAt, author }: ProactiveTarget): Promise<ProactiveVerdict> {
-    try {
-      const mode = this.messagingMode(author, lastInboundAt, false);
-      return { allowed: true, via: mode.tag ? 'message_tag' : 'free_form' };
-    } catch (error) {
-      return { allowed: false, reason: (error as ChannelApiError).description };
-    }
-  }
-
   async sendTyping(address: ChannelAddress, on: boolean): Promise<void> {
     await this.senderAction(recipientOf(address, 'psid', CHANNEL, 'Messenger'), on);
   }
 
-  /** How a message may go out given the window: RESPONSE/UPDATE inside, HUMAN_AGENT for operators after. */
-  private messagingMode(
-    author: string,
-    lastInboundAt: number | undefined,
-    isReply: boolean,
-  ): { messaging_type: string; tag?: string } {
+  /** The window: free form inside 24 h; an operator's reply with HUMAN_AGENT up to 7 days; else refused. */
+  planDelivery({ author, lastInboundAt }: DeliveryTarget): DeliveryPlan {
     const age = lastInboundAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - lastInboundAt;
-    if (age <= MESSENGER_WINDOW_MS) return { messaging_type: isReply ? 'RESPONSE' : 'UPDATE' };
-    if (author === 'operator' && age <= HUMAN_AGENT_WINDOW_MS) {
-      return { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' };
-    }
+    if (age <= MESSENGER_WINDOW_MS) return { via: 'free_form' };
+    if (author === 'operator' && age <= HUMAN_AGENT_WINDOW_MS)
+      return { via: 'message_tag', tag: 'HUMAN_AGENT' };
     const since =
       lastInboundAt === undefined ? 'never wrote on Messenger' : `last wrote ${Math.floor(age / HOUR)} h ago`;
-    throw new ChannelApiError({
-      channel: CHANNEL,
-      method: 'send',
-      description:
+    return {
+      via: 'refuse',
+      reason:
         author === 'operator'
           ? `outside Messenger's 7-day human agent window: the customer ${since}; wait for them to write again`
           : `outside Messenger's 24-hour window: the customer ${since}; only an operator's reply (HUMAN_AGENT tag, up to 7 days) may go out now`,
       platformCode: 'window_closed',
-      permanent: true,
-    });
+    };
   }
 
   private async senderAction(psid: string, on: boolean): Promise<void> {

@@ -193,6 +193,8 @@ export function graphError(init: {
     ...(code !== undefined && { platformCode: code }),
     ...(retryable && retryAfter !== undefined && { retryAfter }),
     permanent: !retryable,
+    // WhatsApp's "re-engagement message" (131047); Messenger's "outside the allowed window" (10 / 2018278).
+    windowClosed: code === 131047 || (code === 10 && /2018278/.test(description)),
   });
 }
 

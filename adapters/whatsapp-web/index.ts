@@ -154,7 +154,7 @@ export class WhatsAppWebAdapter implements ChannelAdapter {
     client.on('message_ack', (message, ack) => {
       const state = ACK_STATES[ack];
       if (!state) return;
-      runtime.inbox
+      runtime.outbox
         .receipt({
           channel: CHANNEL,
           platformMessageId: message.id._serialized,

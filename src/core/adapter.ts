@@ -21,6 +21,7 @@ import type { HttpParts } from '../server/http';
 import type { Store } from '../store';
 import type { Bus } from './bus';
 import type { Inbox } from './inbox';
+import type { OutboundReceipts } from './outbox';
 
 /** What a channel can show; renderers degrade everything else. */
 export interface ChannelCapabilities {
@@ -89,11 +90,12 @@ export interface OutboundDelivery {
   content: Content;
   address: ChannelAddress;
   /**
-   * When the customer last wrote on this channel (ms), if known: channels with a
-   * messaging window (WhatsApp, Messenger: 24 h) decide from it whether a free-form
-   * message is allowed or a template / message tag is needed.
+   * When the customer last wrote on this channel (ms), if known (what the plan was made
+   * from; see {@link ChannelAdapter.planDelivery}).
    */
   lastInboundAt?: number;
+  /** How the outbox decided the message goes out: as it is, or with a message tag. */
+  plan?: SendPlan;
 }
 
 export interface SendResult {
@@ -102,23 +104,47 @@ export interface SendResult {
 }
 
 /**
+ * How a message may go out on a channel now, decided by the channel's
+ * {@link ChannelAdapter.planDelivery} and carried out by the outbox: as it is
+ * (`free_form`), with a message tag (`message_tag`, Messenger's HUMAN_AGENT), replaced by
+ * the channel's approved template (`template`, WhatsApp outside its window), or not at all
+ * (`refuse`, with the reason in words an operator understands).
+ */
+export type DeliveryPlan =
+  | { via: 'free_form' }
+  | { via: 'message_tag'; tag: string }
+  | { via: 'template'; template: string }
+  | { via: 'refuse'; reason: string; platformCode?: string | number };
+
+/** The plans under which {@link ChannelAdapter.send} itself sends the message. */
+export type SendPlan = Extract<DeliveryPlan, { via: 'free_form' | 'message_tag' }>;
+
+/** What {@link ChannelAdapter.planDelivery} decides from. */
+export interface DeliveryTarget {
+  /** Where the message would go (the identity's address). */
+  address: ChannelAddress;
+  author: Author;
+  /** When the customer last wrote on this channel (ms), if ever. */
+  lastInboundAt?: number;
+  /** Whether the message answers a customer's message (a reply) or not (proactive). */
+  isReply: boolean;
+  /**
+   * When a template last went out to this customer on this channel in place of a message,
+   * if the customer has not written since (one template per closed window).
+   */
+  templateSentAt?: number;
+  /** The platform refused the message as outside its window, although our clock said open. */
+  platformRefusal?: string;
+}
+
+/**
  * Whether a message that does not answer the customer (a proactive one) may go out on a
- * channel now, and how: as it is (`free_form`), replaced by an approved template
- * (`template`, WhatsApp outside its window), or with a message tag (`message_tag`,
- * Messenger's HUMAN_AGENT). Refusals say why in words an operator understands.
+ * channel now, and how (the {@link DeliveryPlan} of a proactive message, as the proactive
+ * API reports it).
  */
 export type ProactiveVerdict =
   | { allowed: true; via: 'free_form' | 'template' | 'message_tag' }
   | { allowed: false; reason: string };
-
-/** What {@link ChannelAdapter.proactiveVerdict} is asked about. */
-export interface ProactiveTarget {
-  /** Where the message would go (the identity's address). */
-  address: ChannelAddress;
-  /** When the customer last wrote on this channel (ms), if ever. */
-  lastInboundAt?: number;
-  author: Author;
-}
 
 /** What the framework gives an adapter when it starts. */
 export interface AdapterRuntime {
@@ -131,6 +157,8 @@ export interface AdapterRuntime {
   /** The one JSON error answer, for direct routes. */
   sendError: HttpParts['sendError'];
   inbox: Inbox;
+  /** Delivery receipts (delivered, read, failed) go here: the outbox owns outbound state. */
+  outbox: OutboundReceipts;
   store: Store;
   bus: Bus;
   config: Config;
@@ -148,14 +176,21 @@ export interface ChannelAdapter {
   readonly delivery: 'push' | 'store';
   start(runtime: AdapterRuntime): Promise<void>;
   stop(): Promise<void>;
-  /** Required for `push` adapters. Throw ChannelApiError / TransportError on failure. */
+  /**
+   * Required for `push` adapters: sends one message under `delivery.plan`. Transport only:
+   * whether and how it may go is {@link ChannelAdapter.planDelivery}'s, what is recorded the
+   * outbox's. Throw ChannelApiError / TransportError on failure; a ChannelApiError with
+   * `windowClosed` says the platform refused it as outside its messaging window.
+   */
   send?(delivery: OutboundDelivery): Promise<SendResult>;
   /**
-   * Channel rules for proactive messages (messaging windows, templates, tags). Without
-   * it, a message is allowed unless `capabilities.messageWindowHours` says the window
-   * closed.
+   * The channel's rules (messaging windows, templates, tags): may this message go now, and
+   * how? Pure, no I/O. Without it, a message goes as it is unless
+   * `capabilities.messageWindowHours` says the window closed.
    */
-  proactiveVerdict?(target: ProactiveTarget): Promise<ProactiveVerdict>;
+  planDelivery?(target: DeliveryTarget): DeliveryPlan;
+  /** Sends the channel's approved template in place of `delivery.message` (plan `template`). */
+  sendTemplate?(delivery: OutboundDelivery): Promise<SendResult>;
   /** Best effort; errors are logged, never retried. */
   sendTyping?(address: ChannelAddress, on: boolean): Promise<void>;
   /**

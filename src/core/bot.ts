@@ -191,6 +191,11 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     return this.need().inbox;
   }
 
+  /** Outbound delivery: enqueue, receipts, retries (see {@link Outbox}). */
+  get outbox(): Outbox {
+    return this.need().outbox;
+  }
+
   get metrics(): Metrics {
     return this.need().metrics;
   }
@@ -255,8 +260,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       logger,
       botName: config.BOT_NAME,
       adapter: (channel) => this.adapters.get(channel),
-      notifyOutbox: () => outbox.notify(),
-      countDelivered: (channel) => metrics.messagesOut.inc({ channel }),
+      enqueue: (draft) => outbox.enqueue(draft),
     };
     const handler = this.middleware();
     const enricher = new CustomerEnricher(store, this.options.profileProvider, logger, config.CRM_TIMEOUT_MS);
@@ -285,6 +289,16 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       (id) => worker.notify(id),
       enricher.enabled ? (customerId) => enricher.firstContact(customerId) : undefined,
       linkingSettings(config),
+      // A customer writing after a channel's messaging window closed: what a template stood in for goes out.
+      {
+        windowHours: (channel) => this.adapters.get(channel)?.capabilities.messageWindowHours,
+        reopened: (identityId) =>
+          outbox
+            .windowReopened(identityId)
+            .catch((error: unknown) =>
+              logger.warn({ err: error, identityId }, 'releasing a held message failed'),
+            ),
+      },
     );
     let media: MediaLinks;
     try {
@@ -336,6 +350,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
           direct: http.direct,
           sendError: http.sendError,
           inbox,
+          outbox,
           store,
           bus,
           config,
@@ -550,7 +565,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     input: ContentInput,
     options: ReplyOptions & { channel?: string; idempotencyKey?: string },
   ): Promise<{ message: Message; created: boolean }> {
-    const { store, bus, outbox, metrics } = this.need();
+    const { store, outbox } = this.need();
     const conversation = await store.conversations.get(conversationId);
     if (!conversation)
       throw new SwitchboardError('SB_NOT_FOUND', `conversation ${conversationId} does not exist`);
@@ -566,27 +581,17 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       );
     }
     const content = toContent(input);
-    const adapter = this.adapters.get(identity.channel);
     const author = options.author ?? 'bot';
-    const { message, created } = await store.messages.append({
+    return outbox.enqueue({
       conversationId,
       customerId: conversation.customerId,
-      direction: 'out',
       author,
       authorName: options.authorName ?? (author === 'system' ? 'System' : this.config.BOT_NAME),
       channel: identity.channel,
       content,
-      text: contentToText(content),
       address: identity.address,
-      delivery: adapter?.delivery === 'store' ? 'sent' : 'pending',
       ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
     });
-    if (created) {
-      bus.publish({ kind: 'message', conversationId, customerId: conversation.customerId, message });
-      if (message.delivery === 'pending') outbox.notify();
-      else metrics.messagesOut.inc({ channel: message.channel });
-    }
-    return { message, created };
   }
 
   /** Resolves when every accepted message is handled and every due delivery done (tests, benchmarks). */

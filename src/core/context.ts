@@ -19,6 +19,7 @@ import type { Logger } from '../observability/logger';
 import type { ConversationPatch, Store } from '../store';
 import type { ChannelAdapter, ChannelCapabilities } from './adapter';
 import type { Bus } from './bus';
+import type { OutboundDraft } from './outbox';
 import type { HasSlots, StateSlot } from './state';
 
 /** What a context needs from the running bot. */
@@ -28,9 +29,8 @@ export interface ContextRuntime {
   logger: Logger;
   botName: string;
   adapter(channel: string): ChannelAdapter | undefined;
-  notifyOutbox(): void;
-  /** Counts a message delivered by storing it (`store` channels). */
-  countDelivered(channel: string): void;
+  /** Stores an outgoing message and schedules its delivery (the outbox: {@link Outbox.enqueue}). */
+  enqueue(draft: OutboundDraft): Promise<{ message: Message; created: boolean }>;
 }
 
 export interface ReplyOptions {
@@ -131,32 +131,17 @@ export class Context implements HasSlots {
       return this.message;
     }
     this.replies++;
-    const adapter = this.runtime.adapter(this.message.channel);
-    const push = adapter?.delivery !== 'store';
-    const { message, created } = await this.runtime.store.messages.append({
+    const { message } = await this.runtime.enqueue({
       conversationId: this.conversation.id,
       customerId: this.customer.id,
-      direction: 'out',
       author: options.author ?? 'bot',
       authorName: options.authorName ?? (options.author === 'system' ? 'System' : this.runtime.botName),
       channel: this.message.channel,
       content,
-      text: contentToText(content),
       idempotencyKey: `${this.message.id}:${this.replies}`,
       address: this.message.address ?? {},
       replyToId: this.message.id,
-      delivery: push ? 'pending' : 'sent',
     });
-    if (created) {
-      this.runtime.bus.publish({
-        kind: 'message',
-        conversationId: message.conversationId,
-        customerId: message.customerId,
-        message,
-      });
-      if (push) this.runtime.notifyOutbox();
-      else this.runtime.countDelivered(message.channel);
-    }
     return message;
   }
 

@@ -50,6 +50,11 @@ export class Inbox {
     /** Called once per new customer, before its first message is handled (the CRM lookup). */
     private readonly onNewCustomer?: (customerId: string) => void,
     private readonly linking: LinkingSettings = DEFAULT_LINKING,
+    /** Channels with a messaging window: told when a customer's message reopens a closed one. */
+    private readonly windows?: {
+      windowHours(channel: string): number | undefined;
+      reopened(identityId: string): void;
+    },
   ) {}
 
   /** Stores the event (or recognises it as a duplicate) and schedules its processing. */
@@ -69,6 +74,7 @@ export class Inbox {
       });
     }
     if (result.newCustomer) this.onNewCustomer?.(result.customer.id);
+    if (!result.duplicate && this.windows) this.windowCheck(result);
     // Even for a duplicate: if the first delivery was stored but never processed, this nudges it.
     this.onAccepted(result.conversation.id);
     return result;
@@ -79,50 +85,13 @@ export class Inbox {
     this.metrics.malformedInbound.inc({ channel });
   }
 
-  /**
-   * Records a platform's delivery receipt (delivered, read, failed) for an outbound
-   * message, by the platform's message id. States only move forward; a failure after
-   * the platform accepted a message is recorded on the conversation. Returns false when
-   * no such message is known (receipts for messages sent elsewhere are normal).
-   */
-  async receipt(receipt: {
-    channel: string;
-    platformMessageId: string;
-    state: 'delivered' | 'read' | 'failed';
-    error?: string;
-  }): Promise<boolean> {
-    const message = await this.store.messages.findOutbound(receipt.channel, receipt.platformMessageId);
-    if (!message) return false;
-    const rank: Record<string, number> = {
-      pending: 0,
-      sent: 1,
-      delivered: 2,
-      read: 3,
-      failed: 4,
-      received: 0,
-    };
-    if (receipt.state !== 'failed' && (rank[receipt.state] ?? 0) <= (rank[message.delivery] ?? 0))
-      return true;
-    if (receipt.state === 'failed' && message.delivery === 'read') return true;
-    await this.store.messages.updateDelivery(message.id, {
-      delivery: receipt.state,
-      ...(receipt.error !== undefined && { deliveryError: receipt.error }),
-    });
-    if (receipt.state === 'failed') {
-      await this.store.events.add(message.conversationId, 'delivery_failed', {
-        messageId: message.id,
-        channel: receipt.channel,
-        reason: 'platform_receipt',
-        error: receipt.error ?? 'failed',
-      });
-    }
-    this.bus.publish({
-      kind: 'conversation',
-      conversationId: message.conversationId,
-      customerId: message.customerId,
-      status: `delivery:${receipt.state}:${message.id}`,
-    });
-    return true;
+  /** The customer wrote after the channel's messaging window had closed (or for the first time). */
+  private windowCheck(result: AcceptResult): void {
+    const hours = this.windows?.windowHours(result.message.channel);
+    if (hours === undefined) return;
+    const previous = result.previousInboundAt;
+    if (previous === undefined || result.message.createdAt - previous > hours * 3_600_000)
+      this.windows?.reopened(result.identity.id);
   }
 
   private async ingest(tx: StoreTx, event: InboundEvent): Promise<AcceptResult> {

@@ -1,19 +1,28 @@
 /**
- * The outbox: every outgoing message for a `push` channel is stored `pending` first,
- * then delivered here, in order per conversation, with retries. It honours the
- * platform's `retry_after`, backs off on network and 5xx failures, and gives up at
- * once on a permanent refusal (blocked, chat not found, outside the window), recording
- * a conversation event instead of retrying forever. Pending deliveries resume after a
- * restart because they live in the store.
+ * The outbox: the one owner of outbound delivery. Everything the bot, an operator or the
+ * proactive API says is stored here first ({@link Outbox.enqueue}); for a `push` channel it is
+ * stored `pending` and delivered here, in order per conversation, with retries; receipts from
+ * the platforms come back here ({@link Outbox.receipt}).
+ *
+ * Before each delivery the channel's {@link ChannelAdapter.planDelivery} says whether and how
+ * the message may go now (as it is, with a message tag, replaced by a template, or not at
+ * all); the outbox carries the plan out and records it: the template marker (one template per
+ * closed window), the message a template stood in for (sent as written once the customer
+ * answers: {@link Outbox.windowReopened}), the conversation events. Adapters only transport.
+ *
+ * It honours the platform's `retry_after`, backs off on network and 5xx failures, and gives up
+ * at once on a permanent refusal (blocked, chat not found, outside the window), recording a
+ * conversation event instead of retrying forever. Pending deliveries resume after a restart
+ * because they live in the store.
  *
  * @module
  */
 import { ChannelApiError, asError } from '../errors';
-import type { Message } from '../model';
+import { contentToText, type Message } from '../model';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Store } from '../store';
-import type { ChannelAdapter } from './adapter';
+import type { NewMessage, Store } from '../store';
+import type { ChannelAdapter, DeliveryPlan, DeliveryTarget, SendResult } from './adapter';
 import type { Bus } from './bus';
 import { ConversationPump, retryDelay } from './pump';
 
@@ -28,7 +37,61 @@ export interface OutboxOptions {
   pollIntervalMs?: number;
 }
 
-export class Outbox extends ConversationPump<Message> {
+/** A message to send: what {@link Outbox.enqueue} stores (direction, text and delivery state are its own). */
+export type OutboundDraft = Omit<
+  NewMessage,
+  'direction' | 'text' | 'delivery' | 'knownNew' | 'nextAttemptAt'
+>;
+
+/** A platform's word on a message it was given. */
+export interface DeliveryReceipt {
+  channel: string;
+  platformMessageId: string;
+  state: 'delivered' | 'read' | 'failed';
+  error?: string;
+  /** The platform refused it as outside its messaging window (WhatsApp 131047). */
+  windowClosed?: boolean;
+}
+
+/** What adapters get of the outbox: receipts (see {@link ChannelAdapter}). */
+export interface OutboundReceipts {
+  receipt(receipt: DeliveryReceipt): Promise<boolean>;
+}
+
+const DAY = 24 * 3_600_000;
+const RANK: Record<string, number> = { pending: 0, received: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+
+/** Where the outbox keeps a channel's template marker and held message, per identity. */
+const templateKey = (identityId: string) => `outbox:template-sent:${identityId}`;
+const heldKey = (identityId: string) => `outbox:held:${identityId}`;
+
+/**
+ * The plan for a message on a channel: the adapter's rules, or (without them) the channel's
+ * messaging window from its capabilities.
+ */
+export function planDelivery(adapter: ChannelAdapter, target: DeliveryTarget): DeliveryPlan {
+  if (adapter.planDelivery) return adapter.planDelivery(target);
+  const hours = adapter.capabilities.messageWindowHours;
+  const { lastInboundAt } = target;
+  if (hours === undefined || (lastInboundAt !== undefined && Date.now() - lastInboundAt <= hours * 3_600_000))
+    return { via: 'free_form' };
+  return {
+    via: 'refuse',
+    reason: `outside ${adapter.channel}'s ${hours}-hour messaging window (${lastInboundAt === undefined ? 'the customer never wrote' : `the customer last wrote ${Math.floor((Date.now() - lastInboundAt) / 3_600_000)} h ago`})`,
+  };
+}
+
+/** When a template went out to this identity in place of a message and the customer has not written since. */
+export async function templatePendingSince(
+  store: Store,
+  identity: { id: string; lastInboundAt?: number | undefined },
+): Promise<number | undefined> {
+  const sentAt = await store.kv.get<number>(templateKey(identity.id));
+  if (sentAt === null) return undefined;
+  return identity.lastInboundAt === undefined || sentAt > identity.lastInboundAt ? sentAt : undefined;
+}
+
+export class Outbox extends ConversationPump<Message> implements OutboundReceipts {
   constructor(
     private readonly store: Store,
     private readonly adapters: ReadonlyMap<string, ChannelAdapter>,
@@ -42,6 +105,100 @@ export class Outbox extends ConversationPump<Message> {
       pollIntervalMs: options.pollIntervalMs ?? 500,
       name: 'outbox',
     });
+  }
+
+  /**
+   * Stores an outgoing message and schedules its delivery: `pending` for a `push` channel,
+   * delivered at once for a `store` channel (the web widget reads the store). Idempotent on
+   * `idempotencyKey`: `created` is false when it was stored before.
+   */
+  async enqueue(draft: OutboundDraft): Promise<{ message: Message; created: boolean }> {
+    const push = this.adapters.get(draft.channel)?.delivery !== 'store';
+    const { message, created } = await this.store.messages.append({
+      ...draft,
+      direction: 'out',
+      text: contentToText(draft.content),
+      delivery: push ? 'pending' : 'sent',
+    });
+    if (created) {
+      this.bus.publish({
+        kind: 'message',
+        conversationId: message.conversationId,
+        customerId: message.customerId,
+        message,
+      });
+      if (push) this.notify();
+      else this.metrics.messagesOut.inc({ channel: message.channel });
+    }
+    return { message, created };
+  }
+
+  /**
+   * Records a platform's delivery receipt (delivered, read, failed) for an outbound message,
+   * by the platform's message id. States only move forward; a failure after the platform
+   * accepted a message is recorded on the conversation. A failure because the window closed
+   * meanwhile sends the channel's template instead, when it has one. Returns false when no
+   * such message is known (receipts for messages sent elsewhere are normal).
+   */
+  async receipt(receipt: DeliveryReceipt): Promise<boolean> {
+    const message = await this.store.messages.findOutbound(receipt.channel, receipt.platformMessageId);
+    if (!message) return false;
+    if (receipt.state !== 'failed' && (RANK[receipt.state] ?? 0) <= (RANK[message.delivery] ?? 0))
+      return true;
+    if (receipt.state === 'failed' && message.delivery === 'read') return true;
+    await this.store.messages.updateDelivery(message.id, {
+      delivery: receipt.state,
+      ...(receipt.error !== undefined && { deliveryError: receipt.error }),
+    });
+    if (receipt.state === 'failed') {
+      await this.store.events.add(message.conversationId, 'delivery_failed', {
+        messageId: message.id,
+        channel: receipt.channel,
+        reason: 'platform_receipt',
+        error: receipt.error ?? 'failed',
+      });
+    }
+    this.bus.publish({
+      kind: 'conversation',
+      conversationId: message.conversationId,
+      customerId: message.customerId,
+      status: `delivery:${receipt.state}:${message.id}`,
+    });
+    if (receipt.state === 'failed' && receipt.windowClosed) {
+      // The window closed between our check and delivery: invite the customer back.
+      await this.inviteBack(message, receipt.error ?? 'outside the messaging window').catch(
+        (error: unknown) =>
+          this.logger.warn(
+            { err: error, channel: receipt.channel, messageId: message.id },
+            'template after a closed-window receipt failed',
+          ),
+      );
+    }
+    return true;
+  }
+
+  /**
+   * The customer wrote on a channel after its messaging window had closed: the message a
+   * template stood in for goes out now, as written. Only while it still carries the
+   * template's id: once delivered as text, a second release is a no-op.
+   */
+  async windowReopened(identityId: string): Promise<void> {
+    const held = await this.store.kv.get<{ messageId: string; template: string }>(heldKey(identityId));
+    if (!held) return;
+    await this.store.kv.delete(heldKey(identityId));
+    const message = await this.store.messages.get(held.messageId);
+    if (!message || message.platformMessageId !== held.template || message.delivery === 'pending') return;
+    await this.store.messages.updateDelivery(message.id, {
+      delivery: 'pending',
+      deliveryError: null,
+      nextAttemptAt: Date.now(),
+    });
+    await this.store.events.add(message.conversationId, 'window_message_released', {
+      messageId: message.id,
+      channel: message.channel,
+      note: 'the customer answered the template: the message it stood in for goes out now',
+    });
+    this.notify();
   }
 
   protected async due(limit: number, busy: ReadonlySet<string>): Promise<Message[]> {
@@ -69,13 +226,7 @@ export class Outbox extends ConversationPump<Message> {
           permanent: true,
         });
       }
-      const lastInboundAt = await this.lastInboundAt(message);
-      const result = await adapter.send({
-        message,
-        content: message.content,
-        address: message.address ?? {},
-        ...(lastInboundAt !== undefined && { lastInboundAt }),
-      });
+      const result = await this.carryOut(adapter, message);
       await this.store.messages.updateDelivery(message.id, {
         delivery: 'sent',
         attempts,
@@ -88,13 +239,100 @@ export class Outbox extends ConversationPump<Message> {
     }
   }
 
-  /** When the customer last wrote on the message's channel (for messaging windows). */
-  private async lastInboundAt(message: Message): Promise<number | undefined> {
-    const identities = await this.store.identities.listByCustomer(message.customerId);
-    const times = identities
-      .filter((i) => i.channel === message.channel && i.lastInboundAt !== undefined)
-      .map((i) => i.lastInboundAt as number);
-    return times.length > 0 ? Math.max(...times) : undefined;
+  /** Plans the delivery with the channel's rules and carries the plan out. */
+  private async carryOut(adapter: ChannelAdapter, message: Message): Promise<SendResult> {
+    const facts = await this.facts(message);
+    const plan = planDelivery(adapter, facts.target);
+    const delivery = {
+      message,
+      content: message.content,
+      address: message.address ?? {},
+      ...(facts.target.lastInboundAt !== undefined && { lastInboundAt: facts.target.lastInboundAt }),
+    };
+    if (plan.via === 'refuse') throw refusal(message.channel, plan);
+    if (plan.via === 'template') return this.viaTemplate(adapter, message, facts, plan, true);
+    try {
+      return await (adapter.send as NonNullable<ChannelAdapter['send']>)({ ...delivery, plan });
+    } catch (error) {
+      // Our clock said the window was open; the platform disagrees. Never retried as is.
+      if (!(error instanceof ChannelApiError && error.windowClosed)) throw error;
+      const again = planDelivery(adapter, { ...facts.target, platformRefusal: error.description });
+      if (again.via === 'template') return this.viaTemplate(adapter, message, facts, again, false);
+      throw again.via === 'refuse' ? refusal(message.channel, again, error) : error;
+    }
+  }
+
+  /**
+   * Sends the channel's template in place of `message`: once per closed window (the marker),
+   * holding the message to send as written when the customer answers (`hold`).
+   */
+  private async viaTemplate(
+    adapter: ChannelAdapter,
+    message: Message,
+    facts: { identityId: string | undefined; target: DeliveryTarget },
+    plan: Extract<DeliveryPlan, { via: 'template' }>,
+    hold: boolean,
+  ): Promise<SendResult> {
+    if (!adapter.sendTemplate) {
+      throw refusal(message.channel, {
+        via: 'refuse',
+        reason: `the ${message.channel} channel planned a template but cannot send one`,
+      });
+    }
+    const result = await adapter.sendTemplate({
+      message,
+      content: message.content,
+      address: message.address ?? {},
+      ...(facts.target.lastInboundAt !== undefined && { lastInboundAt: facts.target.lastInboundAt }),
+    });
+    const id = result.platformMessageId;
+    if (facts.identityId) {
+      await this.store.kv.set(templateKey(facts.identityId), Date.now(), 30 * DAY);
+      if (hold && id)
+        await this.store.kv.set(heldKey(facts.identityId), { messageId: message.id, template: id }, 30 * DAY);
+    }
+    const since =
+      facts.target.lastInboundAt === undefined
+        ? 'the customer never wrote on this channel'
+        : `the customer last wrote ${Math.floor((Date.now() - facts.target.lastInboundAt) / 3_600_000)} h ago`;
+    await this.store.events.add(message.conversationId, 'window_template_sent', {
+      messageId: message.id,
+      channel: message.channel,
+      template: plan.template,
+      note: `outside the messaging window (${since}${facts.target.platformRefusal ? `; platform: ${facts.target.platformRefusal}` : ''}): the template "${plan.template}" went out instead of this message's text${hold && id ? '; the text follows when the customer answers' : ''}`,
+    });
+    this.logger.info(
+      { channel: message.channel, messageId: message.id, template: plan.template },
+      'window closed: sent template',
+    );
+    return id ? { platformMessageId: id } : {};
+  }
+
+  /** A failed-after-sending message (closed window): the template instead, if the plan says so. */
+  private async inviteBack(message: Message, platformRefusal: string): Promise<void> {
+    const adapter = this.adapters.get(message.channel);
+    if (!adapter) return;
+    const facts = await this.facts(message);
+    const plan = planDelivery(adapter, { ...facts.target, platformRefusal });
+    if (plan.via === 'template') await this.viaTemplate(adapter, message, facts, plan, false);
+  }
+
+  /** What the plan is made from: the customer's last message on the channel, the template marker. */
+  private async facts(message: Message): Promise<{ identityId: string | undefined; target: DeliveryTarget }> {
+    const identity = (await this.store.identities.listByCustomer(message.customerId))
+      .filter((i) => i.channel === message.channel)
+      .sort((a, b) => (b.lastInboundAt ?? 0) - (a.lastInboundAt ?? 0))[0];
+    const templateSentAt = identity ? await templatePendingSince(this.store, identity) : undefined;
+    return {
+      identityId: identity?.id,
+      target: {
+        address: message.address ?? {},
+        author: message.author,
+        isReply: message.replyToId !== undefined,
+        ...(identity?.lastInboundAt !== undefined && { lastInboundAt: identity.lastInboundAt }),
+        ...(templateSentAt !== undefined && { templateSentAt }),
+      },
+    };
   }
 
   private async failed(message: Message, attempts: number, error: Error): Promise<void> {
@@ -146,4 +384,20 @@ export class Outbox extends ConversationPump<Message> {
   private retryDelay(attempts: number, error: Error): number {
     return retryDelay(attempts, error, this.options.retryBaseMs, this.options.maxRetryDelayMs);
   }
+}
+
+/** A plan's refusal as the permanent error the outbox records. */
+function refusal(
+  channel: string,
+  plan: Extract<DeliveryPlan, { via: 'refuse' }>,
+  platformError?: ChannelApiError,
+): ChannelApiError {
+  return new ChannelApiError({
+    channel,
+    method: 'send',
+    ...(platformError?.status !== undefined && { status: platformError.status }),
+    description: `${plan.reason}; this message was not sent`,
+    ...(plan.platformCode !== undefined && { platformCode: plan.platformCode }),
+    permanent: true,
+  });
 }

@@ -5,9 +5,10 @@
  * channel's rules:
  *
  * 1. An opted-out customer (see `core/opt-out`) gets nothing: {@link ProactiveError} `opted_out`.
- * 2. Each channel the customer wrote on, and that runs in this process, is asked
- *    ({@link ChannelAdapter.proactiveVerdict}): free-form, template (WhatsApp outside its
- *    24-hour window), message tag (Messenger HUMAN_AGENT for operators), or refused.
+ * 2. Each channel the customer wrote on, and that runs in this process, is asked for its
+ *    delivery plan ({@link ChannelAdapter.planDelivery}, the same the outbox carries out):
+ *    free-form, template (WhatsApp outside its 24-hour window), message tag (Messenger
+ *    HUMAN_AGENT for operators), or refused.
  * 3. Each allowed channel's limits table (`capabilities.limits`, what its renderer degrades
  *    by) tells how it would show the message: the result's `adjustments` list each departure
  *    (`buttons: 11 > 3`). With `exact`, a channel that cannot show it as written is refused.
@@ -18,6 +19,7 @@
  * @module
  */
 import type { ChannelAdapter, ProactiveVerdict } from '../core/adapter';
+import { planDelivery, templatePendingSince } from '../core/outbox';
 import { isOptedOut } from '../core/opt-out';
 import { ProactiveError, SwitchboardError } from '../errors';
 import type { ContentInput, Conversation, Customer, Identity, Message } from '../model';
@@ -153,13 +155,7 @@ export async function chooseChannel(
     seen.add(identity.channel);
     const adapter = deps.adapter(identity.channel);
     const verdict: ProactiveVerdict = adapter
-      ? adapter.proactiveVerdict
-        ? await adapter.proactiveVerdict({
-            address: identity.address,
-            ...(identity.lastInboundAt !== undefined && { lastInboundAt: identity.lastInboundAt }),
-            author: options.author,
-          })
-        : defaultVerdict(adapter, identity.lastInboundAt)
+      ? await proactiveVerdict(deps.store, adapter, identity, options.author)
       : { allowed: false, reason: `the ${identity.channel} channel is not configured in this process` };
     if (!verdict.allowed) {
       details.push({ channel: identity.channel, reason: verdict.reason });
@@ -193,12 +189,22 @@ export async function chooseChannel(
   );
 }
 
-function defaultVerdict(adapter: ChannelAdapter, lastInboundAt: number | undefined): ProactiveVerdict {
-  const hours = adapter.capabilities.messageWindowHours;
-  if (hours === undefined) return { allowed: true, via: 'free_form' };
-  if (lastInboundAt !== undefined && Date.now() - lastInboundAt <= hours * 3_600_000)
-    return { allowed: true, via: 'free_form' };
-  return { allowed: false, reason: `outside ${adapter.channel}'s ${hours}-hour messaging window` };
+/** The channel's plan for a proactive message to `identity` (what the outbox would do), as a verdict. */
+async function proactiveVerdict(
+  store: Store,
+  adapter: ChannelAdapter,
+  identity: Identity,
+  author: 'bot' | 'system' | 'operator',
+): Promise<ProactiveVerdict> {
+  const templateSentAt = await templatePendingSince(store, identity);
+  const plan = planDelivery(adapter, {
+    address: identity.address,
+    author,
+    isReply: false,
+    ...(identity.lastInboundAt !== undefined && { lastInboundAt: identity.lastInboundAt }),
+    ...(templateSentAt !== undefined && { templateSentAt }),
+  });
+  return plan.via === 'refuse' ? { allowed: false, reason: plan.reason } : { allowed: true, via: plan.via };
 }
 
 /** The customer's open conversation, or a new one on the chosen identity. */

@@ -137,3 +137,17 @@ test('the widget bundle (dist/web/widget.js, served at /widget.js) has its banne
   const map = JSON.parse(readFileSync(`${widgetFile}.map`, 'utf8')) as { sources: string[] };
   expect(map.sources.some((s) => s.endsWith('adapters/web/widget/index.ts'))).toBe(true);
 });
+
+test('adapters transport: no channel writes delivery state or its records (the outbox owns them)', () => {
+  const writes =
+    /\.updateDelivery\(|messages\.append\(|events\.add\(\s*[^,]+,\s*'(window_template_sent|window_message_released|delivery_failed)'/;
+  const offending = sources('adapters').filter((file) =>
+    writes.test(readFileSync(path.join(root, file), 'utf8')),
+  );
+  expect(offending).toEqual([]);
+  // The rules stay the channel's: its plan says whether and how a message may go.
+  const planners = sources('adapters').filter((file) =>
+    /planDelivery\(/.test(readFileSync(path.join(root, file), 'utf8')),
+  );
+  expect(planners.sort()).toEqual(['adapters/messenger/index.ts', 'adapters/whatsapp/index.ts']);
+});

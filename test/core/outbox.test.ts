@@ -4,6 +4,7 @@
  */
 import { WebAdapter } from '../../adapters/web';
 import { loadConfig } from '../../src/config';
+import type { DeliveryPlan, DeliveryTarget, OutboundDelivery, SendResult } from '../../src/core/adapter';
 import { Bot } from '../../src/core/bot';
 import { FakeChatAdapter } from '../fixtures/fakechat-adapter';
 import { tempDir } from '../helpers/bot';
@@ -133,14 +134,14 @@ test('bot.send posts into a conversation from outside a turn; receipts move deli
   const stored = await bot.store.messages.get(sent.id);
   expect(stored?.delivery).toBe('sent');
   const platformId = stored?.platformMessageId ?? '';
-  expect(await bot.inbox.receipt({ channel: 'fakechat', platformMessageId: platformId, state: 'read' })).toBe(
-    true,
-  );
   expect(
-    await bot.inbox.receipt({ channel: 'fakechat', platformMessageId: platformId, state: 'delivered' }),
+    await bot.outbox.receipt({ channel: 'fakechat', platformMessageId: platformId, state: 'read' }),
+  ).toBe(true);
+  expect(
+    await bot.outbox.receipt({ channel: 'fakechat', platformMessageId: platformId, state: 'delivered' }),
   ).toBe(true);
   expect((await bot.store.messages.get(sent.id))?.delivery).toBe('read');
-  expect(await bot.inbox.receipt({ channel: 'fakechat', platformMessageId: 'unknown', state: 'read' })).toBe(
+  expect(await bot.outbox.receipt({ channel: 'fakechat', platformMessageId: 'unknown', state: 'read' })).toBe(
     false,
   );
 });
@@ -172,4 +173,56 @@ test('a typed number answering offered buttons reaches middleware as that button
   await until(() => api.calls.length >= 3);
   await bot.idle();
   expect(texts().slice(1)).toEqual(['picked size:M', 'Which size?']);
+});
+
+test("a channel's delivery plan is carried out and recorded by the outbox: a template in place of a message (once), then a refusal with the plan's reason", async () => {
+  await bot.stop();
+  /** A channel whose window is closed: a template first, then nothing until the customer answers. */
+  class ClosedWindowChat extends FakeChatAdapter {
+    planDelivery(target: DeliveryTarget): DeliveryPlan {
+      return target.templateSentAt === undefined
+        ? { via: 'template', template: 'come_back' }
+        : { via: 'refuse', reason: 'the invitation already went out; waiting for the customer' };
+    }
+    async sendTemplate(delivery: OutboundDelivery): Promise<SendResult> {
+      return this.send({ ...delivery, content: { type: 'text', text: '[template come_back]' } });
+    }
+  }
+  bot = new Bot({
+    config: loadConfig({ PORT: '0', DATA_DIR: tempDir(), LOG_LEVEL: 'silent' }),
+    adapters: [new WebAdapter(), new ClosedWindowChat(api.url)],
+    outbox: { pollIntervalMs: 20 },
+  });
+  bot.on('text', async (ctx) => {
+    await ctx.reply(`a: ${ctx.text}`);
+    await ctx.reply(`b: ${ctx.text}`);
+  });
+  await bot.start();
+  api.respond(() => ({ status: 200, body: { id: `p-${api.calls.length}` } }));
+  await inbound('w1', 'carol', 'hello');
+  await until(async () => {
+    const identity = await bot.store.identities.find('fakechat', 'carol');
+    const conversation = await bot.store.conversations.findOpen(identity?.customerId ?? '');
+    const out = (await bot.store.messages.list(conversation?.id ?? '')).filter((m) => m.direction === 'out');
+    return out.length === 2 && out.every((m) => m.delivery !== 'pending');
+  });
+  await bot.idle();
+  // The platform saw the template, never the text it stood in for.
+  expect(texts()).toEqual(['[template come_back]']);
+  const identity = await bot.store.identities.find('fakechat', 'carol');
+  const conversation = await bot.store.conversations.findOpen(identity?.customerId ?? '');
+  const out = (await bot.store.messages.list(conversation?.id ?? '')).filter((m) => m.direction === 'out');
+  expect(out.map((m) => m.delivery)).toEqual(['sent', 'failed']);
+  expect(out[1]?.deliveryError).toMatch(
+    /the invitation already went out; waiting for the customer; this message was not sent/,
+  );
+  const events = await bot.store.events.list(conversation?.id ?? '');
+  expect(events.find((e) => e.type === 'window_template_sent')?.data).toMatchObject({
+    messageId: out[0]?.id,
+    template: 'come_back',
+  });
+  expect(events.find((e) => e.type === 'delivery_failed')?.data).toMatchObject({
+    messageId: out[1]?.id,
+    reason: 'refused',
+  });
 });

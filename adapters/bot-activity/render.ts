@@ -13,15 +13,19 @@
 // Types only: the Direct Line channel uses this module without loading botbuilder.
 import type { Activity, Attachment, CardAction } from 'botbuilder';
 import type { Button, Card, Content, MediaContent, PostbackButton } from '../../src/model';
+import type { ChannelLimits } from '../../src/core/adapter';
 import { contentToText } from '../../src/model';
+import { capabilities } from '../botframework/capabilities';
 
 /** Hero card content type (botbuilder's `CardFactory.contentTypes.heroCard`). */
 export const HERO_CARD = 'application/vnd.microsoft.card.hero';
 
+/** The Bot Framework's limits table (botframework/capabilities.ts, which Direct Line shares). */
+const limits = capabilities.limits as ChannelLimits;
 /** Teams shows at most six buttons on a hero card; more go onto further cards. */
-export const MAX_CARD_BUTTONS = 6;
+export const MAX_CARD_BUTTONS = limits.buttons;
 /** Teams' carousel limit. */
-export const MAX_CAROUSEL_CARDS = 10;
+export const MAX_CAROUSEL_CARDS = limits.cards;
 
 export function cardAction(button: Button | PostbackButton): CardAction {
   if (button.type === 'url') return { type: 'openUrl', title: button.title, value: button.url };

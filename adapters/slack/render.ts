@@ -11,7 +11,9 @@
  * @module
  */
 import type { types } from '@slack/bolt';
+import type { ChannelLimits } from '../../src/core/adapter';
 import { type Button, type Card, type Content, contentToText, offeredButtons } from '../../src/model';
+import { capabilities } from './capabilities';
 
 type KnownBlock = types.KnownBlock;
 type ButtonElement = types.Button;
@@ -38,12 +40,14 @@ export const LINK_ACTION = `${CUSTOMER_ACTION_PREFIX}link:`;
 /** `block_id` prefix of the actions blocks holding quick replies (removed after a press). */
 export const QUICK_REPLIES_BLOCK = `${CUSTOMER_ACTION_PREFIX}quick:`;
 
-export const MAX_VALUE_LENGTH = 2000;
+/** The channel's one limits table (capabilities.ts), plus Block Kit's own structure limits. */
+const limits = capabilities.limits as ChannelLimits;
+export const MAX_VALUE_LENGTH = limits.payload;
 const MAX_SECTION_TEXT = 3000;
-const MAX_BUTTON_TEXT = 75;
-const MAX_ACTIONS_PER_BLOCK = 25;
+const MAX_BUTTON_TEXT = limits.buttonTitle;
+const MAX_ACTIONS_PER_BLOCK = limits.buttons;
 const MAX_BLOCKS = 50;
-const MAX_MESSAGE_TEXT = 40_000;
+const MAX_MESSAGE_TEXT = limits.text;
 
 /**
  * Escapes text for mrkdwn: Slack reads `<…>` as links and mentions and `&` as an entity,

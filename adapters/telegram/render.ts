@@ -11,12 +11,15 @@
 import { createHash } from 'node:crypto';
 import type { Button, Card, Content, PostbackButton } from '../../src/model';
 import { contentToText } from '../../src/model';
+import type { ChannelLimits } from '../../src/core/adapter';
 import type { KvRepo } from '../../src/store';
+import { capabilities } from './capabilities';
 
-/** Telegram's limits (https://core.telegram.org/bots/api#sendmessage). */
-export const MAX_TEXT = 4096;
-export const MAX_CAPTION = 1024;
-export const MAX_CALLBACK_DATA_BYTES = 64;
+/** Telegram's limits: the channel's one table (capabilities.ts; https://core.telegram.org/bots/api#sendmessage). */
+const limits = capabilities.limits as ChannelLimits;
+export const MAX_TEXT = limits.text;
+export const MAX_CAPTION = limits.caption;
+export const MAX_CALLBACK_DATA_BYTES = limits.payload;
 
 /** One Bot API call. `fallback` replaces it when Telegram refuses a media file or URL. */
 export interface TelegramCall {

@@ -5,10 +5,13 @@
  *
  * @module
  */
+import type { ChannelLimits } from '../../src/core/adapter';
 import type { Content } from '../../src/model';
 import { chunks, mapLink, numberedMenu } from '../meta-graph/render';
+import { capabilities } from './capabilities';
 
-const MAX_TEXT = 4096;
+/** From the channel's one limits table (capabilities.ts). */
+const MAX_TEXT = (capabilities.limits as ChannelLimits).text;
 
 export function renderWaWeb(content: Content): string[] {
   switch (content.type) {

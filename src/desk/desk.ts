@@ -33,7 +33,7 @@
  * @module
  */
 import type { webApi } from '@slack/bolt';
-import { Gauge } from 'prom-client';
+import { Gauge } from '../observability/prom';
 import type { BotService } from '../core/bot';
 import type { Bot } from '../core/bot';
 import type { Middleware } from '../core/composer';

@@ -2,34 +2,26 @@
  * Normalisation and tokenisation shared by the classifier, the entity extractor and sentiment.
  * Stemming uses natural's Porter stemmers (imported by submodule, never the package root).
  */
-import stemEn from 'natural/lib/natural/stemmers/porter_stemmer';
-import stemDe from 'natural/lib/natural/stemmers/porter_stemmer_de';
-import stemEs from 'natural/lib/natural/stemmers/porter_stemmer_es';
-import stemFa from 'natural/lib/natural/stemmers/porter_stemmer_fa';
-import stemFr from 'natural/lib/natural/stemmers/porter_stemmer_fr';
-import stemIt from 'natural/lib/natural/stemmers/porter_stemmer_it';
-import stemNl from 'natural/lib/natural/stemmers/porter_stemmer_nl';
-import stemNo from 'natural/lib/natural/stemmers/porter_stemmer_no';
-import stemPt from 'natural/lib/natural/stemmers/porter_stemmer_pt';
-import stemRu from 'natural/lib/natural/stemmers/porter_stemmer_ru';
-import stemSv from 'natural/lib/natural/stemmers/porter_stemmer_sv';
-import stemUk from 'natural/lib/natural/stemmers/porter_stemmer_uk';
-
 type StemFn = (token: string) => string;
 
-const STEMMERS: Record<string, { stem(token: string): string }> = {
-  en: stemEn,
-  de: stemDe,
-  es: stemEs,
-  fa: stemFa,
-  fr: stemFr,
-  it: stemIt,
-  nl: stemNl,
-  no: stemNo,
-  pt: stemPt,
-  ru: stemRu,
-  sv: stemSv,
-  uk: stemUk,
+/**
+ * natural's Porter stemmers by language, each loaded when a bot first needs it (each is a
+ * stemmer, a tokenizer and a stop-word list: loading all twelve for an English bot cost 47
+ * modules at start-up).
+ */
+const STEMMERS: Record<string, () => { stem(token: string): string }> = {
+  en: () => require('natural/lib/natural/stemmers/porter_stemmer'),
+  de: () => require('natural/lib/natural/stemmers/porter_stemmer_de'),
+  es: () => require('natural/lib/natural/stemmers/porter_stemmer_es'),
+  fa: () => require('natural/lib/natural/stemmers/porter_stemmer_fa'),
+  fr: () => require('natural/lib/natural/stemmers/porter_stemmer_fr'),
+  it: () => require('natural/lib/natural/stemmers/porter_stemmer_it'),
+  nl: () => require('natural/lib/natural/stemmers/porter_stemmer_nl'),
+  no: () => require('natural/lib/natural/stemmers/porter_stemmer_no'),
+  pt: () => require('natural/lib/natural/stemmers/porter_stemmer_pt'),
+  ru: () => require('natural/lib/natural/stemmers/porter_stemmer_ru'),
+  sv: () => require('natural/lib/natural/stemmers/porter_stemmer_sv'),
+  uk: () => require('natural/lib/natural/stemmers/porter_stemmer_uk'),
 };
 
 /** Languages with a stemmer. Any other language code still works, without stemming. */
@@ -37,8 +29,9 @@ export const STEMMED_LANGUAGES: readonly string[] = Object.keys(STEMMERS);
 
 /** Returns a memoising stemmer for `language` (ISO 639-1), or the identity when natural has none. */
 export function stemmerFor(language: string): StemFn {
-  const stemmer = STEMMERS[language.toLowerCase().slice(0, 2)];
-  if (!stemmer) return (t) => t;
+  const load = STEMMERS[language.toLowerCase().slice(0, 2)];
+  if (!load) return (t) => t;
+  const stemmer = load();
   // Stemming is the costliest step per token; chat vocabularies are small, so a bounded memo pays.
   const memo = new Map<string, string>();
   return (token) => {

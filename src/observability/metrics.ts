@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics';
+import { Counter, Gauge, Histogram, Registry } from './prom';
 
 export interface Metrics {
   registry: Registry;
@@ -27,7 +28,7 @@ export function createMetrics(options: {
   defaultMetrics?: boolean;
 }): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
+  if (options.defaultMetrics !== false) registerProcessMetrics(registry);
   const { storeStats } = options;
   if (storeStats) {
     for (const [field, help] of [

@@ -129,18 +129,22 @@ describe('web channel', () => {
   // Plain JSON posts are served ahead of express (the hot path); anything else (here: the
   // same bytes gzipped) by express's body parser. Both must answer alike, CORS included.
   test.each([
-    ['malformed JSON', '{"visitorId": ', 400],
-    ['a JSON string', '"hi"', 400],
-    ['JSON null', 'null', 400],
-    ['an empty body', '', 400],
-    ['a missing visitorId', '{"text": "hi"}', 400],
-    ['a body over 1 MB', JSON.stringify({ visitorId: 'visitor-aaaa0019', text: 'x'.repeat(1_100_000) }), 413],
+    ['malformed JSON → 400', '{"visitorId": ', 400],
+    ['a JSON string → 400', '"hi"', 400],
+    ['JSON null → 400', 'null', 400],
+    ['an empty body → 400', '', 400],
+    ['a missing visitorId → 400', '{"text": "hi"}', 400],
     [
-      'a byte-order mark before the JSON',
+      'a body over 1 MB → 413',
+      JSON.stringify({ visitorId: 'visitor-aaaa0019', text: 'x'.repeat(1_100_000) }),
+      413,
+    ],
+    [
+      'a byte-order mark before the JSON → 202',
       `\ufeff${JSON.stringify({ visitorId: 'visitor-aaaa0019', text: 'bom' })}`,
       202,
     ],
-  ])('%s → %i, plain or gzipped, with CORS', async (_what, body, status) => {
+  ])('%s, plain or gzipped, with CORS', async (_what, body, status) => {
     const { gzipSync } = await import('node:zlib');
     const answers = [];
     for (const gzip of [false, true]) {
@@ -313,6 +317,23 @@ describe('web channel', () => {
     expect(metrics).toMatch(/switchboard_processing_seconds_bucket/);
     expect(metrics).toMatch(/switchboard_outbox_backlog 0/);
     expect(metrics).toMatch(/switchboard_inbound_duplicates_total\{channel="web"\} [1-9]/);
+    // The process's own figures, under prom-client's default names.
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(value('switchboard_process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(value('switchboard_process_cpu_seconds_total')).toBeCloseTo(
+      value('switchboard_process_cpu_user_seconds_total') +
+        value('switchboard_process_cpu_system_seconds_total'),
+      1,
+    );
+    expect(value('switchboard_process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
+    expect(value('switchboard_nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(value('switchboard_process_open_fds')).toBeGreaterThan(0);
+    expect(
+      Math.abs(value('switchboard_process_start_time_seconds') - (Date.now() / 1000 - process.uptime())),
+    ).toBeLessThan(5);
+    expect(value('switchboard_nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(0);
+    expect(metrics).toContain(`switchboard_nodejs_version_info{version="${process.version}"`);
   });
 
   test('CORS: preflight and headers for an embedding site', async () => {

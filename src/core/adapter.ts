@@ -129,8 +129,9 @@ export interface DeliveryTarget {
   /** Whether the message answers a customer's message (a reply) or not (proactive). */
   isReply: boolean;
   /**
-   * When a template last went out to this customer on this channel in place of a message,
-   * if the customer has not written since (one template per closed window).
+   * When a template last went out to this recipient in place of a message, if the customer
+   * has not written since (one template per closed window). Looked up only when the plan
+   * without it is `template`: the channel is then asked again with it.
    */
   templateSentAt?: number;
   /** The platform refused the message as outside its window, although our clock said open. */

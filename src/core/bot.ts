@@ -292,11 +292,11 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       // A customer writing after a channel's messaging window closed: what a template stood in for goes out.
       {
         windowHours: (channel) => this.adapters.get(channel)?.capabilities.messageWindowHours,
-        reopened: (identityId) =>
+        reopened: (channel, address) =>
           outbox
-            .windowReopened(identityId)
+            .windowReopened(channel, address)
             .catch((error: unknown) =>
-              logger.warn({ err: error, identityId }, 'releasing a held message failed'),
+              logger.warn({ err: error, channel }, 'releasing a held message failed'),
             ),
       },
     );

@@ -14,7 +14,14 @@ import {
   recordRedemption,
   redeemCode,
 } from '../identity/linking';
-import { contentToText, type Conversation, type Customer, type Identity, type Message } from '../model';
+import {
+  type ChannelAddress,
+  contentToText,
+  type Conversation,
+  type Customer,
+  type Identity,
+  type Message,
+} from '../model';
 import type { Metrics } from '../observability/metrics';
 import { retryOnConflict, type Store, type StoreTx } from '../store';
 import type { InboundEvent } from './adapter';
@@ -53,7 +60,7 @@ export class Inbox {
     /** Channels with a messaging window: told when a customer's message reopens a closed one. */
     private readonly windows?: {
       windowHours(channel: string): number | undefined;
-      reopened(identityId: string): void;
+      reopened(channel: string, address: ChannelAddress): void;
     },
   ) {}
 
@@ -91,7 +98,7 @@ export class Inbox {
     if (hours === undefined) return;
     const previous = result.previousInboundAt;
     if (previous === undefined || result.message.createdAt - previous > hours * 3_600_000)
-      this.windows?.reopened(result.identity.id);
+      this.windows?.reopened(result.message.channel, result.identity.address);
   }
 
   private async ingest(tx: StoreTx, event: InboundEvent): Promise<AcceptResult> {

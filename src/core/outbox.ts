@@ -22,6 +22,7 @@ import { contentToText, type Message } from '../model';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { NewMessage, Store } from '../store';
+import type { ChannelAddress } from '../model';
 import type { ChannelAdapter, DeliveryPlan, DeliveryTarget, SendResult } from './adapter';
 import type { Bus } from './bus';
 import { ConversationPump, retryDelay } from './pump';
@@ -61,9 +62,23 @@ export interface OutboundReceipts {
 const DAY = 24 * 3_600_000;
 const RANK: Record<string, number> = { pending: 0, received: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 
-/** Where the outbox keeps a channel's template marker and held message, per identity. */
-const templateKey = (identityId: string) => `outbox:template-sent:${identityId}`;
-const heldKey = (identityId: string) => `outbox:held:${identityId}`;
+/**
+ * A recipient on a channel, as the keys below name it: its address's one value (WhatsApp: the
+ * wa_id, so the keys are the ones the WhatsApp adapter used before the outbox owned them), or
+ * the whole address.
+ */
+function recipientKey(address: ChannelAddress): string {
+  const keys = Object.keys(address).sort();
+  const only = keys.length === 1 ? address[keys[0] as string] : undefined;
+  return typeof only === 'string' || typeof only === 'number'
+    ? String(only)
+    : JSON.stringify(keys.map((k) => [k, address[k]]));
+}
+
+/** Where the outbox keeps the template marker and the held message of a recipient. */
+const templateKey = (channel: string, address: ChannelAddress) =>
+  `${channel}:template-sent:${recipientKey(address)}`;
+const heldKey = (channel: string, address: ChannelAddress) => `${channel}:held:${recipientKey(address)}`;
 
 /**
  * The plan for a message on a channel: the adapter's rules, or (without them) the channel's
@@ -81,14 +96,23 @@ export function planDelivery(adapter: ChannelAdapter, target: DeliveryTarget): D
   };
 }
 
-/** When a template went out to this identity in place of a message and the customer has not written since. */
-export async function templatePendingSince(
+/**
+ * The channel's plan for `target`, with the template marker when it matters: read only when a
+ * plan without it says `template` (one kv read off the ordinary path), then asked again with
+ * `templateSentAt` (one template per closed window). The outbox and the proactive API use it.
+ */
+export async function planWithMarker(
   store: Store,
-  identity: { id: string; lastInboundAt?: number | undefined },
-): Promise<number | undefined> {
-  const sentAt = await store.kv.get<number>(templateKey(identity.id));
-  if (sentAt === null) return undefined;
-  return identity.lastInboundAt === undefined || sentAt > identity.lastInboundAt ? sentAt : undefined;
+  adapter: ChannelAdapter,
+  target: DeliveryTarget,
+): Promise<{ plan: DeliveryPlan; target: DeliveryTarget }> {
+  const plan = planDelivery(adapter, target);
+  if (plan.via !== 'template') return { plan, target };
+  const sentAt = await store.kv.get<number>(templateKey(adapter.channel, target.address));
+  if (sentAt === null || (target.lastInboundAt !== undefined && sentAt <= target.lastInboundAt))
+    return { plan, target };
+  const marked = { ...target, templateSentAt: sentAt };
+  return { plan: planDelivery(adapter, marked), target: marked };
 }
 
 export class Outbox extends ConversationPump<Message> implements OutboundReceipts {
@@ -182,17 +206,22 @@ export class Outbox extends ConversationPump<Message> implements OutboundReceipt
    * template stood in for goes out now, as written. Only while it still carries the
    * template's id: once delivered as text, a second release is a no-op.
    */
-  async windowReopened(identityId: string): Promise<void> {
-    const held = await this.store.kv.get<{ messageId: string; template: string }>(heldKey(identityId));
+  async windowReopened(channel: string, address: ChannelAddress): Promise<void> {
+    const key = heldKey(channel, address);
+    const held = await this.store.kv.get<{ messageId: string; template: string }>(key);
     if (!held) return;
-    await this.store.kv.delete(heldKey(identityId));
     const message = await this.store.messages.get(held.messageId);
-    if (!message || message.platformMessageId !== held.template || message.delivery === 'pending') return;
+    if (!message || message.platformMessageId !== held.template || message.delivery === 'pending') {
+      await this.store.kv.delete(key);
+      return;
+    }
     await this.store.messages.updateDelivery(message.id, {
       delivery: 'pending',
       deliveryError: null,
       nextAttemptAt: Date.now(),
     });
+    // Only now: if the update failed, the next message from the customer tries again.
+    await this.store.kv.delete(key);
     await this.store.events.add(message.conversationId, 'window_message_released', {
       messageId: message.id,
       channel: message.channel,
@@ -241,24 +270,32 @@ export class Outbox extends ConversationPump<Message> implements OutboundReceipt
 
   /** Plans the delivery with the channel's rules and carries the plan out. */
   private async carryOut(adapter: ChannelAdapter, message: Message): Promise<SendResult> {
-    const facts = await this.facts(message);
-    const plan = planDelivery(adapter, facts.target);
+    const send: NonNullable<ChannelAdapter['send']> = (delivery) =>
+      (adapter.send as NonNullable<ChannelAdapter['send']>).call(adapter, delivery);
+    const target = await this.target(message);
     const delivery = {
       message,
       content: message.content,
       address: message.address ?? {},
-      ...(facts.target.lastInboundAt !== undefined && { lastInboundAt: facts.target.lastInboundAt }),
+      ...(target.lastInboundAt !== undefined && { lastInboundAt: target.lastInboundAt }),
     };
+    // "Typing…" is not a message: no window applies to it, and no template stands in for it.
+    if (message.content.type === 'typing') return send({ ...delivery, plan: { via: 'free_form' } });
+    const { plan, target: planned } = await planWithMarker(this.store, adapter, target);
     if (plan.via === 'refuse') throw refusal(message.channel, plan);
-    if (plan.via === 'template') return this.viaTemplate(adapter, message, facts, plan, true);
+    if (plan.via === 'template') return this.viaTemplate(adapter, message, planned, plan, true);
     try {
-      return await (adapter.send as NonNullable<ChannelAdapter['send']>)({ ...delivery, plan });
+      return await send({ ...delivery, plan });
     } catch (error) {
       // Our clock said the window was open; the platform disagrees. Never retried as is.
       if (!(error instanceof ChannelApiError && error.windowClosed)) throw error;
-      const again = planDelivery(adapter, { ...facts.target, platformRefusal: error.description });
-      if (again.via === 'template') return this.viaTemplate(adapter, message, facts, again, false);
-      throw again.via === 'refuse' ? refusal(message.channel, again, error) : error;
+      const again = await planWithMarker(this.store, adapter, {
+        ...target,
+        platformRefusal: error.description,
+      });
+      if (again.plan.via === 'template')
+        return this.viaTemplate(adapter, message, again.target, again.plan, false);
+      throw again.plan.via === 'refuse' ? refusal(message.channel, again.plan) : error;
     }
   }
 
@@ -269,7 +306,7 @@ export class Outbox extends ConversationPump<Message> implements OutboundReceipt
   private async viaTemplate(
     adapter: ChannelAdapter,
     message: Message,
-    facts: { identityId: string | undefined; target: DeliveryTarget },
+    target: DeliveryTarget,
     plan: Extract<DeliveryPlan, { via: 'template' }>,
     hold: boolean,
   ): Promise<SendResult> {
@@ -283,23 +320,26 @@ export class Outbox extends ConversationPump<Message> implements OutboundReceipt
       message,
       content: message.content,
       address: message.address ?? {},
-      ...(facts.target.lastInboundAt !== undefined && { lastInboundAt: facts.target.lastInboundAt }),
+      ...(target.lastInboundAt !== undefined && { lastInboundAt: target.lastInboundAt }),
     });
     const id = result.platformMessageId;
-    if (facts.identityId) {
-      await this.store.kv.set(templateKey(facts.identityId), Date.now(), 30 * DAY);
-      if (hold && id)
-        await this.store.kv.set(heldKey(facts.identityId), { messageId: message.id, template: id }, 30 * DAY);
+    await this.store.kv.set(templateKey(message.channel, target.address), Date.now(), 30 * DAY);
+    if (hold && id) {
+      await this.store.kv.set(
+        heldKey(message.channel, target.address),
+        { messageId: message.id, template: id },
+        30 * DAY,
+      );
     }
     const since =
-      facts.target.lastInboundAt === undefined
+      target.lastInboundAt === undefined
         ? 'the customer never wrote on this channel'
-        : `the customer last wrote ${Math.floor((Date.now() - facts.target.lastInboundAt) / 3_600_000)} h ago`;
+        : `the customer last wrote ${Math.floor((Date.now() - target.lastInboundAt) / 3_600_000)} h ago`;
     await this.store.events.add(message.conversationId, 'window_template_sent', {
       messageId: message.id,
       channel: message.channel,
       template: plan.template,
-      note: `outside the messaging window (${since}${facts.target.platformRefusal ? `; platform: ${facts.target.platformRefusal}` : ''}): the template "${plan.template}" went out instead of this message's text${hold && id ? '; the text follows when the customer answers' : ''}`,
+      note: `outside the messaging window (${since}${target.platformRefusal ? `; platform: ${target.platformRefusal}` : ''}): the template "${plan.template}" went out instead of this message's text${hold && id ? '; the text follows when the customer answers' : ''}`,
     });
     this.logger.info(
       { channel: message.channel, messageId: message.id, template: plan.template },
@@ -312,26 +352,29 @@ export class Outbox extends ConversationPump<Message> implements OutboundReceipt
   private async inviteBack(message: Message, platformRefusal: string): Promise<void> {
     const adapter = this.adapters.get(message.channel);
     if (!adapter) return;
-    const facts = await this.facts(message);
-    const plan = planDelivery(adapter, { ...facts.target, platformRefusal });
-    if (plan.via === 'template') await this.viaTemplate(adapter, message, facts, plan, false);
+    const target = { ...(await this.target(message)), platformRefusal };
+    const { plan, target: planned } = await planWithMarker(this.store, adapter, target);
+    if (plan.via === 'template') await this.viaTemplate(adapter, message, planned, plan, false);
   }
 
-  /** What the plan is made from: the customer's last message on the channel, the template marker. */
-  private async facts(message: Message): Promise<{ identityId: string | undefined; target: DeliveryTarget }> {
-    const identity = (await this.store.identities.listByCustomer(message.customerId))
-      .filter((i) => i.channel === message.channel)
-      .sort((a, b) => (b.lastInboundAt ?? 0) - (a.lastInboundAt ?? 0))[0];
-    const templateSentAt = identity ? await templatePendingSince(this.store, identity) : undefined;
+  /**
+   * What the plan is made from: the recipient (the message's address) and when they last wrote
+   * on the channel (the customer's identity with that address, else their latest there).
+   */
+  private async target(message: Message): Promise<DeliveryTarget> {
+    const address = message.address ?? {};
+    const key = recipientKey(address);
+    const onChannel = (await this.store.identities.listByCustomer(message.customerId)).filter(
+      (i) => i.channel === message.channel,
+    );
+    const identity =
+      onChannel.find((i) => recipientKey(i.address) === key) ??
+      onChannel.sort((a, b) => (b.lastInboundAt ?? 0) - (a.lastInboundAt ?? 0))[0];
     return {
-      identityId: identity?.id,
-      target: {
-        address: message.address ?? {},
-        author: message.author,
-        isReply: message.replyToId !== undefined,
-        ...(identity?.lastInboundAt !== undefined && { lastInboundAt: identity.lastInboundAt }),
-        ...(templateSentAt !== undefined && { templateSentAt }),
-      },
+      address,
+      author: message.author,
+      isReply: message.replyToId !== undefined,
+      ...(identity?.lastInboundAt !== undefined && { lastInboundAt: identity.lastInboundAt }),
     };
   }
 
@@ -387,15 +430,10 @@ export class Outbox extends ConversationPump<Message> implements OutboundReceipt
 }
 
 /** A plan's refusal as the permanent error the outbox records. */
-function refusal(
-  channel: string,
-  plan: Extract<DeliveryPlan, { via: 'refuse' }>,
-  platformError?: ChannelApiError,
-): ChannelApiError {
+function refusal(channel: string, plan: Extract<DeliveryPlan, { via: 'refuse' }>): ChannelApiError {
   return new ChannelApiError({
     channel,
     method: 'send',
-    ...(platformError?.status !== undefined && { status: platformError.status }),
     description: `${plan.reason}; this message was not sent`,
     ...(plan.platformCode !== undefined && { platformCode: plan.platformCode }),
     permanent: true,

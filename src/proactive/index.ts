@@ -19,7 +19,7 @@
  * @module
  */
 import type { ChannelAdapter, ProactiveVerdict } from '../core/adapter';
-import { planDelivery, templatePendingSince } from '../core/outbox';
+import { planWithMarker } from '../core/outbox';
 import { isOptedOut } from '../core/opt-out';
 import { ProactiveError, SwitchboardError } from '../errors';
 import type { ContentInput, Conversation, Customer, Identity, Message } from '../model';
@@ -196,13 +196,11 @@ async function proactiveVerdict(
   identity: Identity,
   author: 'bot' | 'system' | 'operator',
 ): Promise<ProactiveVerdict> {
-  const templateSentAt = await templatePendingSince(store, identity);
-  const plan = planDelivery(adapter, {
+  const { plan } = await planWithMarker(store, adapter, {
     address: identity.address,
     author,
     isReply: false,
     ...(identity.lastInboundAt !== undefined && { lastInboundAt: identity.lastInboundAt }),
-    ...(templateSentAt !== undefined && { templateSentAt }),
   });
   return plan.via === 'refuse' ? { allowed: false, reason: plan.reason } : { allowed: true, via: plan.via };
 }

@@ -206,10 +206,7 @@ function safeOrigin(url: string): string {
   }
 }
 
-/** True for the refusals that mean "the messaging window is closed". */
+/** True for the refusals that mean "the messaging window is closed" (set once, in {@link graphError}). */
 export function isWindowClosed(error: unknown): boolean {
-  return (
-    error instanceof ChannelApiError &&
-    (error.platformCode === 131047 || (error.platformCode === 10 && /2018278/.test(error.description)))
-  );
+  return error instanceof ChannelApiError && error.windowClosed;
 }

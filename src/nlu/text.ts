@@ -9,29 +9,18 @@ type StemFn = (token: string) => string;
  * stemmer, a tokenizer and a stop-word list: loading all twelve for an English bot cost 47
  * modules at start-up).
  */
-const STEMMERS: Record<string, () => { stem(token: string): string }> = {
-  en: () => require('natural/lib/natural/stemmers/porter_stemmer'),
-  de: () => require('natural/lib/natural/stemmers/porter_stemmer_de'),
-  es: () => require('natural/lib/natural/stemmers/porter_stemmer_es'),
-  fa: () => require('natural/lib/natural/stemmers/porter_stemmer_fa'),
-  fr: () => require('natural/lib/natural/stemmers/porter_stemmer_fr'),
-  it: () => require('natural/lib/natural/stemmers/porter_stemmer_it'),
-  nl: () => require('natural/lib/natural/stemmers/porter_stemmer_nl'),
-  no: () => require('natural/lib/natural/stemmers/porter_stemmer_no'),
-  pt: () => require('natural/lib/natural/stemmers/porter_stemmer_pt'),
-  ru: () => require('natural/lib/natural/stemmers/porter_stemmer_ru'),
-  sv: () => require('natural/lib/natural/stemmers/porter_stemmer_sv'),
-  uk: () => require('natural/lib/natural/stemmers/porter_stemmer_uk'),
-};
+const STEMMERS = ['en', 'de', 'es', 'fa', 'fr', 'it', 'nl', 'no', 'pt', 'ru', 'sv', 'uk'] as const;
+const loadStemmer = (language: (typeof STEMMERS)[number]): { stem(token: string): string } =>
+  require(`natural/lib/natural/stemmers/porter_stemmer${language === 'en' ? '' : `_${language}`}`);
 
 /** Languages with a stemmer. Any other language code still works, without stemming. */
-export const STEMMED_LANGUAGES: readonly string[] = Object.keys(STEMMERS);
+export const STEMMED_LANGUAGES: readonly string[] = STEMMERS;
 
 /** Returns a memoising stemmer for `language` (ISO 639-1), or the identity when natural has none. */
 export function stemmerFor(language: string): StemFn {
-  const load = STEMMERS[language.toLowerCase().slice(0, 2)];
-  if (!load) return (t) => t;
-  const stemmer = load();
+  const code = language.toLowerCase().slice(0, 2);
+  if (!STEMMED_LANGUAGES.includes(code)) return (t) => t;
+  const stemmer = loadStemmer(code as (typeof STEMMERS)[number]);
   // Stemming is the costliest step per token; chat vocabularies are small, so a bounded memo pays.
   const memo = new Map<string, string>();
   return (token) => {
